@@ -1,0 +1,55 @@
+# colloquy — every set-up step a new user needs is here; `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export COLLOQUY_DATA_DIR ?= $(abspath ../shared/datasets)
+export HF_HUB_OFFLINE := 1
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help venv install demo test test-all check format bench clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+venv: $(BIN)/python ## Create the virtual environment (.venv)
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "colloquy needs Python 3.11+"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+install: $(STAMP) ## Install colloquy and its dev tools (torch CPU build first)
+
+$(STAMP): $(BIN)/python pyproject.toml constraints.txt
+	$(BIN)/pip install --quiet -c constraints.txt torch
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+demo: install ## Ingest BANKING77 into the default SQLite store and summarise it
+	$(BIN)/colloquy db upgrade
+	$(BIN)/colloquy data ingest banking77 $(COLLOQUY_DATA_DIR)/banking77 --dataset banking77
+	$(BIN)/colloquy data list
+
+test: install ## Run the test suite (slow tests excluded)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-all: install ## Run every test, slow ones too
+	$(BIN)/python -m pytest -m '' $(PYTEST_ARGS)
+
+check: install ## Lint, format check and type check
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+
+format: install ## Apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix src tests benchmarks
+	$(BIN)/ruff format src tests benchmarks
+
+bench: install ## Run the benchmarks and rewrite BENCHMARKS.md
+	$(BIN)/python benchmarks/storage.py
+
+clean: ## Remove the virtual environment and caches
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

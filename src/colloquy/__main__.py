@@ -1,0 +1,5 @@
+"""``python -m colloquy`` runs the CLI."""
+
+from colloquy.services.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Turning customer conversations from files and datasets into ``Conversation`` records."""

@@ -1,0 +1,111 @@
+"""One exception tree for everything colloquy raises on purpose.
+
+Library code raises these; only the edges (CLI, HTTP API) translate them into exit codes
+or status codes. Every error a user can cause carries a message that says what was wrong,
+where (file, line, field) and how to fix it, so the edge can print it as one line.
+
+::
+
+    ColloquyError                      exit 1
+    ├── ConfigError                    exit 2   bad YAML, unknown key, invalid value
+    ├── UsageError                     exit 2   a wrong argument combination or name
+    ├── DataError                      exit 65  input data that cannot be read
+    │   ├── SchemaViolation                     a record breaks the conversation schema
+    │   └── ParseError                          a file or row that cannot be parsed
+    ├── NotFoundError                  exit 4   a dataset, model or file that is absent
+    └── StorageError                   exit 3   the database cannot do what was asked
+        ├── DatabaseUnavailable                 wrong URL, server down, file unreachable
+        ├── ReadOnlyStore                       the database refuses writes
+        ├── MigrationError                      the schema version is missing or unknown
+        └── ConflictError                       same id, different content
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class ColloquyError(Exception):
+    """Root of every error colloquy raises deliberately."""
+
+    exit_code: int = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        self.message = message
+        self.hint = hint
+        super().__init__(self.one_line())
+
+    def one_line(self) -> str:
+        """The message as the CLI prints it: what went wrong, then how to fix it."""
+        if self.hint:
+            return f"{self.message} — {self.hint}"
+        return self.message
+
+
+class ConfigError(ColloquyError):
+    """The configuration (file, environment or option) is invalid."""
+
+    exit_code = 2
+
+
+class UsageError(ColloquyError):
+    """A command was called with arguments that cannot work together."""
+
+    exit_code = 2
+
+
+class DataError(ColloquyError):
+    """Input data could not be turned into colloquy records."""
+
+    exit_code = 65
+
+
+class SchemaViolation(DataError):
+    """A record does not satisfy the conversation schema."""
+
+
+class ParseError(DataError):
+    """A file, or one row of it, could not be parsed."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: Path | str | None = None,
+        line: int | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.path = Path(path) if path is not None else None
+        self.line = line
+        where = ""
+        if self.path is not None:
+            where = f"{self.path}:{line}: " if line is not None else f"{self.path}: "
+        super().__init__(f"{where}{message}", hint=hint)
+
+
+class NotFoundError(ColloquyError):
+    """A named dataset, model or file does not exist."""
+
+    exit_code = 4
+
+
+class StorageError(ColloquyError):
+    """The store could not complete an operation."""
+
+    exit_code = 3
+
+
+class DatabaseUnavailable(StorageError):
+    """The database could not be reached or opened."""
+
+
+class ReadOnlyStore(StorageError):
+    """The database refused a write."""
+
+
+class MigrationError(StorageError):
+    """The database schema is not at a revision this version of colloquy understands."""
+
+
+class ConflictError(StorageError):
+    """A record with the same identity but different content already exists."""

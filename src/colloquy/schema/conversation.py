@@ -1,0 +1,166 @@
+"""The conversation records every layer of colloquy speaks.
+
+Records are frozen Pydantic models: validated on construction, immutable afterwards, and
+round-tripped losslessly through JSON (``to_json`` / ``from_json``). A conversation's
+``content_hash`` is stable across processes and platforms, so storage can recognise a
+conversation it has already seen and skip it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+JsonValue = Any
+"""A value that survives ``json.dumps``: None, bool, int, float, str, list, dict."""
+
+
+class SchemaError(ValueError):
+    """A record failed validation; ``errors`` lists ``(field path, message, value)``."""
+
+    def __init__(self, record: str, errors: list[tuple[str, str, object]]) -> None:
+        self.record = record
+        self.errors = errors
+        parts = [f"{path}: {msg} (got {value!r})" for path, msg, value in errors]
+        super().__init__(f"invalid {record}: " + "; ".join(parts))
+
+
+def _as_utc(value: datetime | None) -> datetime | None:
+    """Naive datetimes are taken as UTC; aware ones are converted to UTC."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+class Speaker(StrEnum):
+    """Who said a turn."""
+
+    CUSTOMER = "customer"
+    AGENT = "agent"
+    BOT = "bot"
+    SYSTEM = "system"
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=False)
+
+    @classmethod
+    def parse(cls, data: dict[str, Any]) -> Self:
+        """Validate ``data`` and raise :class:`SchemaError` with field paths on failure."""
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            raise _schema_error(cls.__name__, exc) from None
+
+    def to_json(self) -> str:
+        """Compact JSON; ``from_json`` restores an equal record."""
+        return self.model_dump_json(exclude_none=False)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Self:
+        """Parse JSON produced by :meth:`to_json` (or written by hand)."""
+        try:
+            return cls.model_validate_json(text)
+        except ValidationError as exc:
+            raise _schema_error(cls.__name__, exc) from None
+
+
+def _schema_error(record: str, exc: ValidationError) -> SchemaError:
+    errors = [
+        (".".join(str(p) for p in err["loc"]) or record, err["msg"], err.get("input"))
+        for err in exc.errors()
+    ]
+    return SchemaError(record, errors)
+
+
+class DialogueAct(_Record):
+    """One dialogue act in a turn, e.g. ``INFORM(date=2019-03-06)`` or ``OFFER(price=120)``."""
+
+    act: str = Field(min_length=1)
+    slot: str | None = None
+    values: tuple[JsonValue, ...] = ()
+
+
+class Turn(_Record):
+    """One utterance (or structured event) in a conversation.
+
+    Timestamps are kept in UTC; a naive timestamp is taken to be UTC already.
+    """
+
+    index: int = Field(ge=0)
+    speaker: Speaker
+    text: str
+    speaker_id: str | None = None
+    timestamp: datetime | None = None
+    intent: str | None = None
+    dialogue_acts: tuple[DialogueAct, ...] = ()
+    extra: dict[str, JsonValue] = Field(default_factory=dict)
+
+    _utc_timestamp = field_validator("timestamp")(_as_utc)
+
+    @field_validator("speaker", mode="before")
+    @classmethod
+    def _known_speaker(cls, value: object) -> object:
+        if isinstance(value, str) and value.lower() in Speaker.__members__.values():
+            return value.lower()
+        if isinstance(value, str) and value not in Speaker.__members__.values():
+            valid = ", ".join(s.value for s in Speaker)
+            raise ValueError(f"unknown speaker role {value!r}; expected one of {valid}")
+        return value
+
+
+class Outcome(_Record):
+    """What the conversation achieved: a sale, a deal, a donation — or not."""
+
+    converted: bool | None = None
+    value: float | None = None
+    notes: str | None = None
+
+
+class Conversation(_Record):
+    """A conversation between a customer and an agent, bot or brand."""
+
+    id: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+    channel: str = "chat"
+    started_at: datetime | None = None
+    turns: tuple[Turn, ...] = ()
+    metadata: dict[str, JsonValue] = Field(default_factory=dict)
+    outcome: Outcome | None = None
+    labels: dict[str, JsonValue] = Field(default_factory=dict)
+
+    _utc_started_at = field_validator("started_at")(_as_utc)
+
+    @field_validator("turns")
+    @classmethod
+    def _consecutive_indices(cls, turns: tuple[Turn, ...]) -> tuple[Turn, ...]:
+        for position, turn in enumerate(turns):
+            if turn.index != position:
+                raise ValueError(
+                    f"turn indices must be 0..{len(turns) - 1} in order; "
+                    f"position {position} has index {turn.index}"
+                )
+        return turns
+
+    @property
+    def content_hash(self) -> str:
+        """SHA-256 of the canonical JSON of the whole record (id included).
+
+        Key order, float formatting and timezone spelling do not change it; any change
+        to an id, a text, a label or a metadata value does.
+        """
+        canonical = json.dumps(
+            self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        )
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    def customer_turns(self) -> tuple[Turn, ...]:
+        """The turns the customer said."""
+        return tuple(t for t in self.turns if t.speaker is Speaker.CUSTOMER)

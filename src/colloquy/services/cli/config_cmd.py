@@ -1,0 +1,46 @@
+"""``colloquy config``: show the effective settings and where the database lives."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from colloquy.services.cli.context import state
+from colloquy.services.cli.render import OutputFormat, print_json, print_table
+from colloquy.storage import render_url
+
+app = typer.Typer(help="Inspect configuration.", no_args_is_help=True)
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.TABLE,
+) -> None:
+    """Print every setting with its effective value (passwords hidden)."""
+    settings = state(ctx).settings
+    values: dict[str, Any] = settings.model_dump(mode="json")
+    if values.get("database_url"):
+        values["database_url"] = render_url(values["database_url"])
+    if values["storage"].get("url"):
+        values["storage"]["url"] = render_url(values["storage"]["url"])
+    values["resolved"] = {
+        "database_url": render_url(settings.resolved_database_url),
+        "data_dir": str(settings.resolved_data_dir),
+        "home": str(settings.resolved_home),
+    }
+    if fmt is OutputFormat.JSON:
+        print_json(values)
+        return
+    print_table("colloquy settings", ["key", "value"], list(_flatten(values)))
+
+
+def _flatten(values: dict[str, Any], prefix: str = "") -> list[tuple[str, object]]:
+    rows: list[tuple[str, object]] = []
+    for key, value in values.items():
+        if isinstance(value, dict):
+            rows.extend(_flatten(value, f"{prefix}{key}."))
+        else:
+            rows.append((f"{prefix}{key}", value))
+    return rows

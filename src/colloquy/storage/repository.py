@@ -1,0 +1,343 @@
+"""Reads and writes of datasets and conversations, as keyword-only functions on a connection.
+
+The caller owns the transaction (see :class:`colloquy.storage.store.Store`), so a whole
+ingest commits or rolls back as one. Bulk writes go around the ORM: conversations are
+inserted in batches with ``RETURNING`` to learn their keys, turns with the driver's
+``executemany`` on SQLite and ``COPY`` on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, or_, select
+
+from colloquy.errors import ConflictError, NotFoundError
+from colloquy.schema import Conversation, DialogueAct, Outcome, Turn
+from colloquy.storage.tables import TURN_COLUMNS, conversations, datasets, turns
+
+ProgressCallback = Callable[[int, int], None]
+"""Called after each batch with (conversations seen so far, turns written so far)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetInfo:
+    """A stored dataset and its size."""
+
+    id: int
+    name: str
+    source: str
+    description: str | None
+    params: dict[str, Any]
+    created_at: datetime
+    conversations: int
+    turns: int
+
+
+@dataclass(slots=True)
+class InsertReport:
+    """What a bulk insert did: how many conversations were new and how many were known."""
+
+    dataset: str
+    received: int = 0
+    inserted: int = 0
+    duplicates: int = 0
+    turns: int = 0
+    duplicate_ids: list[str] = field(default_factory=list)
+
+
+def create_dataset(
+    conn: Connection,
+    *,
+    name: str,
+    source: str,
+    description: str | None = None,
+    params: dict[str, Any] | None = None,
+) -> int:
+    """Create the dataset ``name`` (or return its id when it exists with the same source)."""
+    row = conn.execute(
+        select(datasets.c.id, datasets.c.source).where(datasets.c.name == name)
+    ).first()
+    if row is not None:
+        if row.source != source:
+            raise ConflictError(
+                f"dataset {name!r} already holds {row.source!r} data, not {source!r}",
+                hint="choose another --dataset name",
+            )
+        return int(row.id)
+    result = conn.execute(
+        insert(datasets)
+        .values(name=name, source=source, description=description, params=params or {})
+        .returning(datasets.c.id)
+    )
+    return int(result.scalar_one())
+
+
+def get_dataset(conn: Connection, *, name: str) -> DatasetInfo:
+    """The dataset ``name`` with its counts; :class:`NotFoundError` lists the known names."""
+    for info in list_datasets(conn, name=name):
+        return info
+    known = [info.name for info in list_datasets(conn)]
+    raise NotFoundError(
+        f"no dataset named {name!r}",
+        hint=f"known datasets: {', '.join(known)}" if known else "ingest one with `colloquy data ingest`",
+    )
+
+
+def list_datasets(conn: Connection, *, name: str | None = None) -> list[DatasetInfo]:
+    """Every dataset (or just ``name``) with conversation and turn counts."""
+    counts = (
+        select(
+            conversations.c.dataset_id,
+            func.count().label("n_conv"),
+            func.coalesce(func.sum(conversations.c.n_turns), 0).label("n_turns"),
+        )
+        .group_by(conversations.c.dataset_id)
+        .subquery()
+    )
+    query = (
+        select(datasets, counts.c.n_conv, counts.c.n_turns)
+        .outerjoin(counts, counts.c.dataset_id == datasets.c.id)
+        .order_by(datasets.c.name)
+    )
+    if name is not None:
+        query = query.where(datasets.c.name == name)
+    return [
+        DatasetInfo(
+            id=row.id,
+            name=row.name,
+            source=row.source,
+            description=row.description,
+            params=dict(row.params or {}),
+            created_at=_utc(row.created_at),
+            conversations=int(row.n_conv or 0),
+            turns=int(row.n_turns or 0),
+        )
+        for row in conn.execute(query)
+    ]
+
+
+def delete_dataset(conn: Connection, *, name: str) -> None:
+    """Remove a dataset with all its conversations and turns."""
+    dataset_id = get_dataset(conn, name=name).id
+    conv_pks = select(conversations.c.pk).where(conversations.c.dataset_id == dataset_id)
+    conn.execute(delete(turns).where(turns.c.conversation_pk.in_(conv_pks)))
+    conn.execute(delete(conversations).where(conversations.c.dataset_id == dataset_id))
+    conn.execute(delete(datasets).where(datasets.c.id == dataset_id))
+
+
+def insert_conversations(
+    conn: Connection,
+    *,
+    dataset_id: int,
+    dataset_name: str,
+    conversations_: Iterable[Conversation],
+    batch_size: int = 2000,
+    on_batch: ProgressCallback | None = None,
+) -> InsertReport:
+    """Insert conversations not yet in the dataset; a known content hash is skipped.
+
+    A conversation whose id is already stored with *different* content raises
+    :class:`ConflictError`; the caller's transaction then rolls everything back.
+    """
+    report = InsertReport(dataset=dataset_name)
+    batch: list[Conversation] = []
+    for conversation in conversations_:
+        batch.append(conversation)
+        if len(batch) >= batch_size:
+            _insert_batch(conn, dataset_id, dataset_name, batch, report)
+            batch = []
+            if on_batch is not None:
+                on_batch(report.received, report.turns)
+    if batch:
+        _insert_batch(conn, dataset_id, dataset_name, batch, report)
+        if on_batch is not None:
+            on_batch(report.received, report.turns)
+    return report
+
+
+def _insert_batch(
+    conn: Connection,
+    dataset_id: int,
+    dataset_name: str,
+    batch: Sequence[Conversation],
+    report: InsertReport,
+) -> None:
+    report.received += len(batch)
+    hashed: dict[str, Conversation] = {}
+    for conversation in batch:
+        digest = conversation.content_hash
+        if digest in hashed:
+            report.duplicates += 1
+            report.duplicate_ids.append(conversation.id)
+        else:
+            hashed[digest] = conversation
+    known = conn.execute(
+        select(conversations.c.external_id, conversations.c.content_hash).where(
+            conversations.c.dataset_id == dataset_id,
+            or_(
+                conversations.c.content_hash.in_(list(hashed)),
+                conversations.c.external_id.in_([c.id for c in hashed.values()]),
+            ),
+        )
+    ).all()
+    known_hashes = {row.content_hash for row in known}
+    known_ids = {row.external_id for row in known}
+    fresh: list[tuple[str, Conversation]] = []
+    seen_ids: set[str] = set()
+    for digest, conversation in hashed.items():
+        if digest in known_hashes:
+            report.duplicates += 1
+            report.duplicate_ids.append(conversation.id)
+            continue
+        if conversation.id in known_ids or conversation.id in seen_ids:
+            raise ConflictError(
+                f"conversation {conversation.id!r} is already in dataset {dataset_name!r} "
+                "with different content",
+                hint="give changed conversations new ids, or ingest into a new dataset",
+            )
+        seen_ids.add(conversation.id)
+        fresh.append((digest, conversation))
+    if not fresh:
+        return
+    rows = [_conversation_row(dataset_id, digest, conv) for digest, conv in fresh]
+    stmt = insert(conversations).returning(
+        conversations.c.pk, sort_by_parameter_order=True
+    )
+    pks = [row.pk for row in conn.execute(stmt, rows)]
+    turn_rows = [
+        _turn_row(pk, turn)
+        for pk, (_, conversation) in zip(pks, fresh, strict=True)
+        for turn in conversation.turns
+    ]
+    _write_turns(conn, turn_rows)
+    report.inserted += len(fresh)
+    report.turns += len(turn_rows)
+
+
+def _conversation_row(dataset_id: int, digest: str, conv: Conversation) -> dict[str, Any]:
+    outcome = conv.outcome
+    return {
+        "dataset_id": dataset_id,
+        "external_id": conv.id,
+        "content_hash": digest,
+        "source": conv.source,
+        "channel": conv.channel,
+        "started_at": conv.started_at,
+        "n_turns": len(conv.turns),
+        "metadata": conv.metadata,
+        "labels": conv.labels,
+        "outcome_converted": outcome.converted if outcome else None,
+        "outcome_value": outcome.value if outcome else None,
+        "outcome_notes": outcome.notes if outcome else None,
+        "has_outcome": outcome is not None,
+    }
+
+
+def _turn_row(pk: int, turn: Turn) -> tuple[Any, ...]:
+    acts = [{"act": a.act, "slot": a.slot, "values": list(a.values)} for a in turn.dialogue_acts]
+    return (
+        pk,
+        turn.index,
+        turn.speaker.value,
+        turn.speaker_id,
+        turn.text,
+        turn.timestamp,
+        turn.intent,
+        json.dumps(acts, ensure_ascii=False),
+        json.dumps(turn.extra, ensure_ascii=False),
+    )
+
+
+def _write_turns(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
+    if not rows:
+        return
+    driver = conn.connection.driver_connection
+    columns = ", ".join(f'"{c}"' for c in TURN_COLUMNS)
+    if conn.dialect.name == "postgresql":
+        with driver.cursor() as cursor:  # type: ignore[union-attr]
+            with cursor.copy(f"COPY turns ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        return
+    placeholders = ", ".join("?" for _ in TURN_COLUMNS)
+    sqlite_rows = [(*row[:5], _sqlite_time(row[5]), *row[6:]) for row in rows]
+    cursor = driver.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(f"INSERT INTO turns ({columns}) VALUES ({placeholders})", sqlite_rows)
+    finally:
+        cursor.close()
+
+
+def _sqlite_time(value: datetime | None) -> str | None:
+    """The text SQLAlchemy's SQLite ``DateTime`` type writes and reads back."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def iter_conversations(
+    conn: Connection, *, dataset_id: int, batch_size: int = 500
+) -> Iterator[Conversation]:
+    """Stream a dataset's conversations in insertion order, ``batch_size`` at a time.
+
+    Memory stays bounded by one batch: pages are fetched by primary key, never by offset.
+    """
+    last_pk = 0
+    while True:
+        page = conn.execute(
+            select(conversations)
+            .where(conversations.c.dataset_id == dataset_id, conversations.c.pk > last_pk)
+            .order_by(conversations.c.pk)
+            .limit(batch_size)
+        ).all()
+        if not page:
+            return
+        last_pk = page[-1].pk
+        by_pk: dict[int, list[Turn]] = {row.pk: [] for row in page}
+        turn_rows = conn.execute(
+            select(turns)
+            .where(turns.c.conversation_pk.in_(list(by_pk)))
+            .order_by(turns.c.conversation_pk, turns.c.idx)
+        )
+        for t in turn_rows:
+            by_pk[t.conversation_pk].append(
+                Turn(
+                    index=t.idx,
+                    speaker=t.speaker,
+                    speaker_id=t.speaker_id,
+                    text=t.text,
+                    timestamp=t.timestamp,
+                    intent=t.intent,
+                    dialogue_acts=tuple(DialogueAct(**a) for a in t.dialogue_acts),
+                    extra=t.extra,
+                )
+            )
+        for row in page:
+            outcome = (
+                Outcome(
+                    converted=row.outcome_converted,
+                    value=row.outcome_value,
+                    notes=row.outcome_notes,
+                )
+                if row.has_outcome
+                else None
+            )
+            yield Conversation(
+                id=row.external_id,
+                source=row.source,
+                channel=row.channel,
+                started_at=row.started_at,
+                turns=tuple(by_pk[row.pk]),
+                metadata=row.metadata,
+                outcome=outcome,
+                labels=row.labels,
+            )
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

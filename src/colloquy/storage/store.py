@@ -1,0 +1,109 @@
+"""The conversation store: one engine, checked schema, one transaction per operation.
+
+Everything above storage talks to a :class:`Store`; it never sees a driver error, only
+:mod:`colloquy.errors`. An ingest runs in a single transaction, so a failure anywhere in
+it (a bad record, a conflict, an interrupt) leaves the store exactly as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+
+from colloquy.schema import Conversation
+from colloquy.storage import repository
+from colloquy.storage.engine import check_connection, create_store_engine, translate_errors
+from colloquy.storage.migrate import SchemaStatus, ensure_schema, status, upgrade
+from colloquy.storage.repository import DatasetInfo, InsertReport, ProgressCallback
+
+
+class Store:
+    """A SQLite or PostgreSQL database holding datasets of conversations."""
+
+    def __init__(self, engine: Engine, *, batch_size: int = 2000) -> None:
+        self.engine = engine
+        self.batch_size = batch_size
+
+    @classmethod
+    def open(cls, url: str, *, batch_size: int = 2000, echo: bool = False) -> Store:
+        """Connect to ``url`` and make sure its schema is current (new SQLite files are
+        migrated on the spot)."""
+        engine = create_store_engine(url, echo=echo)
+        check_connection(engine)
+        ensure_schema(engine)
+        return cls(engine, batch_size=batch_size)
+
+    @classmethod
+    def connect(cls, url: str, *, batch_size: int = 2000, echo: bool = False) -> Store:
+        """Connect to ``url`` without touching its schema (for ``db status``/``db upgrade``)."""
+        engine = create_store_engine(url, echo=echo)
+        check_connection(engine)
+        return cls(engine, batch_size=batch_size)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """A connection inside one transaction: committed on success, rolled back on error."""
+        with translate_errors(self.engine), self.engine.begin() as conn:
+            yield conn
+
+    def schema_status(self) -> SchemaStatus:
+        return status(self.engine)
+
+    def upgrade(self) -> SchemaStatus:
+        return upgrade(self.engine)
+
+    def ingest(
+        self,
+        *,
+        dataset: str,
+        source: str,
+        conversations: Iterable[Conversation],
+        description: str | None = None,
+        params: dict[str, Any] | None = None,
+        on_batch: ProgressCallback | None = None,
+    ) -> InsertReport:
+        """Store ``conversations`` under ``dataset``, all or nothing; duplicates are skipped."""
+        with self.transaction() as conn:
+            dataset_id = repository.create_dataset(
+                conn, name=dataset, source=source, description=description, params=params
+            )
+            return repository.insert_conversations(
+                conn,
+                dataset_id=dataset_id,
+                dataset_name=dataset,
+                conversations_=conversations,
+                batch_size=self.batch_size,
+                on_batch=on_batch,
+            )
+
+    def datasets(self) -> list[DatasetInfo]:
+        with self.transaction() as conn:
+            return repository.list_datasets(conn)
+
+    def dataset(self, name: str) -> DatasetInfo:
+        with self.transaction() as conn:
+            return repository.get_dataset(conn, name=name)
+
+    def delete_dataset(self, name: str) -> None:
+        with self.transaction() as conn:
+            repository.delete_dataset(conn, name=name)
+
+    def conversations(self, dataset: str, *, batch_size: int = 500) -> Iterator[Conversation]:
+        """Stream a dataset's conversations; memory is bounded by ``batch_size``."""
+        with translate_errors(self.engine), self.engine.connect() as conn:
+            dataset_id = repository.get_dataset(conn, name=dataset).id
+            yield from repository.iter_conversations(
+                conn, dataset_id=dataset_id, batch_size=batch_size
+            )

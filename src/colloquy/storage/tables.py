@@ -1,0 +1,96 @@
+"""SQLAlchemy Core tables for datasets, conversations and turns.
+
+The Alembic migrations in ``storage/alembic/versions`` create exactly these tables; a test
+compares the two so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = MetaData()
+
+JsonColumn = JSON().with_variant(JSONB(), "postgresql")
+
+datasets = Table(
+    "datasets",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("source", String(100), nullable=False),
+    Column("description", Text, nullable=True),
+    Column("params", JsonColumn, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "dataset_id",
+        Integer,
+        ForeignKey("datasets.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("external_id", String(300), nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("source", String(100), nullable=False),
+    Column("channel", String(50), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=True),
+    Column("n_turns", Integer, nullable=False),
+    Column("metadata", JsonColumn, nullable=False),
+    Column("labels", JsonColumn, nullable=False),
+    Column("outcome_converted", Boolean, nullable=True),
+    Column("outcome_value", Float, nullable=True),
+    Column("outcome_notes", Text, nullable=True),
+    Column("has_outcome", Boolean, nullable=False),
+    UniqueConstraint("dataset_id", "content_hash", name="uq_conversations_dataset_hash"),
+    UniqueConstraint("dataset_id", "external_id", name="uq_conversations_dataset_external"),
+)
+
+turns = Table(
+    "turns",
+    metadata,
+    Column(
+        "conversation_pk",
+        Integer,
+        ForeignKey("conversations.pk", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("idx", Integer, primary_key=True),
+    Column("speaker", String(20), nullable=False),
+    Column("speaker_id", String(200), nullable=True),
+    Column("text", Text, nullable=False),
+    Column("timestamp", DateTime(timezone=True), nullable=True),
+    Column("intent", String(200), nullable=True),
+    Column("dialogue_acts", JsonColumn, nullable=False),
+    Column("extra", JsonColumn, nullable=False),
+)
+
+TURN_COLUMNS = (
+    "conversation_pk",
+    "idx",
+    "speaker",
+    "speaker_id",
+    "text",
+    "timestamp",
+    "intent",
+    "dialogue_acts",
+    "extra",
+)
