@@ -124,7 +124,7 @@ def _load_yaml_tree(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
         raise ConfigError(f"{path}: 'extends' forms a cycle: {chain}", hint="remove one link")
     raw = _read_yaml(resolved)
     parent = raw.pop("extends", None)
-    raw = _substitute(raw, resolved, ())
+    raw = dict(_substitute(raw, resolved, ()))
     if parent is None:
         return raw
     if not isinstance(parent, str):

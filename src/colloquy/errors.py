@@ -10,12 +10,12 @@ where (file, line, field) and how to fix it, so the edge can print it as one lin
     ├── ConfigError                    exit 2   bad YAML, unknown key, invalid value
     ├── UsageError                     exit 2   a wrong argument combination or name
     ├── DataError                      exit 65  input data that cannot be read
-    │   ├── SchemaViolation                     a record breaks the conversation schema
+    │   ├── SchemaViolationError                     a record breaks the conversation schema
     │   └── ParseError                          a file or row that cannot be parsed
     ├── NotFoundError                  exit 4   a dataset, model or file that is absent
     └── StorageError                   exit 3   the database cannot do what was asked
-        ├── DatabaseUnavailable                 wrong URL, server down, file unreachable
-        ├── ReadOnlyStore                       the database refuses writes
+        ├── DatabaseUnavailableError                 wrong URL, server down, file unreachable
+        ├── ReadOnlyStoreError                       the database refuses writes
         ├── MigrationError                      the schema version is missing or unknown
         └── ConflictError                       same id, different content
 """
@@ -60,7 +60,7 @@ class DataError(ColloquyError):
     exit_code = 65
 
 
-class SchemaViolation(DataError):
+class SchemaViolationError(DataError):
     """A record does not satisfy the conversation schema."""
 
 
@@ -95,11 +95,11 @@ class StorageError(ColloquyError):
     exit_code = 3
 
 
-class DatabaseUnavailable(StorageError):
+class DatabaseUnavailableError(StorageError):
     """The database could not be reached or opened."""
 
 
-class ReadOnlyStore(StorageError):
+class ReadOnlyStoreError(StorageError):
     """The database refused a write."""
 
 

@@ -53,5 +53,8 @@ def new_correlation_id() -> str:
 
 
 def get_logger(name: str) -> Any:
-    """A structlog logger tagged with the module ``name``."""
-    return structlog.get_logger(name).bind(logger=name)
+    """A structlog logger tagged with the module ``name``.
+
+    It stays lazy: configuration done after import (by the CLI or API) still applies.
+    """
+    return structlog.get_logger(module=name)

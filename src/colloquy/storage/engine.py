@@ -9,8 +9,8 @@ written) become :mod:`colloquy.errors` exceptions with a one-line fix.
 from __future__ import annotations
 
 import sqlite3
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 
-from colloquy.errors import ConfigError, DatabaseUnavailable, ReadOnlyStore, StorageError
+from colloquy.errors import ConfigError, DatabaseUnavailableError, ReadOnlyStoreError, StorageError
 
 _URL_EXAMPLES = "sqlite:///path/to/colloquy.db or postgresql+psycopg://user@host:5432/dbname"
 
@@ -62,7 +62,7 @@ def create_store_engine(url: str, *, echo: bool = False) -> Engine:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise DatabaseUnavailable(
+                raise DatabaseUnavailableError(
                     f"cannot create the folder for SQLite database {path}: {exc.strerror}",
                     hint="set COLLOQUY_DATABASE_URL to a writable location",
                 ) from None
@@ -86,10 +86,8 @@ def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> No
     try:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
-        try:
+        with suppress(sqlite3.OperationalError):
             cursor.execute("PRAGMA journal_mode=WAL")
-        except sqlite3.OperationalError:
-            pass
         cursor.execute("PRAGMA synchronous=NORMAL")
     finally:
         cursor.close()
@@ -97,9 +95,8 @@ def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> No
 
 def check_connection(engine: Engine) -> None:
     """Open one connection and run ``SELECT 1``, translating failures."""
-    with translate_errors(engine):
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+    with translate_errors(engine), engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
 
 
 @contextmanager
@@ -123,19 +120,19 @@ def _operational(engine: Engine, exc: OperationalError) -> StorageError:
         return _read_only(engine)
     message = _first_line(exc)
     if engine.dialect.name == "sqlite":
-        return DatabaseUnavailable(
+        return DatabaseUnavailableError(
             f"cannot open SQLite database {engine.url.database}: {message}",
             hint="check that the path exists and is a database you may read and write",
         )
-    return DatabaseUnavailable(
+    return DatabaseUnavailableError(
         f"cannot reach database {where}: {message}",
         hint="check that the server is running and that host, port, user and database "
         "in COLLOQUY_DATABASE_URL are right",
     )
 
 
-def _read_only(engine: Engine) -> ReadOnlyStore:
-    return ReadOnlyStore(
+def _read_only(engine: Engine) -> ReadOnlyStoreError:
+    return ReadOnlyStoreError(
         f"database {render_url(engine.url)} is read-only",
         hint="make the file and its folder writable, or point COLLOQUY_DATABASE_URL elsewhere",
     )

@@ -84,7 +84,9 @@ def get_dataset(conn: Connection, *, name: str) -> DatasetInfo:
     known = [info.name for info in list_datasets(conn)]
     raise NotFoundError(
         f"no dataset named {name!r}",
-        hint=f"known datasets: {', '.join(known)}" if known else "ingest one with `colloquy data ingest`",
+        hint=f"known datasets: {', '.join(known)}"
+        if known
+        else "ingest one with `colloquy data ingest`",
     )
 
 
@@ -205,9 +207,7 @@ def _insert_batch(
     if not fresh:
         return
     rows = [_conversation_row(dataset_id, digest, conv) for digest, conv in fresh]
-    stmt = insert(conversations).returning(
-        conversations.c.pk, sort_by_parameter_order=True
-    )
+    stmt = insert(conversations).returning(conversations.c.pk, sort_by_parameter_order=True)
     pks = [row.pk for row in conn.execute(stmt, rows)]
     turn_rows = [
         _turn_row(pk, turn)
@@ -259,10 +259,12 @@ def _write_turns(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
     driver = conn.connection.driver_connection
     columns = ", ".join(f'"{c}"' for c in TURN_COLUMNS)
     if conn.dialect.name == "postgresql":
-        with driver.cursor() as cursor:  # type: ignore[union-attr]
-            with cursor.copy(f"COPY turns ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+        with (
+            driver.cursor() as cursor,  # type: ignore[union-attr]
+            cursor.copy(f"COPY turns ({columns}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
         return
     placeholders = ", ".join("?" for _ in TURN_COLUMNS)
     sqlite_rows = [(*row[:5], _sqlite_time(row[5]), *row[6:]) for row in rows]

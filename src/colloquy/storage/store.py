@@ -13,11 +13,19 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
+from colloquy.logging import get_logger
 from colloquy.schema import Conversation
 from colloquy.storage import repository
-from colloquy.storage.engine import check_connection, create_store_engine, translate_errors
+from colloquy.storage.engine import (
+    check_connection,
+    create_store_engine,
+    render_url,
+    translate_errors,
+)
 from colloquy.storage.migrate import SchemaStatus, ensure_schema, status, upgrade
 from colloquy.storage.repository import DatasetInfo, InsertReport, ProgressCallback
+
+log = get_logger(__name__)
 
 
 class Store:
@@ -62,7 +70,9 @@ class Store:
         return status(self.engine)
 
     def upgrade(self) -> SchemaStatus:
-        return upgrade(self.engine)
+        result = upgrade(self.engine)
+        log.info("db.upgraded", url=result.url, revision=result.current)
+        return result
 
     def ingest(
         self,
@@ -75,11 +85,12 @@ class Store:
         on_batch: ProgressCallback | None = None,
     ) -> InsertReport:
         """Store ``conversations`` under ``dataset``, all or nothing; duplicates are skipped."""
+        log.info("ingest.started", dataset=dataset, source=source, url=render_url(self.engine.url))
         with self.transaction() as conn:
             dataset_id = repository.create_dataset(
                 conn, name=dataset, source=source, description=description, params=params
             )
-            return repository.insert_conversations(
+            report = repository.insert_conversations(
                 conn,
                 dataset_id=dataset_id,
                 dataset_name=dataset,
@@ -87,6 +98,15 @@ class Store:
                 batch_size=self.batch_size,
                 on_batch=on_batch,
             )
+        log.info(
+            "ingest.committed",
+            dataset=dataset,
+            received=report.received,
+            inserted=report.inserted,
+            duplicates=report.duplicates,
+            turns=report.turns,
+        )
+        return report
 
     def datasets(self) -> list[DatasetInfo]:
         with self.transaction() as conn:

@@ -6,10 +6,7 @@ from colloquy.data.loaders.banking77 import Banking77Loader
 from colloquy.data.loaders.base import Loader, LoadReport, OnError, Problem
 from colloquy.errors import UsageError
 
-LOADERS: dict[str, type[Loader]] = {
-    loader.name: loader
-    for loader in (Banking77Loader,)
-}
+LOADERS: dict[str, type[Loader]] = {loader.name: loader for loader in (Banking77Loader,)}
 
 
 def get_loader(name: str, *, on_error: OnError = "fail") -> Loader:

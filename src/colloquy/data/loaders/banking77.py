@@ -44,7 +44,9 @@ class Banking77Loader(Loader):
             for row in reader:
                 line = reader.line_num
                 if len(row) != 2:
-                    self.problem(file, line, f"expected 2 fields (text, category), found {len(row)}")
+                    self.problem(
+                        file, line, f"expected 2 fields (text, category), found {len(row)}"
+                    )
                     continue
                 text, intent = row[0].strip(), row[1].strip()
                 if not text or not intent:

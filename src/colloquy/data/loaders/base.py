@@ -65,9 +65,7 @@ class Loader(ABC):
         """Yield every conversation found at ``path``; see :attr:`report` afterwards."""
         root = Path(path).expanduser()
         if not root.exists():
-            raise NotFoundError(
-                f"{root} does not exist", hint=f"{self.name} expects {self.layout}"
-            )
+            raise NotFoundError(f"{root} does not exist", hint=f"{self.name} expects {self.layout}")
         self.report = LoadReport(source=self.name)
         for conversation in self._load(root):
             self.report.conversations += 1

@@ -47,7 +47,9 @@ def ingest(
         task = progress.add_task(f"ingesting {source} into {name!r}", total=None)
 
         def advance(seen: int, turns: int) -> None:
-            progress.update(task, completed=seen, description=f"{seen:,} conversations, {turns:,} turns")
+            progress.update(
+                task, completed=seen, description=f"{seen:,} conversations, {turns:,} turns"
+            )
 
         report = store.ingest(
             dataset=name,

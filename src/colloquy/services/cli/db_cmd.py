@@ -26,7 +26,9 @@ def _render(title: str, result: SchemaStatus, fmt: OutputFormat) -> None:
     if fmt is OutputFormat.JSON:
         print_json(payload)
     else:
-        print_mapping(title, {k: ", ".join(v) if isinstance(v, list) else v for k, v in payload.items()})
+        print_mapping(
+            title, {k: ", ".join(v) if isinstance(v, list) else v for k, v in payload.items()}
+        )
 
 
 @app.command("upgrade")

@@ -34,9 +34,7 @@ def print_json(payload: Any) -> None:
     print(json.dumps(payload, default=_default, ensure_ascii=False, indent=2))
 
 
-def print_table(
-    title: str, columns: Sequence[str], rows: Sequence[Sequence[object]]
-) -> None:
+def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
     table = Table(title=title, title_justify="left")
     for column in columns:
         table.add_column(column, overflow="fold")

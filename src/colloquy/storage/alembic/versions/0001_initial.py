@@ -56,9 +56,7 @@ def upgrade() -> None:
         sa.Column("outcome_notes", sa.Text, nullable=True),
         sa.Column("has_outcome", sa.Boolean, nullable=False),
         sa.UniqueConstraint("dataset_id", "content_hash", name="uq_conversations_dataset_hash"),
-        sa.UniqueConstraint(
-            "dataset_id", "external_id", name="uq_conversations_dataset_external"
-        ),
+        sa.UniqueConstraint("dataset_id", "external_id", name="uq_conversations_dataset_external"),
     )
     op.create_table(
         "turns",
