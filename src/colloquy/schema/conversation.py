@@ -9,11 +9,11 @@ conversation it has already seen and skip it.
 from __future__ import annotations
 
 import hashlib
-import json
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Self
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 JsonValue = Any
@@ -151,15 +151,36 @@ class Conversation(_Record):
 
     @property
     def content_hash(self) -> str:
-        """SHA-256 of the canonical JSON of the whole record (id included).
+        """SHA-256 of a canonical JSON rendering of every field (id included).
 
         Key order, float formatting and timezone spelling do not change it; any change
         to an id, a text, a label or a metadata value does.
         """
-        canonical = json.dumps(
-            self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        turns = [
+            (
+                t.index,
+                t.speaker.value,
+                t.speaker_id,
+                t.text,
+                t.timestamp,
+                t.intent,
+                [(a.act, a.slot, a.values) for a in t.dialogue_acts],
+                t.extra,
+            )
+            for t in self.turns
+        ]
+        outcome = self.outcome
+        payload = (
+            self.id,
+            self.source,
+            self.channel,
+            self.started_at,
+            turns,
+            self.metadata,
+            (outcome.converted, outcome.value, outcome.notes) if outcome is not None else None,
+            self.labels,
         )
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        return hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
     def customer_turns(self) -> tuple[Turn, ...]:
         """The turns the customer said."""

@@ -8,12 +8,12 @@ inserted in batches with ``RETURNING`` to learn their keys, turns with the drive
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, delete, func, insert, or_, select
 
 from colloquy.errors import ConflictError, NotFoundError
@@ -207,8 +207,7 @@ def _insert_batch(
     if not fresh:
         return
     rows = [_conversation_row(dataset_id, digest, conv) for digest, conv in fresh]
-    stmt = insert(conversations).returning(conversations.c.pk, sort_by_parameter_order=True)
-    pks = [row.pk for row in conn.execute(stmt, rows)]
+    pks = _write_conversations(conn, dataset_id, rows)
     turn_rows = [
         _turn_row(pk, turn)
         for pk, (_, conversation) in zip(pks, fresh, strict=True)
@@ -219,23 +218,89 @@ def _insert_batch(
     report.turns += len(turn_rows)
 
 
-def _conversation_row(dataset_id: int, digest: str, conv: Conversation) -> dict[str, Any]:
+CONVERSATION_COLUMNS = (
+    "dataset_id",
+    "external_id",
+    "content_hash",
+    "source",
+    "channel",
+    "started_at",
+    "n_turns",
+    "metadata",
+    "labels",
+    "outcome_converted",
+    "outcome_value",
+    "outcome_notes",
+    "has_outcome",
+)
+
+
+def _conversation_row(dataset_id: int, digest: str, conv: Conversation) -> tuple[Any, ...]:
     outcome = conv.outcome
-    return {
-        "dataset_id": dataset_id,
-        "external_id": conv.id,
-        "content_hash": digest,
-        "source": conv.source,
-        "channel": conv.channel,
-        "started_at": conv.started_at,
-        "n_turns": len(conv.turns),
-        "metadata": conv.metadata,
-        "labels": conv.labels,
-        "outcome_converted": outcome.converted if outcome else None,
-        "outcome_value": outcome.value if outcome else None,
-        "outcome_notes": outcome.notes if outcome else None,
-        "has_outcome": outcome is not None,
+    return (
+        dataset_id,
+        conv.id,
+        digest,
+        conv.source,
+        conv.channel,
+        conv.started_at,
+        len(conv.turns),
+        orjson.dumps(conv.metadata).decode(),
+        orjson.dumps(conv.labels).decode(),
+        outcome.converted if outcome else None,
+        outcome.value if outcome else None,
+        outcome.notes if outcome else None,
+        outcome is not None,
+    )
+
+
+def _write_conversations(
+    conn: Connection, dataset_id: int, rows: list[tuple[Any, ...]]
+) -> list[int]:
+    """Insert conversation rows and return their primary keys in row order.
+
+    PostgreSQL: keys are drawn from the table's sequence, then rows go in by ``COPY``.
+    SQLite: one ``executemany``, then the keys are looked up by content hash (unique per
+    dataset), which is exact even with other writers around.
+    """
+    driver = conn.connection.driver_connection
+    columns = ", ".join(f'"{c}"' for c in CONVERSATION_COLUMNS)
+    if conn.dialect.name == "postgresql":
+        pks = [
+            int(pk)
+            for pk in conn.exec_driver_sql(
+                "SELECT nextval(pg_get_serial_sequence('conversations', 'pk')) "
+                "FROM generate_series(1, %(n)s)",
+                {"n": len(rows)},
+            ).scalars()
+        ]
+        with (
+            driver.cursor() as cursor,  # type: ignore[union-attr]
+            cursor.copy(f"COPY conversations (pk, {columns}) FROM STDIN") as copy,
+        ):
+            for pk, row in zip(pks, rows, strict=True):
+                copy.write_row((pk, *row))
+        return pks
+    placeholders = ", ".join("?" for _ in CONVERSATION_COLUMNS)
+    cursor = driver.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(
+            f"INSERT INTO conversations ({columns}) VALUES ({placeholders})",
+            [(*row[:5], _sqlite_time(row[5]), *row[6:]) for row in rows],
+        )
+    finally:
+        cursor.close()
+    hashes = [row[2] for row in rows]
+    by_hash = {
+        row.content_hash: int(row.pk)
+        for row in conn.execute(
+            select(conversations.c.pk, conversations.c.content_hash).where(
+                conversations.c.dataset_id == dataset_id,
+                conversations.c.content_hash.in_(hashes),
+            )
+        )
     }
+    return [by_hash[digest] for digest in hashes]
 
 
 def _turn_row(pk: int, turn: Turn) -> tuple[Any, ...]:
@@ -248,8 +313,8 @@ def _turn_row(pk: int, turn: Turn) -> tuple[Any, ...]:
         turn.text,
         turn.timestamp,
         turn.intent,
-        json.dumps(acts, ensure_ascii=False),
-        json.dumps(turn.extra, ensure_ascii=False),
+        orjson.dumps(acts).decode(),
+        orjson.dumps(turn.extra).decode(),
     )
 
 

@@ -1,0 +1,110 @@
+"""Shared by every benchmark: timing, database fixtures and writing BENCHMARKS.md sections.
+
+Each benchmark owns one section of ``BENCHMARKS.md`` between markers, so running one
+benchmark rewrites its own table and leaves the others alone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, make_url, text
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCHMARKS_MD = ROOT / "BENCHMARKS.md"
+RESULTS = ROOT / "benchmarks" / "results"
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def datasets_dir() -> Path:
+    configured = os.environ.get("COLLOQUY_DATA_DIR")
+    return Path(configured) if configured else ROOT.parent / "shared" / "datasets"
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def timed(
+    fn: Callable[[], object], repeat: int = 3, setup: Callable[[], object] | None = None
+) -> float:
+    """Median wall time of ``repeat`` runs of ``fn``; ``setup`` runs before each, untimed."""
+    samples = []
+    for _ in range(repeat):
+        if setup is not None:
+            setup()
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+@contextmanager
+def scratch_postgres() -> Iterator[str | None]:
+    """A throw-away PostgreSQL database, or None when no server answers."""
+    server = os.environ.get("COLLOQUY_TEST_POSTGRES_URL", DEFAULT_POSTGRES)
+    admin_url = make_url(server).set(drivername="postgresql+psycopg")
+    name = f"colloquy_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(
+        admin_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
+    )
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        print(f"PostgreSQL not available ({type(exc).__name__}); skipping it")
+        admin.dispose()
+        yield None
+        return
+    try:
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def write_section(name: str, title: str, command: str, body: str, result: dict[str, Any]) -> None:
+    """Replace (or append) this benchmark's section in BENCHMARKS.md and save its JSON."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    payload = {"benchmark": name, "at": stamp, "machine": machine(), **result}
+    (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    start, end = f"<!-- bench:{name}:start -->", f"<!-- bench:{name}:end -->"
+    section = (
+        f"{start}\n## {title}\n\n"
+        f"Command: `{command}` — {stamp}, {machine()}.\n\n{body.strip()}\n{end}"
+    )
+    current = (
+        BENCHMARKS_MD.read_text(encoding="utf-8")
+        if BENCHMARKS_MD.exists()
+        else (
+            "# Benchmarks\n\nEvery table below is written by the script named in its command line; "
+            "timings compare colloquy with a peer measured in the same run on the same machine.\n"
+        )
+    )
+    if start in current and end in current:
+        before, rest = current.split(start, 1)
+        after = rest.split(end, 1)[1]
+        updated = before + section + after
+    else:
+        updated = current.rstrip() + "\n\n" + section + "\n"
+    BENCHMARKS_MD.write_text(updated, encoding="utf-8")
+    print(f"wrote section {name!r} to {BENCHMARKS_MD}")
