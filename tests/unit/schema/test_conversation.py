@@ -103,7 +103,7 @@ def test_parse_reports_every_bad_field_with_its_path() -> None:
 
 
 def test_turn_indices_must_be_consecutive() -> None:
-    with pytest.raises(SchemaError, match="turn indices must be 0..1"):
+    with pytest.raises(SchemaError, match=r"turn indices must be 0\.\.1"):
         Conversation.parse(
             {
                 "id": "a",
