@@ -31,7 +31,8 @@ $(STAMP): $(BIN)/python pyproject.toml constraints.txt
 demo: install ## Ingest BANKING77 into the default SQLite store and summarise it
 	$(BIN)/colloquy db upgrade
 	$(BIN)/colloquy data ingest banking77 $(COLLOQUY_DATA_DIR)/banking77 --dataset banking77
-	$(BIN)/colloquy data list
+	$(BIN)/colloquy data show banking77
+	$(BIN)/colloquy data quality banking77 --html $${COLLOQUY_HOME:-$$HOME/.colloquy}/banking77-quality.html
 
 test: install ## Run the test suite (slow tests excluded)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -88,23 +88,25 @@ def write_section(name: str, title: str, command: str, body: str, result: dict[s
     payload = {"benchmark": name, "at": stamp, "machine": machine(), **result}
     (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     start, end = f"<!-- bench:{name}:start -->", f"<!-- bench:{name}:end -->"
-    section = (
-        f"{start}\n## {title}\n\n"
-        f"Command: `{command}` — {stamp}, {machine()}.\n\n{body.strip()}\n{end}"
+    header = f"## {title}\n\nCommand: `{command}` — {stamp}, {machine()}.\n\n{body.strip()}"
+    default = (
+        "# Benchmarks\n\nEvery table below is written by the script named in its command "
+        "line; timings compare colloquy with a peer measured in the same run on the same "
+        "machine.\n"
     )
-    current = (
-        BENCHMARKS_MD.read_text(encoding="utf-8")
-        if BENCHMARKS_MD.exists()
-        else (
-            "# Benchmarks\n\nEvery table below is written by the script named in its command line; "
-            "timings compare colloquy with a peer measured in the same run on the same machine.\n"
-        )
-    )
+    _replace_between(BENCHMARKS_MD, start, end, header, default=default)
+    readme = ROOT / "README.md"
+    if start in readme.read_text(encoding="utf-8"):
+        _replace_between(readme, start, end, f"**{title}** (`{command}`)\n\n{body.strip()}")
+    print(f"wrote section {name!r} to {BENCHMARKS_MD}")
+
+
+def _replace_between(path: Path, start: str, end: str, content: str, default: str = "") -> None:
+    current = path.read_text(encoding="utf-8") if path.exists() else default
+    block = f"{start}\n{content}\n{end}"
     if start in current and end in current:
         before, rest = current.split(start, 1)
-        after = rest.split(end, 1)[1]
-        updated = before + section + after
+        updated = before + block + rest.split(end, 1)[1]
     else:
-        updated = current.rstrip() + "\n\n" + section + "\n"
-    BENCHMARKS_MD.write_text(updated, encoding="utf-8")
-    print(f"wrote section {name!r} to {BENCHMARKS_MD}")
+        updated = current.rstrip() + "\n\n" + block + "\n"
+    path.write_text(updated, encoding="utf-8")

@@ -5,6 +5,9 @@ environment variables (``COLLOQUY_DATABASE_URL``, ``COLLOQUY_STORAGE__BATCH_SIZE
 nested keys). A YAML file may ``extends: base.yaml`` (deep-merged, paths relative to the
 file) and use ``${VAR}`` or ``${VAR:-default}`` anywhere in a value.
 
+Sections that configure one layer (``ingest.cleaning``, ``ingest.pii``) use that layer's
+own model, so a setting is declared once, next to the code it controls.
+
 Any mistake becomes a :class:`~colloquy.errors.ConfigError` that names the file, the
 line, the key path, the bad value and what was expected.
 """
@@ -25,6 +28,8 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from colloquy.data.clean import CleaningConfig
+from colloquy.data.pii import PiiConfig
 from colloquy.errors import ConfigError
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -41,6 +46,17 @@ class StorageSettings(BaseModel):
     )
     batch_size: int = Field(default=2000, ge=1, le=100_000)
     echo: bool = False
+
+
+class IngestSettings(BaseModel):
+    """What happens to text on its way into the store (each data module owns its section)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    clean: bool = True
+    cleaning: CleaningConfig = Field(default_factory=CleaningConfig)
+    mask_pii: bool = True
+    pii: PiiConfig = Field(default_factory=PiiConfig)
 
 
 class LoggingSettings(BaseModel):
@@ -69,6 +85,7 @@ class Settings(BaseSettings):
     data_dir: Path | None = Field(default=None, description="Where public datasets live")
     storage: StorageSettings = Field(default_factory=StorageSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -231,6 +248,7 @@ def _locate(path: Path, loc: tuple[int | str, ...]) -> str:
 
 
 __all__ = [
+    "IngestSettings",
     "LoggingSettings",
     "Settings",
     "StorageSettings",

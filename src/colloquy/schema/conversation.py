@@ -48,6 +48,9 @@ class Speaker(StrEnum):
     SYSTEM = "system"
 
 
+_SPEAKERS = {speaker.value: speaker for speaker in Speaker}
+
+
 class _Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=False)
 
@@ -108,12 +111,13 @@ class Turn(_Record):
     @field_validator("speaker", mode="before")
     @classmethod
     def _known_speaker(cls, value: object) -> object:
-        if isinstance(value, str) and value.lower() in Speaker.__members__.values():
-            return value.lower()
-        if isinstance(value, str) and value not in Speaker.__members__.values():
-            valid = ", ".join(s.value for s in Speaker)
+        if isinstance(value, Speaker) or not isinstance(value, str):
+            return value
+        found = _SPEAKERS.get(value) or _SPEAKERS.get(value.lower())
+        if found is None:
+            valid = ", ".join(_SPEAKERS)
             raise ValueError(f"unknown speaker role {value!r}; expected one of {valid}")
-        return value
+        return found
 
 
 class Outcome(_Record):

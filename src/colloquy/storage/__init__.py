@@ -2,11 +2,12 @@
 
 from colloquy.storage.engine import create_store_engine, parse_url, render_url
 from colloquy.storage.migrate import SchemaStatus
-from colloquy.storage.repository import DatasetInfo, InsertReport
+from colloquy.storage.repository import DatasetInfo, DatasetStats, InsertReport
 from colloquy.storage.store import Store
 
 __all__ = [
     "DatasetInfo",
+    "DatasetStats",
     "InsertReport",
     "SchemaStatus",
     "Store",

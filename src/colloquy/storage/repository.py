@@ -14,11 +14,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, delete, func, insert, or_, select
+from sqlalchemy import Connection, delete, func, insert, or_, select, update
 
 from colloquy.errors import ConflictError, NotFoundError
 from colloquy.schema import Conversation, DialogueAct, Outcome, Turn
 from colloquy.storage.tables import TURN_COLUMNS, conversations, datasets, turns
+
+MAX_BATCH_TURNS = 5000
+"""A batch is also cut at this many turns, so long dialogues cannot make it large."""
 
 ProgressCallback = Callable[[int, int], None]
 """Called after each batch with (conversations seen so far, turns written so far)."""
@@ -36,6 +39,15 @@ class DatasetInfo:
     created_at: datetime
     conversations: int
     turns: int
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetStats:
+    """What is in a dataset: turns per speaker, outcomes, and each label's distribution."""
+
+    speakers: dict[str, int]
+    outcomes: dict[str, int]
+    labels: dict[str, dict[str, int]]
 
 
 @dataclass(slots=True)
@@ -75,6 +87,15 @@ def create_dataset(
         .returning(datasets.c.id)
     )
     return int(result.scalar_one())
+
+
+def append_ingest_record(conn: Connection, *, dataset_id: int, entry: dict[str, Any]) -> None:
+    """Add one ingest's record (when, what, how) to the dataset's ``params["ingests"]``."""
+    params = conn.execute(select(datasets.c.params).where(datasets.c.id == dataset_id)).scalar_one()
+    params = dict(params or {})
+    stamped = {"at": datetime.now(UTC).isoformat(), **entry}
+    params["ingests"] = [*params.get("ingests", []), stamped]
+    conn.execute(update(datasets).where(datasets.c.id == dataset_id).values(params=params))
 
 
 def get_dataset(conn: Connection, *, name: str) -> DatasetInfo:
@@ -123,6 +144,49 @@ def list_datasets(conn: Connection, *, name: str | None = None) -> list[DatasetI
     ]
 
 
+def dataset_stats(conn: Connection, *, dataset_id: int, max_values: int = 200) -> DatasetStats:
+    """Counts for ``colloquy data show``; labels are counted per key for scalar values.
+
+    Label keys with more than ``max_values`` distinct values (ids, free text) are dropped
+    from the result rather than listed.
+    """
+    in_dataset = conversations.c.dataset_id == dataset_id
+    speakers = {
+        row.speaker: int(row.n)
+        for row in conn.execute(
+            select(turns.c.speaker, func.count().label("n"))
+            .join(conversations, conversations.c.pk == turns.c.conversation_pk)
+            .where(in_dataset)
+            .group_by(turns.c.speaker)
+        )
+    }
+    outcomes: dict[str, int] = {}
+    for row in conn.execute(
+        select(
+            conversations.c.has_outcome, conversations.c.outcome_converted, func.count().label("n")
+        )
+        .where(in_dataset)
+        .group_by(conversations.c.has_outcome, conversations.c.outcome_converted)
+    ):
+        key = "no outcome" if not row.has_outcome else f"converted={row.outcome_converted}"
+        outcomes[key] = outcomes.get(key, 0) + int(row.n)
+    labels: dict[str, dict[str, int]] = {}
+    overflow: set[str] = set()
+    rows = conn.execution_options(yield_per=5000).execute(
+        select(conversations.c.labels).where(in_dataset)
+    )
+    for (label_map,) in rows:
+        for key, value in (label_map or {}).items():
+            if key in overflow or isinstance(value, (dict, list)):
+                continue
+            counts = labels.setdefault(key, {})
+            counts[str(value)] = counts.get(str(value), 0) + 1
+            if len(counts) > max_values:
+                overflow.add(key)
+                del labels[key]
+    return DatasetStats(speakers=speakers, outcomes=outcomes, labels=labels)
+
+
 def delete_dataset(conn: Connection, *, name: str) -> None:
     """Remove a dataset with all its conversations and turns."""
     dataset_id = get_dataset(conn, name=name).id
@@ -148,11 +212,13 @@ def insert_conversations(
     """
     report = InsertReport(dataset=dataset_name)
     batch: list[Conversation] = []
+    batch_turns = 0
     for conversation in conversations_:
         batch.append(conversation)
-        if len(batch) >= batch_size:
+        batch_turns += len(conversation.turns)
+        if len(batch) >= batch_size or batch_turns >= MAX_BATCH_TURNS:
             _insert_batch(conn, dataset_id, dataset_name, batch, report)
-            batch = []
+            batch, batch_turns = [], 0
             if on_batch is not None:
                 on_batch(report.received, report.turns)
     if batch:

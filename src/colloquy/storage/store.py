@@ -7,7 +7,7 @@ it (a bad record, a conflict, an interrupt) leaves the store exactly as it was.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -23,7 +23,12 @@ from colloquy.storage.engine import (
     translate_errors,
 )
 from colloquy.storage.migrate import SchemaStatus, ensure_schema, status, upgrade
-from colloquy.storage.repository import DatasetInfo, InsertReport, ProgressCallback
+from colloquy.storage.repository import (
+    DatasetInfo,
+    DatasetStats,
+    InsertReport,
+    ProgressCallback,
+)
 
 log = get_logger(__name__)
 
@@ -82,9 +87,15 @@ class Store:
         conversations: Iterable[Conversation],
         description: str | None = None,
         params: dict[str, Any] | None = None,
+        record: Callable[[], dict[str, Any]] | None = None,
         on_batch: ProgressCallback | None = None,
     ) -> InsertReport:
-        """Store ``conversations`` under ``dataset``, all or nothing; duplicates are skipped."""
+        """Store ``conversations`` under ``dataset``, all or nothing; duplicates are skipped.
+
+        ``record``, called once every conversation has been consumed, returns what was done
+        to the data (cleaning, masking, skipped rows); it is appended, with the counts, to
+        the dataset's ``params["ingests"]`` in the same transaction.
+        """
         log.info("ingest.started", dataset=dataset, source=source, url=render_url(self.engine.url))
         with self.transaction() as conn:
             dataset_id = repository.create_dataset(
@@ -98,6 +109,14 @@ class Store:
                 batch_size=self.batch_size,
                 on_batch=on_batch,
             )
+            entry = {
+                **(record() if record is not None else {}),
+                "received": report.received,
+                "inserted": report.inserted,
+                "duplicates": report.duplicates,
+                "turns": report.turns,
+            }
+            repository.append_ingest_record(conn, dataset_id=dataset_id, entry=entry)
         log.info(
             "ingest.committed",
             dataset=dataset,
@@ -115,6 +134,11 @@ class Store:
     def dataset(self, name: str) -> DatasetInfo:
         with self.transaction() as conn:
             return repository.get_dataset(conn, name=name)
+
+    def stats(self, name: str) -> DatasetStats:
+        with self.transaction() as conn:
+            dataset_id = repository.get_dataset(conn, name=name).id
+            return repository.dataset_stats(conn, dataset_id=dataset_id)
 
     def delete_dataset(self, name: str) -> None:
         with self.transaction() as conn:

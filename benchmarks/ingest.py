@@ -1,0 +1,253 @@
+"""Parse + store throughput (turns/s) and peak memory of ``colloquy`` ingest against pandas.
+
+For SGD and Twitter, into SQLite and PostgreSQL, each contender runs in its own process
+(so its peak resident memory can be read) on the original files and on the same files
+replicated 10x (copies with shifted ids, so nothing is a duplicate):
+
+* **colloquy** — the ingest job: the streaming loader (threads rebuilt for Twitter, frames
+  and acts kept for SGD), cleaning, PII masking, then ``Store.ingest`` in one transaction.
+* **peer** — ``pandas.read_csv`` / ``json.load`` + ``DataFrame`` + ``to_sql``: each file is
+  read whole and written as one row per turn (no threads, no cleaning, no masking).
+
+    python -m benchmarks.ingest [--repeat 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from benchmarks._report import datasets_dir, markdown_table, scratch_postgres, write_section
+from colloquy.config import IngestSettings
+from colloquy.data.loaders import get_loader
+from colloquy.logging import configure_logging
+from colloquy.pipelines.ingest import ingest
+from colloquy.storage import Store, create_store_engine
+
+REPLICAS = 10
+CONTENDERS = ("colloquy", "colloquy-full", "peer")
+LABELS = {
+    "colloquy": "colloquy: parse + store",
+    "colloquy-full": "colloquy: parse + clean + mask PII + store",
+    "peer": "pandas: parse + to_sql",
+}
+
+
+def replicate_sgd(target: Path, copies: int) -> Path:
+    """The SGD train/dev/test folders with each dialogues file copied ``copies`` times."""
+    source = datasets_dir() / "sgd"
+    for split in ("train", "dev", "test"):
+        out = target / split
+        out.mkdir(parents=True)
+        shutil.copy(source / split / "schema.json", out / "schema.json")
+        for file in sorted((source / split).glob("dialogues_*.json")):
+            dialogues = json.loads(file.read_text(encoding="utf-8"))
+            originals = [dialogue["dialogue_id"] for dialogue in dialogues]
+            for copy in range(copies):
+                if copies > 1:
+                    for dialogue, original in zip(dialogues, originals, strict=True):
+                        dialogue["dialogue_id"] = f"{original}-r{copy:02d}"
+                name = f"{file.stem}_r{copy:02d}.json" if copies > 1 else file.name
+                (out / name).write_text(json.dumps(dialogues), encoding="utf-8")
+    return target
+
+
+def replicate_twitter(target: Path, copies: int) -> Path:
+    """The Twitter CSV copied ``copies`` times into one folder, tweet ids shifted per copy."""
+    source = datasets_dir() / "twitter_support" / "twcs_first5000.csv"
+    target.mkdir(parents=True)
+    frame = pd.read_csv(source, lineterminator="\n", index_col=0, dtype=str)
+    for copy in range(copies):
+        shifted = frame.copy()
+        offset = copy * 10_000_000
+        shifted["tweet_id"] = (shifted["tweet_id"].astype(int) + offset).astype(str)
+        shifted["in_response_to_tweet_id"] = shifted["in_response_to_tweet_id"].map(
+            lambda v, o=offset: "" if pd.isna(v) else str(int(float(v)) + o)
+        )
+        shifted["response_tweet_id"] = shifted["response_tweet_id"].map(
+            lambda v, o=offset: (
+                "" if pd.isna(v) else ",".join(str(int(x) + o) for x in str(v).split(","))
+            )
+        )
+        shifted.to_csv(target / f"twcs_r{copy:02d}.csv", lineterminator="\n")
+    return target
+
+
+def run_colloquy(dataset: str, path: Path, url: str, *, full: bool) -> int:
+    settings = IngestSettings(clean=full, mask_pii=full)
+    with Store.connect(url, batch_size=2000) as store:
+        result = ingest(store, get_loader(dataset), path, dataset=dataset, settings=settings)
+    return result.stored.turns
+
+
+def run_peer(dataset: str, path: Path, url: str) -> int:
+    engine = create_store_engine(url)
+    turns = 0
+    with engine.begin() as conn:
+        if dataset == "twitter_support":
+            for file in sorted(path.glob("*.csv")):
+                frame = pd.read_csv(file, lineterminator="\n", index_col=0)
+                frame.to_sql("peer_tweets", conn, index=False, if_exists="append", chunksize=2000)
+                turns += len(frame)
+        else:
+            for file in sorted(path.glob("*/dialogues_*.json")):
+                dialogues = json.loads(file.read_text(encoding="utf-8"))
+                rows = [
+                    {
+                        "dialogue_id": d["dialogue_id"],
+                        "idx": i,
+                        "speaker": t["speaker"],
+                        "text": t["utterance"],
+                        "frames": json.dumps(t["frames"]),
+                    }
+                    for d in dialogues
+                    for i, t in enumerate(d["turns"])
+                ]
+                frame = pd.DataFrame(rows)
+                frame.to_sql("peer_turns", conn, index=False, if_exists="append", chunksize=2000)
+                turns += len(frame)
+    engine.dispose()
+    return turns
+
+
+def worker(args: argparse.Namespace) -> None:
+    configure_logging("warning")
+    with Store.connect(args.url) as store:
+        store.upgrade()
+    path = Path(args.input)
+    start = time.perf_counter()
+    if args.worker == "peer":
+        turns = run_peer(args.dataset, path, args.url)
+    else:
+        turns = run_colloquy(args.dataset, path, args.url, full=args.worker == "colloquy-full")
+    seconds = time.perf_counter() - start
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"turns": turns, "seconds": seconds, "peak_mib": peak_kib / 1024}))
+
+
+def measure(contender: str, dataset: str, path: Path, url: str) -> dict[str, Any]:
+    command = [
+        sys.executable,
+        "-m",
+        "benchmarks.ingest",
+        "--worker",
+        contender,
+        "--dataset",
+        dataset,
+        "--input",
+        str(path),
+        "--url",
+        url,
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"{contender} on {dataset} failed:\n{done.stderr}")
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--worker", choices=CONTENDERS)
+    parser.add_argument("--dataset")
+    parser.add_argument("--input")
+    parser.add_argument("--url")
+    args = parser.parse_args()
+    if args.worker:
+        worker(args)
+        return
+
+    rows: list[tuple[str, ...]] = []
+    measured: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory() as tmp_name, scratch_postgres() as pg_url:
+        tmp = Path(tmp_name)
+        inputs = {
+            ("sgd", 1): replicate_sgd(tmp / "sgd1", 1),
+            ("sgd", REPLICAS): replicate_sgd(tmp / "sgd10", REPLICAS),
+            ("twitter_support", 1): replicate_twitter(tmp / "tw1", 1),
+            ("twitter_support", REPLICAS): replicate_twitter(tmp / "tw10", REPLICAS),
+        }
+        backends: dict[str, Callable[[int], str]] = {
+            "SQLite": lambda run: f"sqlite:///{tmp / f'{run}.db'}"
+        }
+        if pg_url is not None:
+            postgres: str = pg_url
+            backends["PostgreSQL"] = lambda _run: postgres
+        run_id = 0
+        for (dataset, copies), path in inputs.items():
+            for backend, url_for in backends.items():
+                for contender in CONTENDERS:
+                    run_id += 1
+                    url = url_for(run_id)
+                    if backend == "PostgreSQL":
+                        _reset_postgres(url)
+                    result = measure(contender, dataset, path, url)
+                    turns_per_s = result["turns"] / result["seconds"]
+                    record = {
+                        "dataset": dataset,
+                        "copies": copies,
+                        "backend": backend,
+                        "contender": contender,
+                        **result,
+                        "turns_per_s": turns_per_s,
+                    }
+                    measured.append(record)
+                    rows.append(
+                        (
+                            dataset,
+                            f"{copies}×",
+                            backend,
+                            LABELS[contender],
+                            f"{result['turns']:,}",
+                            f"{result['seconds']:.2f}",
+                            f"{turns_per_s:,.0f}",
+                            f"{result['peak_mib']:.0f}",
+                        )
+                    )
+                    print(rows[-1], flush=True)
+
+    body = (
+        "Each row is one process; the clock starts after imports and schema creation. "
+        "*parse + store* is the same work as the peer (read the files, build records, write "
+        "them), but colloquy also validates every record, rebuilds Twitter threads, keeps SGD "
+        "frames and acts, hashes for de-duplication and commits all or nothing. The *clean + "
+        "mask PII* row adds the default text cleaning and PII masking. The peer is pandas "
+        "(`read_csv` / `json.load` + `DataFrame.to_sql`, one row per turn, no threads). Peak "
+        "memory is the process's maximum resident set size; the 10× input is the same files "
+        "copied with shifted ids.\n\n"
+        + markdown_table(
+            ["dataset", "input", "backend", "contender", "turns", "seconds", "turns/s", "peak MiB"],
+            rows,
+        )
+    )
+    write_section(
+        "ingest",
+        "Ingest: parse + store, and memory at 10× input",
+        "python -m benchmarks.ingest",
+        body,
+        {"rows": measured},
+    )
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_store_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "DROP TABLE IF EXISTS turns, peer_turns, peer_tweets, conversations, datasets, "
+            "alembic_version CASCADE"
+        )
+    engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

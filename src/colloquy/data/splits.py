@@ -1,0 +1,467 @@
+"""Deterministic, stratified, group-aware train/validation/test splits and k-folds.
+
+Evaluation numbers are only comparable when everyone scores on the same examples, and only
+honest when nothing leaks: the same customer (or the same conversation) must never sit on
+both sides of a split. So a split here is
+
+* **stratified** — every class is spread over the splits in proportion (within one example
+  per class and split when groups are single conversations);
+* **group-aware** — all conversations of a group (default: the conversation itself; or a
+  metadata key such as ``customer_id``) land in the same split;
+* **deterministic and order-free** — groups are placed in the order of a seeded hash of
+  their key, never in input order, so the same data and seed give the same assignment;
+* **reproducible** — :meth:`Split.save` writes the assignment with its parameters and a
+  SHA-256 of the ids, and :meth:`Split.load` checks it;
+* **respectful of official splits** — with ``official_key`` (BANKING77's
+  ``labels["split"]``) only the official training part is carved up; the official test
+  set is kept whole and untouched.
+
+Placement is greedy: groups, largest first, go to the split whose per-class shortfall
+against its target they reduce most (least squared error); ties go to the split furthest
+below its overall size. For single-conversation groups this provably keeps every class
+within one example of its exact share.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from colloquy.data.labeling import label_of
+from colloquy.errors import DataError, ParseError, UsageError
+from colloquy.schema import Conversation
+
+SplitName = str | int
+"""A split is named (``"train"``) or, for k-fold, numbered (``0 .. k-1``)."""
+
+UNLABELLED = "(unlabelled)"
+"""The stratum, and the label in distributions, of conversations without a label."""
+
+FORMAT = "colloquy-split"
+VERSION = 1
+
+HOLDOUT_FRACTIONS: Mapping[str, float] = {"train": 0.8, "validation": 0.1, "test": 0.1}
+"""Default fractions when there is no official split to honour."""
+
+CARVE_FRACTIONS: Mapping[str, float] = {"train": 0.9, "validation": 0.1}
+"""Default fractions for carving the official training part (the official test is kept)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SplitParams:
+    """Everything that, with the data, determines a split."""
+
+    kind: Literal["holdout", "kfold"]
+    seed: int
+    fractions: tuple[tuple[str, float], ...] = ()
+    k: int | None = None
+    label_key: str | None = "intent"
+    group_key: str | None = None
+    official_key: str | None = None
+    carve_from: str = "train"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "seed": self.seed,
+            "fractions": dict(self.fractions),
+            "k": self.k,
+            "label_key": self.label_key,
+            "group_key": self.group_key,
+            "official_key": self.official_key,
+            "carve_from": self.carve_from,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SplitParams:
+        kind = data["kind"]
+        if kind not in ("holdout", "kfold"):
+            raise ValueError(f"unknown split kind {kind!r}")
+        return cls(
+            kind=kind,
+            seed=int(data["seed"]),
+            fractions=tuple((str(n), float(f)) for n, f in dict(data["fractions"]).items()),
+            k=None if data.get("k") is None else int(data["k"]),
+            label_key=data.get("label_key"),
+            group_key=data.get("group_key"),
+            official_key=data.get("official_key"),
+            carve_from=str(data.get("carve_from", "train")),
+        )
+
+
+def ids_hash(ids: Iterable[str]) -> str:
+    """SHA-256 of the sorted, newline-joined ids: the same set gives the same hash."""
+    digest = hashlib.sha256()
+    for conversation_id in sorted(ids):
+        digest.update(conversation_id.encode("utf-8") + b"\n")
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Split:
+    """Which split (or fold) each conversation id belongs to, and how it was made."""
+
+    assignment: Mapping[str, SplitName]
+    params: SplitParams
+    names: tuple[SplitName, ...]
+    label_counts: Mapping[SplitName, Mapping[str, int]]
+    """Per split: label → conversations, largest first."""
+    ids_sha256: str
+    official_group_leaks: int = 0
+    """Groups the official split already spreads over several parts (cannot be undone)."""
+    _by_name: dict[SplitName, list[str]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_name: dict[SplitName, list[str]] = {name: [] for name in self.names}
+        for conversation_id, name in sorted(self.assignment.items()):
+            by_name.setdefault(name, []).append(conversation_id)
+        object.__setattr__(self, "_by_name", by_name)
+
+    def __len__(self) -> int:
+        return len(self.assignment)
+
+    def ids(self, name: SplitName) -> list[str]:
+        """The ids in split ``name``, sorted."""
+        if name not in self._by_name:
+            raise UsageError(f"no split {name!r}", hint=f"splits are {list(self.names)}")
+        return list(self._by_name[name])
+
+    def sizes(self) -> dict[SplitName, int]:
+        return {name: len(self._by_name[name]) for name in self.names}
+
+    def select(
+        self, conversations: Iterable[Conversation], name: SplitName
+    ) -> Iterator[Conversation]:
+        """Stream the conversations that belong to split ``name``."""
+        for conversation in conversations:
+            if self.assignment.get(conversation.id) == name:
+                yield conversation
+
+    def folds(self) -> Iterator[tuple[list[str], list[str]]]:
+        """For a k-fold split: ``(train ids, held-out ids)`` for each fold in turn."""
+        if self.params.kind != "kfold" or self.params.k is None:
+            raise UsageError("folds() needs a k-fold split", hint="use kfold_split(...)")
+        folds = [self.ids(i) for i in range(self.params.k)]
+        for i, held_out in enumerate(folds):
+            yield [cid for j, fold in enumerate(folds) if j != i for cid in fold], held_out
+
+    def verify(self, ids: Iterable[str]) -> None:
+        """Raise :class:`DataError` unless ``ids`` are exactly the ids this split was made on."""
+        found = ids_hash(ids)
+        if found != self.ids_sha256:
+            raise DataError(
+                f"the conversations do not match this split (ids hash {found[:12]}…, "
+                f"split made on {self.ids_sha256[:12]}…)",
+                hint="recreate the split for this data, or load the data it was made from",
+            )
+
+    def to_table_rows(self) -> list[tuple[str, str, str, str, str]]:
+        """``(split, conversations, classes, smallest class, largest class)`` rows."""
+        rows = []
+        for name in self.names:
+            counts = self.label_counts.get(name, {})
+            low = min(counts.values(), default=0)
+            high = max(counts.values(), default=0)
+            size = len(self._by_name[name])
+            rows.append((str(name), f"{size:,}", str(len(counts)), str(low), str(high)))
+        return rows
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document :meth:`save` writes."""
+        return {
+            "format": FORMAT,
+            "version": VERSION,
+            "params": self.params.to_dict(),
+            "ids_sha256": self.ids_sha256,
+            "conversations": len(self.assignment),
+            "official_group_leaks": self.official_group_leaks,
+            "splits": [
+                {
+                    "name": name,
+                    "size": len(self._by_name[name]),
+                    "labels": dict(self.label_counts.get(name, {})),
+                }
+                for name in self.names
+            ],
+            "assignment": dict(sorted(self.assignment.items())),
+        }
+
+    def save(self, path: Path | str) -> Path:
+        """Write the split as JSON; :meth:`load` restores an equal split."""
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(self.to_dict(), indent=1) + "\n", encoding="utf-8")
+        return target
+
+    @classmethod
+    def load(cls, path: Path | str) -> Split:
+        """Read a split written by :meth:`save`, checking its format and ids hash."""
+        source = Path(path)
+        try:
+            data = json.loads(source.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ParseError("split file not found", path=source) from None
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ParseError(f"not a JSON split file ({exc})", path=source) from None
+        try:
+            return _split_from_dict(data)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ParseError(
+                f"invalid split file: {exc}", path=source, hint="recreate it with save()"
+            ) from None
+
+
+def _split_from_dict(data: object) -> Split:
+    if not isinstance(data, dict):
+        raise ValueError("expected a JSON object")
+    if data.get("format") != FORMAT or data.get("version") != VERSION:
+        raise ValueError(f"expected format {FORMAT!r} version {VERSION}")
+    assignment: dict[str, SplitName] = {}
+    for conversation_id, name in dict(data["assignment"]).items():
+        if not isinstance(name, str | int) or isinstance(name, bool):
+            raise ValueError(f"split name for {conversation_id!r} must be text or a number")
+        assignment[str(conversation_id)] = name
+    if ids_hash(assignment) != data["ids_sha256"]:
+        raise ValueError("ids_sha256 does not match the assignment (file was edited?)")
+    splits = list(data["splits"])
+    return Split(
+        assignment=assignment,
+        params=SplitParams.from_dict(data["params"]),
+        names=tuple(s["name"] for s in splits),
+        label_counts={s["name"]: {str(k): int(v) for k, v in s["labels"].items()} for s in splits},
+        ids_sha256=str(data["ids_sha256"]),
+        official_group_leaks=int(data.get("official_group_leaks", 0)),
+    )
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True, slots=True)
+class _Item:
+    id: str
+    group: str
+    label: str
+    official: str | None
+
+
+def _items(conversations: Iterable[Conversation], params: SplitParams) -> tuple[list[_Item], int]:
+    """Read what a split needs from each conversation; also count groups spanning
+    official splits."""
+    items: list[_Item] = []
+    seen: set[str] = set()
+    for conversation in conversations:
+        if conversation.id in seen:
+            raise DataError(
+                f"conversation id {conversation.id!r} occurs twice",
+                hint="ids must be unique to be split; deduplicate the data first",
+            )
+        seen.add(conversation.id)
+        items.append(_item(conversation, params))
+    return items, _official_leaks(items)
+
+
+def _item(conversation: Conversation, params: SplitParams) -> _Item:
+    label = label_of(conversation, params.label_key) if params.label_key else None
+    official = None
+    if params.official_key is not None:
+        value = conversation.labels.get(params.official_key)
+        if value is None:
+            raise DataError(
+                f"conversation {conversation.id!r} has no labels[{params.official_key!r}]",
+                hint="every conversation needs its official split, or pass no official key",
+            )
+        official = str(value)
+    return _Item(
+        conversation.id, _group_of(conversation, params.group_key), label or UNLABELLED, official
+    )
+
+
+def _group_of(conversation: Conversation, group_key: str | None) -> str:
+    """The group key; conversations without the metadata key form a group of their own."""
+    value = conversation.metadata.get(group_key) if group_key else None
+    if value is None:
+        return f"id:{conversation.id}"
+    return "group:" + (value if isinstance(value, str) else json.dumps(value, sort_keys=True))
+
+
+def _official_leaks(items: Sequence[_Item]) -> int:
+    parts: dict[str, set[str | None]] = defaultdict(set)
+    for item in items:
+        parts[item.group].add(item.official)
+    return sum(1 for official in parts.values() if len(official) > 1)
+
+
+# --------------------------------------------------------------------------- placing
+
+
+@dataclass(slots=True)
+class _Group:
+    key: str
+    ids: list[str] = field(default_factory=list)
+    labels: Counter[str] = field(default_factory=Counter)
+
+
+def _groups(items: Iterable[_Item]) -> list[_Group]:
+    groups: dict[str, _Group] = {}
+    for item in items:
+        group = groups.setdefault(item.group, _Group(item.group))
+        group.ids.append(item.id)
+        group.labels[item.label] += 1
+    return list(groups.values())
+
+
+def _rank(seed: int, key: str) -> bytes:
+    return hashlib.blake2b(f"{seed}\x00{key}".encode(), digest_size=8).digest()
+
+
+def _place(
+    groups: list[_Group], names: Sequence[SplitName], fractions: Sequence[float], seed: int
+) -> dict[str, SplitName]:
+    """Greedy stratified placement of whole groups; see the module docstring."""
+    totals: Counter[str] = Counter()
+    for group in groups:
+        totals.update(group.labels)
+    deficit = [{label: f * n for label, n in totals.items()} for f in fractions]
+    size_deficit = [f * totals.total() for f in fractions]
+    order = sorted(groups, key=lambda g: (-len(g.ids), _rank(seed, g.key), g.key))
+    assignment: dict[str, SplitName] = {}
+    for group in order:
+        best = max(
+            range(len(names)),
+            key=lambda i: (_gain(deficit[i], group.labels), size_deficit[i], -i),
+        )
+        for label, n in group.labels.items():
+            deficit[best][label] -= n
+        size_deficit[best] -= len(group.ids)
+        assignment.update(dict.fromkeys(group.ids, names[best]))
+    return assignment
+
+
+def _gain(deficit: Mapping[str, float], labels: Mapping[str, int]) -> float:
+    """How much squared shortfall placing ``labels`` in this split removes."""
+    return sum(n * (2 * deficit[label] - n) for label, n in labels.items())
+
+
+def _label_counts(
+    items: Iterable[_Item], assignment: Mapping[str, SplitName]
+) -> dict[SplitName, dict[str, int]]:
+    counts: dict[SplitName, Counter[str]] = defaultdict(Counter)
+    for item in items:
+        counts[assignment[item.id]][item.label] += 1
+    return {
+        name: dict(sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))) for name, c in counts.items()
+    }
+
+
+def _make(
+    conversations: Iterable[Conversation],
+    params: SplitParams,
+    names: Sequence[SplitName],
+    fractions: Sequence[float],
+) -> Split:
+    items, leaks = _items(conversations, params)
+    carved = [i for i in items if i.official is None or i.official == params.carve_from]
+    assignment: dict[str, SplitName] = {
+        i.id: i.official for i in items if i.official not in (None, params.carve_from)
+    }
+    extra = sorted({str(name) for name in assignment.values()})
+    _check_names(names, extra, params)
+    groups = _groups(carved)
+    if params.kind == "kfold" and len(groups) < len(names):
+        raise UsageError(
+            f"{len(groups)} groups cannot fill {len(names)} folds", hint="use fewer folds"
+        )
+    assignment.update(_place(groups, names, fractions, params.seed))
+    return Split(
+        assignment=assignment,
+        params=params,
+        names=(*names, *extra),
+        label_counts=_label_counts(items, assignment),
+        ids_sha256=ids_hash(assignment),
+        official_group_leaks=leaks,
+    )
+
+
+def _check_names(names: Sequence[SplitName], official: Sequence[str], params: SplitParams) -> None:
+    clash = sorted(set(map(str, names)) & set(official))
+    if clash:
+        raise UsageError(
+            f"split name(s) {clash} are also official splits kept as they are",
+            hint=f"carve {params.carve_from!r} into other names, e.g. train and validation",
+        )
+
+
+def _check_fractions(fractions: Mapping[str, float]) -> None:
+    if not fractions or any(not f > 0 for f in fractions.values()):
+        raise UsageError(f"fractions must all be positive, got {dict(fractions)}")
+    total = sum(fractions.values())
+    if abs(total - 1.0) > 1e-6:
+        raise UsageError(f"fractions must add up to 1, got {total:g}", hint=f"{dict(fractions)}")
+
+
+def split_conversations(
+    conversations: Iterable[Conversation],
+    *,
+    fractions: Mapping[str, float] | None = None,
+    seed: int = 0,
+    label_key: str | None = "intent",
+    group_key: str | None = None,
+    official_key: str | None = None,
+    carve_from: str = "train",
+) -> Split:
+    """Split into named parts (default train/validation/test 0.8/0.1/0.1).
+
+    ``label_key`` stratifies (``None``: no stratification); ``group_key`` names a metadata
+    key whose conversations must stay together (default: each conversation alone). With
+    ``official_key`` (e.g. ``"split"``), conversations whose official split is
+    ``carve_from`` are divided by ``fractions`` (default train/validation 0.9/0.1) and all
+    others keep their official split name.
+    """
+    if fractions is None:
+        fractions = CARVE_FRACTIONS if official_key else HOLDOUT_FRACTIONS
+    _check_fractions(fractions)
+    params = SplitParams(
+        kind="holdout",
+        seed=seed,
+        fractions=tuple(fractions.items()),
+        label_key=label_key,
+        group_key=group_key,
+        official_key=official_key,
+        carve_from=carve_from,
+    )
+    return _make(conversations, params, list(fractions), list(fractions.values()))
+
+
+def kfold_split(
+    conversations: Iterable[Conversation],
+    *,
+    k: int = 5,
+    seed: int = 0,
+    label_key: str | None = "intent",
+    group_key: str | None = None,
+    official_key: str | None = None,
+    carve_from: str = "train",
+) -> Split:
+    """Stratified group k-fold: each conversation gets a fold ``0 .. k-1``.
+
+    With ``official_key``, only the official ``carve_from`` part is folded; the rest keep
+    their official split names (so the official test set stays out of every fold).
+    """
+    if k < 2:
+        raise UsageError(f"k must be at least 2, got {k}")
+    params = SplitParams(
+        kind="kfold",
+        seed=seed,
+        k=k,
+        label_key=label_key,
+        group_key=group_key,
+        official_key=official_key,
+        carve_from=carve_from,
+    )
+    return _make(conversations, params, list(range(k)), [1.0 / k] * k)

@@ -1,0 +1,1 @@
+"""Orchestration: jobs that compose data, features, models and storage."""

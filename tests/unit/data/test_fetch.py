@@ -1,0 +1,235 @@
+"""``fetch_dataset``: registry, verified atomic downloads, mirrors — never the internet.
+
+The "remote" is a folder built in ``tmp_path`` from copies of the real dataset files,
+reached through ``file://`` or a real HTTP server on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import shutil
+import socket
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from colloquy.data.fetch import DATASETS, dataset_source, fetch_dataset
+from colloquy.errors import DataError, UsageError
+
+EXPECTED = {
+    "banking77",
+    "bitext",
+    "sgd",
+    "twitter_support",
+    "persuasion4good",
+    "craigslist_bargain",
+}
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _tree(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
+
+
+@pytest.fixture
+def banking_mirror(datasets_dir: Path, tmp_path: Path) -> Path:
+    """A mirror holding banking77 exactly as upstream lays it out under ``base_url``."""
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    for name in ("train.csv", "test.csv", "categories.json"):
+        shutil.copyfile(datasets_dir / "banking77" / name, mirror / name)
+    return mirror
+
+
+@pytest.fixture
+def http_mirror(banking_mirror: Path) -> Iterator[str]:
+    """A real HTTP server on loopback serving the mirror folder."""
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    handler = functools.partial(Quiet, directory=str(banking_mirror))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def local_client() -> Iterator[httpx.Client]:
+    """A client that ignores proxy settings, so loopback requests stay on this machine."""
+    with httpx.Client(trust_env=False, timeout=10.0) as client:
+        yield client
+
+
+def test_registry_lists_every_public_dataset() -> None:
+    assert set(DATASETS) == EXPECTED
+    for source in DATASETS.values():
+        assert source.files
+        assert source.license
+        for remote in source.files:
+            assert remote.url.startswith("https://raw.githubusercontent.com/")
+            assert not remote.path.startswith("/")
+            assert remote.sha256 is None or len(remote.sha256) == 64
+    assert "Kaggle" in DATASETS["twitter_support"].notes
+    sgd_dialogues = [f for f in DATASETS["sgd"].files if "dialogues_" in f.path]
+    assert len(sgd_dialogues) == 127 + 20 + 34
+
+
+def test_registry_checksums_match_the_shared_copies(datasets_dir: Path) -> None:
+    checked = 0
+    for source in DATASETS.values():
+        for remote in source.files:
+            local = datasets_dir / source.name / remote.path
+            if remote.sha256 is not None and local.is_file():
+                assert _sha(local) == remote.sha256, f"{source.name}/{remote.path}"
+                checked += 1
+    assert checked >= 20
+
+
+def test_unknown_name_lists_valid_names(tmp_path: Path) -> None:
+    with pytest.raises(UsageError) as excinfo:
+        fetch_dataset("banking78", tmp_path)
+    assert "banking78" in str(excinfo.value)
+    assert "craigslist_bargain" in str(excinfo.value)
+    with pytest.raises(UsageError):
+        dataset_source("")
+
+
+def test_fetch_from_file_mirror(banking_mirror: Path, datasets_dir: Path, tmp_path: Path) -> None:
+    dest = tmp_path / "data"
+    seen: dict[str, int] = {}
+
+    def progress(path: str, done: int, total: int | None) -> None:
+        assert total is not None
+        seen[path] = done
+
+    folder = fetch_dataset("banking77", dest, base_url=banking_mirror.as_uri(), progress=progress)
+
+    assert folder == dest / "banking77"
+    assert _tree(dest) == [
+        "banking77",
+        *[f"banking77/{n}" for n in ("categories.json", "test.csv", "train.csv")],
+    ]
+    for name in ("train.csv", "test.csv", "categories.json"):
+        assert (folder / name).read_bytes() == (datasets_dir / "banking77" / name).read_bytes()
+        assert seen[name] == (folder / name).stat().st_size
+
+
+def test_fetch_accepts_a_plain_folder_as_mirror(banking_mirror: Path, tmp_path: Path) -> None:
+    folder = fetch_dataset("banking77", tmp_path / "d", base_url=str(banking_mirror))
+    assert (folder / "categories.json").is_file()
+
+
+def test_checksum_mismatch_writes_nothing(banking_mirror: Path, tmp_path: Path) -> None:
+    with (banking_mirror / "test.csv").open("a", encoding="utf-8") as handle:
+        handle.write("tampered,row\n")
+    dest = tmp_path / "data"
+    with pytest.raises(DataError) as excinfo:
+        fetch_dataset("banking77", dest, base_url=banking_mirror.as_uri())
+    assert "test.csv" in str(excinfo.value)
+    assert "SHA-256" in str(excinfo.value)
+    assert _tree(dest) == []
+
+
+def test_missing_mirror_file_writes_nothing(banking_mirror: Path, tmp_path: Path) -> None:
+    (banking_mirror / "train.csv").unlink()
+    dest = tmp_path / "data"
+    with pytest.raises(DataError, match=r"cannot read file://.*/train\.csv"):
+        fetch_dataset("banking77", dest, base_url=banking_mirror.as_uri())
+    assert _tree(dest) == []
+
+
+def test_empty_download_is_rejected(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    dest = tmp_path / "data"
+    with pytest.raises(DataError, match="is empty"):
+        fetch_dataset("twitter_support", dest, urls={"twcs.csv": empty.as_uri()}, only=["twcs.csv"])
+    assert _tree(dest) == []
+
+
+def test_present_files_are_kept_and_force_refetches(banking_mirror: Path, tmp_path: Path) -> None:
+    dest = tmp_path / "data"
+    fetch_dataset("banking77", dest, base_url=banking_mirror.as_uri())
+    before = (dest / "banking77" / "train.csv").stat().st_mtime_ns
+
+    # The mirror is gone: a second fetch needs nothing from it.
+    shutil.rmtree(banking_mirror)
+    fetch_dataset("banking77", dest, base_url=banking_mirror.as_uri())
+    assert (dest / "banking77" / "train.csv").stat().st_mtime_ns == before
+
+    with pytest.raises(DataError):
+        fetch_dataset("banking77", dest, base_url=banking_mirror.as_uri(), force=True)
+    assert (dest / "banking77" / "train.csv").stat().st_mtime_ns == before
+
+
+def test_only_and_nested_paths(datasets_dir: Path, tmp_path: Path) -> None:
+    mirror = tmp_path / "mirror"
+    (mirror / "dev").mkdir(parents=True)
+    for name in ("schema.json", "dialogues_001.json"):
+        shutil.copyfile(datasets_dir / "sgd" / "dev" / name, mirror / "dev" / name)
+    dest = tmp_path / "data"
+    folder = fetch_dataset(
+        "sgd", dest, base_url=mirror.as_uri(), only=["dev/schema.json", "dev/dialogues_00[1]*"]
+    )
+    assert _tree(folder) == ["dev", "dev/dialogues_001.json", "dev/schema.json"]
+    with pytest.raises(UsageError, match="no file of sgd matches"):
+        fetch_dataset("sgd", dest, base_url=mirror.as_uri(), only=["nothing/*"])
+
+
+def test_url_override_for_a_login_only_source(datasets_dir: Path, tmp_path: Path) -> None:
+    full = tmp_path / "downloads" / "twcs.csv"
+    full.parent.mkdir()
+    shutil.copyfile(datasets_dir / "twitter_support" / "twcs_first5000.csv", full)
+    folder = fetch_dataset(
+        "twitter_support", tmp_path / "data", urls={"twcs.csv": full.as_uri()}, only=["twcs.csv"]
+    )
+    assert _tree(folder) == ["twcs.csv"]
+    assert _sha(folder / "twcs.csv") == _sha(full)
+
+
+def test_fetch_over_http(
+    http_mirror: str, local_client: httpx.Client, datasets_dir: Path, tmp_path: Path
+) -> None:
+    folder = fetch_dataset("banking77", tmp_path / "d", base_url=http_mirror, client=local_client)
+    assert _sha(folder / "train.csv") == _sha(datasets_dir / "banking77" / "train.csv")
+
+
+def test_http_error_status_is_a_data_error(
+    http_mirror: str, local_client: httpx.Client, tmp_path: Path
+) -> None:
+    dest = tmp_path / "d"
+    with pytest.raises(DataError, match="answered HTTP 404"):
+        fetch_dataset("sgd", dest, base_url=http_mirror, client=local_client, only=["LICENSE.txt"])
+    assert _tree(dest) == []
+
+
+def test_unreachable_server_is_a_data_error(local_client: httpx.Client, tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a port nobody listens on once the probe closes
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(DataError, match=rf"could not download http://127\.0\.0\.1:{port}/"):
+        fetch_dataset(
+            "banking77", tmp_path / "d", base_url=f"http://127.0.0.1:{port}", client=local_client
+        )
+    assert _tree(tmp_path / "d") == []
+
+
+def test_unsupported_scheme(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="unsupported URL"):
+        fetch_dataset("banking77", tmp_path, base_url="ftp://example.org/banking77")

@@ -1,0 +1,478 @@
+"""PII masking: measured against the hand-labelled support-chat lines in ``pii_cases.jsonl``.
+
+The labelled set holds realistic banking, telecom and Twitter support lines, about half of
+them hard negatives (prices, dates, times, years, order and tracking numbers, IMEIs, non-Luhn
+16-digit numbers, IBANs with wrong check digits, version numbers). Scores are span-level exact
+matches. Documented decision: a dotted quad such as ``1.2.3.4`` is an IP unless it directly
+follows a version word ("version", "build", "firmware", "updated to" …) or a ``v``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from colloquy.data.pii import (
+    PRIORITY,
+    MaskResult,
+    PiiConfig,
+    PiiKind,
+    PiiMasker,
+    PiiSpan,
+    detect_pii,
+    iban_valid,
+    luhn_valid,
+    mask_conversation,
+    mask_text,
+)
+from colloquy.data.pii_eval import (
+    KindScores,
+    PiiCase,
+    evaluate_pii,
+    format_scores,
+    gold_spans,
+    load_pii_cases,
+)
+from colloquy.errors import DataError, ParseError
+from colloquy.schema import Conversation, Speaker, Turn
+
+CASES_PATH = Path(__file__).with_name("pii_cases.jsonl")
+
+# Measured on pii_cases.jsonl (204 lines, 142 labelled spans): every kind scores 1.000 precision
+# and recall. The floors leave room for a deliberate trade-off, not for silent regressions.
+PRECISION_FLOOR = 0.95
+RECALL_FLOOR = 0.95
+MICRO_FLOOR = 0.97
+
+
+@pytest.fixture(scope="module")
+def cases() -> list[PiiCase]:
+    return load_pii_cases(CASES_PATH)
+
+
+@pytest.fixture(scope="module")
+def scores(cases: list[PiiCase]) -> dict[str, KindScores]:
+    return evaluate_pii(cases)
+
+
+# --- the labelled set ---------------------------------------------------------------------------
+
+
+def test_labelled_set_is_large_and_has_hard_negatives(cases: list[PiiCase]) -> None:
+    assert len(cases) >= 120
+    assert len({case.id for case in cases}) == len(cases)
+    negatives = [case for case in cases if not case.spans]
+    assert len(negatives) >= 60
+    kinds = {span.kind for case in cases for span in case.spans}
+    assert kinds == set(PiiKind)
+
+
+def test_every_kind_has_enough_support(scores: dict[str, KindScores]) -> None:
+    for kind in PiiKind:
+        assert scores[kind.value].support >= 15, kind
+
+
+@pytest.mark.parametrize("kind", [kind.value for kind in PiiKind])
+def test_precision_and_recall_per_kind(scores: dict[str, KindScores], kind: str) -> None:
+    row = scores[kind]
+    assert row.precision >= PRECISION_FLOOR, format_scores(scores)
+    assert row.recall >= RECALL_FLOOR, format_scores(scores)
+
+
+def test_micro_average(scores: dict[str, KindScores]) -> None:
+    micro = scores["micro"]
+    assert micro.support == sum(scores[kind.value].support for kind in PiiKind)
+    assert micro.precision >= MICRO_FLOOR
+    assert micro.recall >= MICRO_FLOOR
+    assert micro.f1 >= MICRO_FLOOR
+
+
+def test_hard_negatives_stay_unmasked(cases: list[PiiCase]) -> None:
+    leaked = {
+        case.id: [case.text[s.start : s.end] for s in detect_pii(case.text)]
+        for case in cases
+        if not case.spans and detect_pii(case.text)
+    }
+    assert len(leaked) <= 2, leaked
+
+
+def test_format_scores_prints_one_row_per_kind(scores: dict[str, KindScores]) -> None:
+    table = format_scores(scores)
+    lines = table.splitlines()
+    assert lines[0].split() == ["kind", "precision", "recall", "f1", "support"]
+    assert [line.split()[0] for line in lines[1:]] == [k.value for k in PiiKind] + ["micro"]
+
+
+# --- the evaluation itself ----------------------------------------------------------------------
+
+
+def test_evaluate_counts_false_positives_and_negatives_exactly() -> None:
+    cases = [
+        PiiCase.model_validate(
+            {
+                "id": "a",
+                "text": "mail bob@example.com or call 07700 900123",
+                # the phone is deliberately mislabelled as an email: 1 FP phone, 1 FN email
+                "spans": [
+                    {"kind": "email", "text": "bob@example.com"},
+                    {"kind": "email", "text": "07700 900123"},
+                ],
+            }
+        ),
+        PiiCase(id="b", text="order 845210 for $12.99"),
+    ]
+    scores = evaluate_pii(cases)
+    assert scores["email"] == pytest.approx(KindScores(1.0, 0.5, 2 / 3, 2))
+    assert scores["phone"] == KindScores(0.0, 0.0, 0.0, 0)
+    assert scores["micro"] == KindScores(0.5, 0.5, 0.5, 2)
+    assert scores["card"] == KindScores(0.0, 0.0, 0.0, 0)
+
+
+def test_gold_spans_finds_repeats_and_whole_tokens() -> None:
+    case = PiiCase.model_validate(
+        {
+            "id": "r",
+            "text": "10.0.0.10 then 10.0.0.1 then 10.0.0.1",
+            "spans": [{"kind": "ip", "text": "10.0.0.1"}, {"kind": "ip", "text": "10.0.0.1"}],
+        }
+    )
+    assert [(s.start, s.end) for s in gold_spans(case)] == [(15, 23), (29, 37)]
+
+
+def test_gold_span_that_is_not_in_the_text_is_an_error() -> None:
+    case = PiiCase.model_validate(
+        {"id": "x", "text": "no pii", "spans": [{"kind": "ip", "text": "1.1.1.1"}]}
+    )
+    with pytest.raises(DataError, match="'x'"):
+        gold_spans(case)
+
+
+def test_load_reports_the_bad_line(tmp_path: Path) -> None:
+    path = tmp_path / "cases.jsonl"
+    path.write_text('{"id": "a", "text": "hi"}\n\n{"id": "b", "text": \n', encoding="utf-8")
+    with pytest.raises(ParseError) as info:
+        load_pii_cases(path)
+    assert info.value.line == 3
+
+
+def test_load_rejects_unknown_kind(tmp_path: Path) -> None:
+    path = tmp_path / "cases.jsonl"
+    line = {"id": "a", "text": "ssn 078-05-1120", "spans": [{"kind": "ssn", "text": "078"}]}
+    path.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    with pytest.raises(ParseError):
+        load_pii_cases(path)
+
+
+# --- checksums ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        "4111111111111111",
+        "4111 1111 1111 1111",
+        "5555-5555-5555-4444",
+        "378282246310005",
+        "4222222222222",
+        "4111111111111111110",
+        "79927398713",
+        "00",
+    ],
+)
+def test_luhn_accepts(number: str) -> None:
+    assert luhn_valid(number)
+
+
+@pytest.mark.parametrize(
+    "number", ["4111111111111112", "1234567890123456", "79927398710", "4111x11111111111", "0", ""]
+)
+def test_luhn_rejects(number: str) -> None:
+    assert not luhn_valid(number)
+
+
+@pytest.mark.parametrize(
+    "iban",
+    [
+        "GB82 WEST 1234 5698 7654 32",
+        "GB82WEST12345698765432",
+        "gb82 west 1234 5698 7654 32",
+        "DE89 3704 0044 0532 0130 00",
+        "FR14 2004 1010 0505 0001 3M02 606",
+        "NO93 8601 1117 947",
+        "MT84 MALT 0110 0001 2345 MTLC AST0 01S",
+    ],
+)
+def test_iban_mod97_accepts(iban: str) -> None:
+    assert iban_valid(iban)
+
+
+@pytest.mark.parametrize(
+    ("iban", "why"),
+    [
+        ("GB82 WEST 1234 5698 7654 33", "last digit changed"),
+        ("GB28 WEST 1234 5698 7654 32", "check digits swapped"),
+        ("GB00 WEST 1234 5698 7654 32", "check digits 00"),
+        ("GB82 WEST 1234 5698 7654 3", "too short for GB"),
+        ("ZZ82 WEST 1234 5698 7654 32", "no such country"),
+        ("RF18 5390 0754 7034", "creditor reference, not an IBAN"),
+        ("GB82 WEST 1234 5698 7654 3!", "not alphanumeric"),
+    ],
+)
+def test_iban_mod97_rejects(iban: str, why: str) -> None:
+    assert not iban_valid(iban), why
+
+
+# --- detection ----------------------------------------------------------------------------------
+
+
+def _found(text: str, config: PiiConfig | None = None) -> list[tuple[str, str]]:
+    return [(s.kind.value, text[s.start : s.end]) for s in detect_pii(text, config)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "card 4111 1111 1111 1112 declined",  # 16 digits, Luhn fails
+        "IMEI 356938035643809",  # Luhn passes, no issuer prefix fits 15 digits
+        "ref 1234 5678 9012 3456",  # Luhn fails and no issuer
+        "ICCID 8944100000001234567",
+        "tracking 9400 1000 0000 0000 0000 00",
+    ],
+)
+def test_numbers_that_are_not_cards(text: str) -> None:
+    assert not [kind for kind, _ in _found(text) if kind == "card"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "paid $1,299.99 on 2019-03-06 at 10:30",
+        "born in 1987, customer since 2004",
+        "meeting 10:30-11:30 tomorrow",
+        "timestamp 2019-03-06T10:30:45Z",
+        "order 845210 and order #A-558120",
+        "ticket 7789123 escalated",
+        "order number 4155550132 shipped",
+        "dates 06/03/2019 and 03.06.2019",
+        "bill £42.50 instead of £35.00",
+        "sort code 20-00-00 account 12345678",
+        "zip 90210, apt 4B",
+        "v1.2.3.4 and version 10.0.0.1 and firmware 2.0.0.15",
+        "MAC 00:1A:2B:3C:4D:5E and time 10:30:45",
+        "1.1.1.256 is not an address",
+        "IBAN GB82 WEST 1234 5698 7654 33 was rejected",
+    ],
+)
+def test_hard_negatives(text: str) -> None:
+    assert _found(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("call +44 20 7946 0958 now", "+44 20 7946 0958"),
+        ("call +44 (0)20 7946 0958 now", "+44 (0)20 7946 0958"),
+        ("call +1 (555) 010-4477 now", "+1 (555) 010-4477"),
+        ("call (555) 123-4567 now", "(555) 123-4567"),
+        ("call 555-123-4567 now", "555-123-4567"),
+        ("call 555.123.4567 now", "555.123.4567"),
+        ("call 1-800-555-0199 now", "1-800-555-0199"),
+        ("call 07700 900123 now", "07700 900123"),
+        ("call 07700900123 now", "07700900123"),
+        ("call 020 7946 0958 now", "020 7946 0958"),
+        ("call 06 12 34 56 78 now", "06 12 34 56 78"),
+        ("call 0044 20 7946 0123 now", "0044 20 7946 0123"),
+        ("call (+234) 70 94250 556 now", "(+234) 70 94250 556"),
+        ("my phone number is 4155550132", "4155550132"),
+        ("call me at 555-0134 tonight", "555-0134"),
+    ],
+)
+def test_phone_formats(text: str, expected: str) -> None:
+    assert _found(text) == [("phone", expected)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("router at 192.168.1.1.", "192.168.1.1"),
+        ("see http://10.0.0.1:8080/admin", "10.0.0.1"),
+        ("ip 255.255.255.255", "255.255.255.255"),
+        ("ipv6 2001:db8::1 here", "2001:db8::1"),
+        ("ipv6 ::1 here", "::1"),
+        ("ipv6 2001:0db8:85a3:0000:0000:8a2e:0370:7334", "2001:0db8:85a3:0000:0000:8a2e:0370:7334"),
+        ("mapped ::ffff:192.0.2.1 here", "::ffff:192.0.2.1"),
+        ("app is at 1.2.3.4 now", "1.2.3.4"),  # no version word directly before: an IP
+    ],
+)
+def test_ip_formats(text: str, expected: str) -> None:
+    assert _found(text) == [("ip", expected)]
+
+
+def test_ip_octets_above_255_and_leading_zeros_are_rejected() -> None:
+    assert _found("hosts 256.1.1.1, 1.2.3.999, 192.168.001.001") == []
+
+
+def test_iban_wins_over_the_phone_and_card_inside_it() -> None:
+    text = "IBAN DE89 3704 0044 0532 0130 00 please"
+    assert _found(text) == [("iban", "DE89 3704 0044 0532 0130 00")]
+
+
+def test_card_wins_over_overlapping_phone() -> None:
+    # "5555 5555 4444" alone would not be a phone either, but the card must win as a whole.
+    text = "card 5555 5555 5555 4444 ok"
+    assert _found(text) == [("card", "5555 5555 5555 4444")]
+    assert PRIORITY.index(PiiKind.CARD) < PRIORITY.index(PiiKind.PHONE)
+    assert PRIORITY[0] is PiiKind.IBAN
+
+
+def test_card_followed_by_other_digits_is_found_by_its_groups() -> None:
+    text = "card 4111 1111 1111 1111 12 25"
+    assert _found(text) == [("card", "4111 1111 1111 1111")]
+
+
+def test_email_with_digits_is_one_email_not_a_phone() -> None:
+    text = "write to john.07700900123@example.com"
+    assert _found(text) == [("email", "john.07700900123@example.com")]
+
+
+def test_emails_do_not_eat_mentions_or_trailing_dots() -> None:
+    text = "@AskPayPal mail jane.doe+billing@example.co.uk. thanks"
+    assert _found(text) == [("email", "jane.doe+billing@example.co.uk")]
+
+
+def test_text_in_other_scripts_next_to_a_number() -> None:
+    assert _found("フリーダイヤル：0120-999-373へ") == [("phone", "0120-999-373")]
+    assert _found("カード4111111111111111です") == [("card", "4111111111111111")]
+
+
+# --- masking ------------------------------------------------------------------------------------
+
+
+def test_mask_text_replaces_with_typed_placeholders() -> None:
+    text = (
+        "Card 4111 1111 1111 1111, IBAN GB82 WEST 1234 5698 7654 32, mail a@example.com, "
+        "phone +44 7700 900123, ip 203.0.113.9"
+    )
+    result = mask_text(text)
+    assert result.text == ("Card <CARD>, IBAN <IBAN>, mail <EMAIL>, phone <PHONE>, ip <IP>")
+    assert [span.kind for span in result.spans] == [
+        PiiKind.CARD,
+        PiiKind.IBAN,
+        PiiKind.EMAIL,
+        PiiKind.PHONE,
+        PiiKind.IP,
+    ]
+    assert result.counts() == {"card": 1, "iban": 1, "email": 1, "phone": 1, "ip": 1}
+
+
+def test_spans_point_into_the_original_text() -> None:
+    text = "a@example.com and b@example.com"
+    result = mask_text(text)
+    assert result.spans == (PiiSpan(PiiKind.EMAIL, 0, 13), PiiSpan(PiiKind.EMAIL, 18, 31))
+    assert [text[s.start : s.end] for s in result.spans] == ["a@example.com", "b@example.com"]
+    assert result.text == "<EMAIL> and <EMAIL>"
+
+
+def test_text_without_pii_is_returned_unchanged() -> None:
+    assert mask_text("hello, no pii here 😀") == MaskResult("hello, no pii here 😀", ())
+
+
+def test_custom_placeholder() -> None:
+    config = PiiConfig(placeholder="[{kind}]")
+    assert mask_text("mail a@example.com", config).text == "mail [EMAIL]"
+    assert config.placeholder_for(PiiKind.IP) == "[IP]"
+
+
+@pytest.mark.parametrize("placeholder", ["<PII>", "<{kind}{other}>", "<{0}>", "{kind"])
+def test_invalid_placeholder_is_rejected(placeholder: str) -> None:
+    with pytest.raises(ValidationError):
+        PiiConfig(placeholder=placeholder)
+
+
+def test_only_enabled_kinds_are_masked() -> None:
+    config = PiiConfig(kinds=frozenset({PiiKind.EMAIL}))
+    result = mask_text("mail a@example.com or call 07700 900123", config)
+    assert result.text == "mail <EMAIL> or call 07700 900123"
+
+
+def test_disabled_iban_lets_nothing_else_claim_its_digits() -> None:
+    config = PiiConfig(kinds=frozenset({PiiKind.PHONE, PiiKind.CARD}))
+    assert mask_text("IBAN DE89 3704 0044 0532 0130 00", config).spans == ()
+
+
+def test_config_is_frozen_and_strict() -> None:
+    config = PiiConfig()
+    with pytest.raises(ValidationError):
+        config.placeholder = "[{kind}]"  # type: ignore[misc]
+    with pytest.raises(ValidationError):
+        PiiConfig.model_validate({"kinds": ["email"], "mask_names": True})
+    assert PiiConfig.model_validate({"kinds": ["email", "ip"]}).kinds == {
+        PiiKind.EMAIL,
+        PiiKind.IP,
+    }
+
+
+def _conversation() -> Conversation:
+    return Conversation(
+        id="conv-1",
+        source="unit",
+        turns=(
+            Turn(
+                index=0, speaker=Speaker.CUSTOMER, speaker_id="cust-9", text="card 4111111111111111"
+            ),
+            Turn(
+                index=1, speaker=Speaker.AGENT, speaker_id="agent-2", text="Thanks, checking now."
+            ),
+            Turn(
+                index=2,
+                speaker=Speaker.CUSTOMER,
+                speaker_id="cust-9",
+                text="also mail me at c@example.com or c2@example.com",
+                intent="contact",
+            ),
+        ),
+        metadata={"brand": "AskBank"},
+    )
+
+
+def test_mask_conversation_keeps_ids_speakers_and_everything_else() -> None:
+    conversation = _conversation()
+    masked = mask_conversation(conversation)
+    assert [t.text for t in masked.turns] == [
+        "card <CARD>",
+        "Thanks, checking now.",
+        "also mail me at <EMAIL> or <EMAIL>",
+    ]
+    assert masked.id == conversation.id
+    assert masked.metadata == conversation.metadata
+    for before, after in zip(conversation.turns, masked.turns, strict=True):
+        assert after.index == before.index
+        assert after.speaker is before.speaker
+        assert after.speaker_id == before.speaker_id
+        assert after.intent == before.intent
+    assert masked.turns[1] is conversation.turns[1]
+    assert Conversation.from_json(masked.to_json()) == masked
+
+
+def test_masker_counts_per_kind_across_conversations() -> None:
+    masker = PiiMasker()
+    masker.apply(_conversation())
+    masker.apply(_conversation())
+    assert masker.counts == {"iban": 0, "card": 2, "email": 4, "ip": 0, "phone": 0}
+    record = masker.record()
+    assert json.loads(json.dumps(record)) == record
+    assert record["turns_changed"] == 4
+    assert record["config"] == {
+        "kinds": ["iban", "card", "email", "ip", "phone"],
+        "placeholder": "<{kind}>",
+    }
+
+
+def test_conversation_without_pii_is_returned_as_is() -> None:
+    conversation = Conversation(
+        id="c", source="unit", turns=(Turn(index=0, speaker="customer", text="hi there"),)
+    )
+    assert mask_conversation(conversation) is conversation
