@@ -105,7 +105,8 @@ def main() -> None:
             engine = create_store_engine(pg_url)
             with engine.begin() as conn:
                 conn.exec_driver_sql(
-                    "DROP TABLE IF EXISTS turns, conversations, datasets, alembic_version CASCADE"
+                    "DROP TABLE IF EXISTS splits, turns, conversations, datasets, alembic_version "
+                    "CASCADE"
                 )
             engine.dispose()
             target["url"] = pg_url

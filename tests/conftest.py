@@ -79,7 +79,7 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield url
     finally:
         with store.transaction() as conn:
-            for table in ("turns", "conversations", "datasets"):
+            for table in ("splits", "turns", "conversations", "datasets"):
                 conn.execute(text(f"DELETE FROM {table}"))
         store.close()
 

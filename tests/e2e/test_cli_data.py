@@ -111,3 +111,29 @@ def test_fetch_from_a_local_mirror(datasets_dir: Path, tmp_path: Path) -> None:
         datasets_dir / "banking77" / "train.csv"
     ).read_bytes()
     assert_one_line_error(run("data", "fetch", "nosuch", "--dest", str(dest)), 2, "banking77")
+
+
+def test_split_is_saved_with_the_dataset(
+    datasets_dir: Path, tmp_path: Path, env: dict[str, str]
+) -> None:
+    assert (
+        run("data", "ingest", "banking77", str(datasets_dir / "banking77"), env=env).returncode == 0
+    )
+    out = tmp_path / "split.json"
+    result = run(
+        "data", "split", "banking77", "--official", "split", "--seed", "3",
+        "--output", str(out), "--format", "json", env=env,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    sizes = {part["name"]: part["size"] for part in summary["splits"]}
+    assert sizes["test"] == 3080
+    assert sizes["train"] + sizes["validation"] == 10003
+    again = json.loads(
+        run(
+            "data", "split", "banking77", "--official", "split", "--seed", "3",
+            "--format", "json", env=env,
+        ).stdout
+    )  # fmt: skip
+    assert again["ids_sha256"] == summary["ids_sha256"]
+    assert json.loads(out.read_text(encoding="utf-8"))["splits"] == summary["splits"]

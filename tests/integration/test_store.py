@@ -115,3 +115,14 @@ def test_schema_is_at_head(store: Store) -> None:
     status = store.schema_status()
     assert status.up_to_date
     assert status.pending == ()
+
+
+def test_splits_are_saved_replaced_and_removed_with_the_dataset(store: Store) -> None:
+    store.ingest(dataset="d1", source="test", conversations=[make_conversation(1)])
+    store.save_split("d1", "s", ids_sha256="a" * 64, document={"assignment": {"conv-1": "train"}})
+    store.save_split("d1", "s", ids_sha256="b" * 64, document={"assignment": {"conv-1": "test"}})
+    assert store.load_split("d1", "s") == {"assignment": {"conv-1": "test"}}
+    with pytest.raises(NotFoundError, match="saved splits: s"):
+        store.load_split("d1", "other")
+    store.delete_dataset("d1")
+    assert store.datasets() == []

@@ -8,9 +8,15 @@ conversation into ``True``/``False`` — or ``None`` when the record does not sa
 whether the target is too skewed to train on naively.
 
 :func:`augment` implements EDA-style word-level augmentation (random swap, deletion,
-insertion of words from the same text) and keyboard-typo noise. It is deliberately not
-switched on anywhere by default: ``benchmarks/augmentation.py`` measures whether it helps
-on BANKING77, and the answer there decides whether a pipeline should use it.
+insertion of words from the same text) and keyboard-typo noise. It is not switched on
+anywhere by default. ``benchmarks/augmentation.py`` measures it on BANKING77 with 10
+examples per intent (5 seeds, TF-IDF + logistic regression and nearest centroid): only
+random swap helped clearly (+1.1 accuracy points on the official test, better on 5/5 seeds
+for both models); on validation, random deletion (-1 point) and keyboard typos (-0.3 to
+-0.7) hurt, and random insertion and the mixtures gained under a point, not on every seed.
+Hence the default ``methods``. Re-measure before relying on it for another dataset or
+model: with word-bigram features, swapping mostly scrambles bigrams, which may act as
+regularisation that a different model does not need.
 """
 
 from __future__ import annotations
@@ -296,7 +302,7 @@ def augment(
     texts: Sequence[str],
     labels: Sequence[L],
     *,
-    methods: Sequence[str] = ("random_swap", "random_deletion", "random_insertion"),
+    methods: Sequence[str] = ("random_swap",),
     n_per_example: int = 1,
     alpha: float = 0.1,
     seed: int = 0,
@@ -306,7 +312,8 @@ def augment(
     Each variant applies one method, cycling through ``methods`` in a seeded random order,
     with strength ``alpha`` (share of words changed). Variants identical to their original,
     or to an earlier variant of it, are dropped rather than counted twice. Deterministic
-    for a given ``seed`` and input order.
+    for a given ``seed`` and input order. The default (random swap only) is the one method
+    measured to help on BANKING77; see the module docstring.
     """
     _check_augment_args(texts, labels, methods, n_per_example, alpha)
     rng = random.Random(seed)

@@ -199,6 +199,14 @@ class Split:
         return target
 
     @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Split:
+        """Rebuild a split from :meth:`to_dict` output (e.g. as stored in the database)."""
+        try:
+            return _split_from_dict(dict(data))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise DataError(f"not a colloquy split document ({exc})") from None
+
+    @classmethod
     def load(cls, path: Path | str) -> Split:
         """Read a split written by :meth:`save`, checking its format and ids hash."""
         source = Path(path)

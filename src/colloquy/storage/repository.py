@@ -18,7 +18,7 @@ from sqlalchemy import Connection, delete, func, insert, or_, select, update
 
 from colloquy.errors import ConflictError, NotFoundError
 from colloquy.schema import Conversation, DialogueAct, Outcome, Turn
-from colloquy.storage.tables import TURN_COLUMNS, conversations, datasets, turns
+from colloquy.storage.tables import TURN_COLUMNS, conversations, datasets, splits, turns
 
 MAX_BATCH_TURNS = 5000
 """A batch is also cut at this many turns, so long dialogues cannot make it large."""
@@ -187,11 +187,43 @@ def dataset_stats(conn: Connection, *, dataset_id: int, max_values: int = 200) -
     return DatasetStats(speakers=speakers, outcomes=outcomes, labels=labels)
 
 
+def save_split(
+    conn: Connection, *, dataset_id: int, name: str, ids_sha256: str, document: dict[str, Any]
+) -> None:
+    """Store (or replace) the split ``name`` of a dataset."""
+    conn.execute(delete(splits).where(splits.c.dataset_id == dataset_id, splits.c.name == name))
+    conn.execute(
+        insert(splits).values(
+            dataset_id=dataset_id, name=name, ids_sha256=ids_sha256, document=document
+        )
+    )
+
+
+def load_split(
+    conn: Connection, *, dataset_id: int, dataset_name: str, name: str
+) -> dict[str, Any]:
+    """The stored split document; :class:`NotFoundError` lists the saved split names."""
+    document = conn.execute(
+        select(splits.c.document).where(splits.c.dataset_id == dataset_id, splits.c.name == name)
+    ).scalar_one_or_none()
+    if document is not None:
+        return dict(document)
+    known = conn.execute(
+        select(splits.c.name).where(splits.c.dataset_id == dataset_id).order_by(splits.c.name)
+    ).scalars()
+    names = ", ".join(known)
+    raise NotFoundError(
+        f"dataset {dataset_name!r} has no split named {name!r}",
+        hint=f"saved splits: {names}" if names else f"run `colloquy data split {dataset_name}`",
+    )
+
+
 def delete_dataset(conn: Connection, *, name: str) -> None:
     """Remove a dataset with all its conversations and turns."""
     dataset_id = get_dataset(conn, name=name).id
     conv_pks = select(conversations.c.pk).where(conversations.c.dataset_id == dataset_id)
     conn.execute(delete(turns).where(turns.c.conversation_pk.in_(conv_pks)))
+    conn.execute(delete(splits).where(splits.c.dataset_id == dataset_id))
     conn.execute(delete(conversations).where(conversations.c.dataset_id == dataset_id))
     conn.execute(delete(datasets).where(datasets.c.id == dataset_id))
 
@@ -410,7 +442,9 @@ def _sqlite_time(value: datetime | None) -> str | None:
     """The text SQLAlchemy's SQLite ``DateTime`` type writes and reads back."""
     if value is None:
         return None
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
 def iter_conversations(

@@ -140,6 +140,23 @@ class Store:
             dataset_id = repository.get_dataset(conn, name=name).id
             return repository.dataset_stats(conn, dataset_id=dataset_id)
 
+    def save_split(
+        self, dataset: str, name: str, *, ids_sha256: str, document: dict[str, Any]
+    ) -> None:
+        """Keep a split (as ``Split.to_dict()``) with its dataset, replacing one so named."""
+        with self.transaction() as conn:
+            dataset_id = repository.get_dataset(conn, name=dataset).id
+            repository.save_split(
+                conn, dataset_id=dataset_id, name=name, ids_sha256=ids_sha256, document=document
+            )
+
+    def load_split(self, dataset: str, name: str) -> dict[str, Any]:
+        with self.transaction() as conn:
+            dataset_id = repository.get_dataset(conn, name=dataset).id
+            return repository.load_split(
+                conn, dataset_id=dataset_id, dataset_name=dataset, name=name
+            )
+
     def delete_dataset(self, name: str) -> None:
         with self.transaction() as conn:
             repository.delete_dataset(conn, name=name)

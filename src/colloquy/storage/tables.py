@@ -1,4 +1,4 @@
-"""SQLAlchemy Core tables for datasets, conversations and turns.
+"""SQLAlchemy Core tables for datasets, conversations, turns and saved splits.
 
 The Alembic migrations in ``storage/alembic/versions`` create exactly these tables; a test
 compares the two so they cannot drift apart.
@@ -81,6 +81,18 @@ turns = Table(
     Column("intent", String(200), nullable=True),
     Column("dialogue_acts", JsonColumn, nullable=False),
     Column("extra", JsonColumn, nullable=False),
+)
+
+splits = Table(
+    "splits",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("dataset_id", Integer, ForeignKey("datasets.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("ids_sha256", String(64), nullable=False),
+    Column("document", JsonColumn, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("dataset_id", "name", name="uq_splits_dataset_name"),
 )
 
 TURN_COLUMNS = (

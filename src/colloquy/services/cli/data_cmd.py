@@ -20,6 +20,7 @@ from colloquy.data.fetch import DATASETS, fetch_dataset
 from colloquy.data.loaders import LOADERS, ColumnMapping, SqlQuerySource, get_loader
 from colloquy.data.loaders.base import OnError
 from colloquy.data.quality import quality_report
+from colloquy.data.splits import kfold_split, split_conversations
 from colloquy.errors import UsageError
 from colloquy.pipelines.ingest import ingest as run_ingest
 from colloquy.services.cli.context import state
@@ -230,6 +231,84 @@ def quality(
         print_json(report.to_dict())
         return
     print_table(f"quality of {name}", ["section", "metric", "value"], report.to_table_rows())
+
+
+@app.command("split")
+def split(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="A stored dataset.")],
+    split_name: Annotated[
+        str, typer.Option("--name", help="Name to save the split under.")
+    ] = "default",
+    fractions: Annotated[
+        str | None,
+        typer.Option("--fractions", help="e.g. train=0.8,validation=0.1,test=0.1"),
+    ] = None,
+    kfold: Annotated[int | None, typer.Option("--kfold", help="k folds instead.")] = None,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    label: Annotated[
+        str | None, typer.Option("--label", help="Label key to stratify by (default intent).")
+    ] = "intent",
+    group: Annotated[
+        str | None, typer.Option("--group", help="Metadata key whose groups never straddle.")
+    ] = None,
+    official: Annotated[
+        str | None,
+        typer.Option("--official", help="Label key of an official split to honour (e.g. split)."),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Also write the split JSON here.")
+    ] = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Deterministic, stratified, group-aware splits, saved with the dataset by id."""
+    with state(ctx).open_store() as store:
+        conversations = store.conversations(name)
+        if kfold is not None:
+            result = kfold_split(
+                conversations,
+                k=kfold,
+                seed=seed,
+                label_key=label,
+                group_key=group,
+                official_key=official,
+            )
+        else:
+            result = split_conversations(
+                conversations,
+                fractions=_parse_fractions(fractions) if fractions else None,
+                seed=seed,
+                label_key=label,
+                group_key=group,
+                official_key=official,
+            )
+        document = result.to_dict()
+        store.save_split(name, split_name, ids_sha256=result.ids_sha256, document=document)
+    if output is not None:
+        result.save(output)
+    if fmt is OutputFormat.JSON:
+        print_json({k: v for k, v in document.items() if k != "assignment"})
+        return
+    print_table(
+        f"split {split_name!r} of {name} (seed {seed})",
+        ["split", "conversations", "classes", "smallest class", "largest class"],
+        result.to_table_rows(),
+    )
+
+
+def _parse_fractions(text: str) -> dict[str, float]:
+    fractions: dict[str, float] = {}
+    for part in text.split(","):
+        key, sep, value = part.partition("=")
+        try:
+            fractions[key.strip()] = float(value)
+        except ValueError:
+            sep = ""
+        if not sep or not key.strip():
+            raise UsageError(
+                f"bad --fractions part {part!r}", hint="write train=0.8,validation=0.1,test=0.1"
+            )
+    return fractions
 
 
 @app.command("export")
