@@ -1,0 +1,1 @@
+"""Metrics, significance tests, plots and reports for colloquy's models."""

@@ -1,0 +1,1 @@
+"""Turning conversations and texts into model inputs: embeddings, dialogue and metadata features."""

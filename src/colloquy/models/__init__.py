@@ -1,0 +1,1 @@
+"""Models with scikit-learn's contract: intent classification, contrastive fine-tuning, artifacts."""
