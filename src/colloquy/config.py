@@ -18,7 +18,7 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -31,6 +31,8 @@ from pydantic_settings import (
 from colloquy.data.clean import CleaningConfig
 from colloquy.data.pii import PiiConfig
 from colloquy.errors import ConfigError
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
@@ -134,6 +136,21 @@ def load_settings(config_file: Path | str | None = None) -> Settings:
         raise _config_error(exc, path) from None
 
 
+def load_yaml_model(path: Path | str, model: type[ModelT]) -> ModelT:
+    """Validate a YAML file (with ``extends`` and ``${VAR}``) into ``model``.
+
+    Used for job configurations such as ``colloquy train intent --config train.yaml``;
+    errors name the file, line, key, value and expectation exactly as for settings.
+    """
+    file = Path(path)
+    data = _load_yaml_tree(file, seen=())
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        keys = ", ".join(model.model_fields)
+        raise _config_error(exc, file, hint=f"valid top-level keys: {keys}") from None
+
+
 def _load_yaml_tree(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
     resolved = path.expanduser().resolve()
     if resolved in seen:
@@ -214,7 +231,11 @@ def _deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[st
     return merged
 
 
-def _config_error(exc: ValidationError, path: Path | None) -> ConfigError:
+def _config_error(
+    exc: ValidationError,
+    path: Path | None,
+    hint: str = "see `colloquy config show` for every key and its default",
+) -> ConfigError:
     lines = []
     for err in exc.errors():
         key = ".".join(str(p) for p in err["loc"])
@@ -223,7 +244,6 @@ def _config_error(exc: ValidationError, path: Path | None) -> ConfigError:
             lines.append(f"{source}: unknown key {key!r}")
         else:
             lines.append(f"{source}: key {key!r} = {err.get('input')!r}: {err['msg']}")
-    hint = "see `colloquy config show` for every key and its default"
     return ConfigError("invalid configuration: " + "; ".join(lines), hint=hint)
 
 
@@ -253,4 +273,5 @@ __all__ = [
     "Settings",
     "StorageSettings",
     "load_settings",
+    "load_yaml_model",
 ]

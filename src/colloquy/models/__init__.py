@@ -1,1 +1,1 @@
-"""Models with scikit-learn's contract: intent classification, contrastive fine-tuning, artifacts."""
+"""Models with scikit-learn's contract: intents, contrastive fine-tuning, artifacts."""

@@ -9,7 +9,14 @@ import typer
 
 from colloquy import __version__
 from colloquy.logging import configure_logging, new_correlation_id
-from colloquy.services.cli import config_cmd, data_cmd, db_cmd
+from colloquy.services.cli import (
+    config_cmd,
+    data_cmd,
+    db_cmd,
+    evaluate_cmd,
+    predict_cmd,
+    train_cmd,
+)
 from colloquy.services.cli.context import state
 
 app = typer.Typer(
@@ -22,6 +29,9 @@ app = typer.Typer(
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(data_cmd.app, name="data")
+app.add_typer(train_cmd.app, name="train")
+app.add_typer(evaluate_cmd.app, name="evaluate")
+app.add_typer(predict_cmd.app, name="predict")
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,425 @@
+"""The intent classifier: what does each customer message want?
+
+Three ways to turn a message into features, one head on top:
+
+* ``tfidf`` — word and character n-grams; no neural network, trains in seconds;
+* ``frozen`` — sentence embeddings from a pretrained encoder (all-MiniLM-L6-v2);
+* ``contrastive`` — the same encoder first fine-tuned with in-batch-negatives contrastive
+  learning on the training labels, then embedded.
+
+Optionally the probabilities of a TF-IDF model are blended in (``tfidf_weight``): lexical
+and semantic features make different mistakes, and the blend is chosen on validation data.
+
+Out-of-scope rejection: rows labelled ``oos_label`` are not a class. They, with a held-out
+slice of in-scope rows, tune a confidence threshold; at prediction time a message whose
+best probability falls below it is labelled ``oos_label``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Literal, Self
+
+import numpy as np
+
+from colloquy.errors import DataError, UsageError
+from colloquy.features.embeddings import (
+    DEFAULT_MODEL,
+    CachedEmbedder,
+    Embedder,
+    EmbeddingCache,
+    SentenceEmbedder,
+    TfidfEmbedder,
+)
+from colloquy.models.artifacts import (
+    ArtifactError,
+    checked,
+    dump_sklearn,
+    load_sklearn,
+    read_manifest,
+    staged_directory,
+    write_manifest,
+)
+from colloquy.models.contrastive import ContrastiveConfig, ContrastiveTrainer
+from colloquy.models.heads import HeadName, MLPHead, make_head
+
+Method = Literal["tfidf", "frozen", "contrastive"]
+WEIGHT_GRID = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
+Backend = Literal["torch", "onnx", "onnx-int8"]
+METHODS: tuple[Method, ...] = ("tfidf", "frozen", "contrastive")
+Progress = Callable[[str, int, int], None]
+
+
+class IntentClassifier:
+    """Text → intent, with scikit-learn's ``fit`` / ``predict`` / ``predict_proba`` contract."""
+
+    def __init__(
+        self,
+        *,
+        method: Method = "contrastive",
+        head: HeadName = "logreg",
+        model: str | Path = DEFAULT_MODEL,
+        backend: Backend = "torch",
+        C: float = 10.0,  # noqa: N803
+        tfidf_weight: float | Literal["auto"] = "auto",
+        oos_label: str | None = None,
+        oos_holdout: float = 0.1,
+        contrastive: ContrastiveConfig | None = None,
+        cache_path: Path | None = None,
+        work_dir: Path | None = None,
+        seed: int = 0,
+        progress: Progress | None = None,
+    ) -> None:
+        self.method = method
+        self.head = head
+        self.model = model
+        self.backend = backend
+        self.C = C
+        self.tfidf_weight = tfidf_weight
+        self.oos_label = oos_label
+        self.oos_holdout = oos_holdout
+        self.contrastive = contrastive
+        self.cache_path = cache_path
+        self.work_dir = work_dir
+        self.seed = seed
+        self.progress = progress
+
+    # ------------------------------------------------------------------ fitting
+
+    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> Self:
+        """Learn intents from ``texts`` and their ``labels``; returns ``self``."""
+        texts_, labels_ = _check_training_data(texts, labels, self.oos_label)
+        self._check_params()
+        in_scope = labels_ != self.oos_label if self.oos_label else np.ones(len(labels_), bool)
+        calibration = np.zeros(len(labels_), dtype=bool)
+        if self.oos_label is not None:
+            calibration = _holdout_mask(labels_, in_scope, self.oos_holdout, self.seed)
+        fit_rows = in_scope & ~calibration
+        self.encoder_dir_: Path | None = None
+        if self.method == "contrastive":
+            self.encoder_dir_ = self._fine_tune(texts_[fit_rows], labels_[fit_rows])
+        self.embedder_ = self._make_embedder()
+        features = self._features(texts_)
+        self.fit_report_: dict[str, Any] = {}
+        self.tfidf_weight_ = self._resolve_weight(features, labels_, fit_rows)
+        self.threshold_: float | None = None
+        if self.oos_label is not None:
+            self._fit_heads(features, labels_, fit_rows, self.tfidf_weight_)
+            rows = calibration | ~in_scope
+            self.threshold_ = self._tune_threshold(
+                self._proba_from(features, rows, self.tfidf_weight_), labels_[rows]
+            )
+            self.fit_report_["oos_threshold"] = self.threshold_
+        self._fit_heads(features, labels_, in_scope, self.tfidf_weight_)
+        return self
+
+    def _resolve_weight(
+        self, features: dict[str, Any], labels: np.ndarray, rows: np.ndarray
+    ) -> float:
+        """The TF-IDF share: fixed, or (``"auto"``) the best on a validation tenth of ``rows``."""
+        if self.method == "tfidf":
+            return 1.0
+        if self.tfidf_weight != "auto":
+            return float(self.tfidf_weight)
+        validation = _holdout_mask(labels, rows, 0.1, self.seed + 2)
+        self._fit_heads(features, labels, rows & ~validation, 0.5)
+        dense = self._proba_from(features, validation, 0.0)
+        lexical = self._proba_from(features, validation, 1.0)
+        truth = labels[validation]
+        scores = {}
+        for weight in WEIGHT_GRID:
+            blended = (1.0 - weight) * dense + weight * lexical
+            scores[weight] = float((self.classes_[blended.argmax(axis=1)] == truth).mean())
+        best = max(WEIGHT_GRID, key=lambda w: (scores[w], -w))
+        self.fit_report_["tfidf_weight_validation"] = {f"{w:.1f}": a for w, a in scores.items()}
+        self.fit_report_["validation_accuracy"] = scores[best]
+        self.fit_report_["tfidf_weight"] = best
+        return best
+
+    def _check_params(self) -> None:
+        if self.method not in METHODS:
+            raise UsageError(
+                f"unknown method {self.method!r}", hint=f"use one of {', '.join(METHODS)}"
+            )
+        weight = self.tfidf_weight
+        if weight != "auto" and not 0.0 <= weight <= 1.0:
+            raise UsageError(f"tfidf_weight must be in [0, 1] or 'auto', got {weight!r}")
+
+    def _fine_tune(self, texts: np.ndarray, labels: np.ndarray) -> Path:
+        work = self.work_dir or Path(tempfile.mkdtemp(prefix="colloquy-encoder-"))
+        config = self.contrastive or ContrastiveConfig(seed=self.seed)
+        train, validation = _validation_split(labels, 0.1, self.seed)
+        trainer = ContrastiveTrainer(self.model, config, work, progress=self.progress)
+        result = trainer.fit(
+            list(texts[train]),
+            list(labels[train]),
+            validation=(list(texts[validation]), list(labels[validation])),
+        )
+        return result.model_dir
+
+    def _make_embedder(self) -> Embedder | None:
+        if self.method == "tfidf":
+            return None
+        source = self.encoder_dir_ if self.encoder_dir_ is not None else self.model
+        embedder: Embedder = SentenceEmbedder(source, backend=self.backend)
+        if self.cache_path is not None:
+            embedder = CachedEmbedder(embedder, EmbeddingCache(self.cache_path))
+        return embedder
+
+    def _features(self, texts: np.ndarray) -> dict[str, Any]:
+        """The inputs of the heads: the texts (for TF-IDF) and their embeddings."""
+        features: dict[str, Any] = {"texts": texts}
+        if self.embedder_ is not None:
+            features["dense"] = self.embedder_.encode(
+                list(texts), progress=self._report("embedding")
+            )
+        return features
+
+    def _fit_heads(
+        self, features: dict[str, Any], labels: np.ndarray, rows: np.ndarray, weight: float
+    ) -> None:
+        """Fit the dense head (when ``weight`` < 1) and the TF-IDF model (when > 0)."""
+        fitted_labels = labels[rows]
+        self.head_: Any = None
+        self.tfidf_: TfidfEmbedder | None = None
+        self.tfidf_head_: Any = None
+        if "dense" in features and weight < 1.0:
+            self.head_ = make_head(self.head, C=self.C, seed=self.seed)
+            self.head_.fit(features["dense"][rows], fitted_labels)
+            self.classes_ = np.asarray(self.head_.classes_, dtype=object)
+        if weight > 0.0:
+            texts = list(features["texts"][rows])
+            self.tfidf_ = TfidfEmbedder().fit(texts)
+            tfidf_head = "logreg" if self.head == "mlp" else self.head
+            self.tfidf_head_ = make_head(tfidf_head, C=self.C, seed=self.seed)
+            self.tfidf_head_.fit(self.tfidf_.transform(texts), fitted_labels)
+            self.classes_ = np.asarray(self.tfidf_head_.classes_, dtype=object)
+
+    def _proba_from(self, features: dict[str, Any], rows: np.ndarray, weight: float) -> np.ndarray:
+        """Blend the dense and TF-IDF probabilities of ``rows`` (columns: :attr:`classes_`)."""
+        total = np.zeros((int(rows.sum()), len(self.classes_)))
+        if weight < 1.0:
+            total += (1.0 - weight) * self.head_.predict_proba(features["dense"][rows])
+        if weight > 0.0 and self.tfidf_ is not None:
+            matrix = self.tfidf_.transform(list(features["texts"][rows]))
+            total += weight * self.tfidf_head_.predict_proba(matrix)
+        return total
+
+    def _tune_threshold(self, proba: np.ndarray, labels: np.ndarray) -> float:
+        """The confidence cut that maximises accuracy over in-scope and out-of-scope rows."""
+        best_prob = proba.max(axis=1)
+        predicted = self.classes_[proba.argmax(axis=1)]
+        is_oos = labels == self.oos_label
+        candidates = np.unique(np.concatenate([[0.0], best_prob, [1.0]]))
+        best_threshold, best_accuracy = 0.0, -1.0
+        for threshold in candidates:
+            rejected = best_prob < threshold
+            correct = np.where(rejected, is_oos, ~is_oos & (predicted == labels))
+            accuracy = float(correct.mean())
+            if accuracy > best_accuracy:
+                best_threshold, best_accuracy = float(threshold), accuracy
+        return best_threshold
+
+    # --------------------------------------------------------------- prediction
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Probabilities over :attr:`classes_` (in-scope intents), one row per text."""
+        array = np.asarray([str(text) for text in texts], dtype=object)
+        if len(array) == 0:
+            return np.zeros((0, len(self.classes_)))
+        features = self._features(array)
+        return self._proba_from(features, np.ones(len(array), dtype=bool), self.tfidf_weight_)
+
+    def decide(self, proba: np.ndarray) -> np.ndarray:
+        """Labels for rows of :meth:`predict_proba` (``oos_label`` below the threshold)."""
+        predicted = self.classes_[proba.argmax(axis=1)] if len(proba) else self.classes_[:0]
+        if self.oos_label is not None and self.threshold_ is not None and len(proba):
+            predicted = np.where(proba.max(axis=1) < self.threshold_, self.oos_label, predicted)
+        return np.asarray(predicted, dtype=object)
+
+    def rank(self, proba: np.ndarray, k: int) -> list[list[tuple[str, float]]]:
+        """The ``k`` most likely intents of each row of :meth:`predict_proba`."""
+        order = np.argsort(-proba, axis=1)[:, :k]
+        return [
+            [(str(self.classes_[j]), float(row[j])) for j in picks]
+            for row, picks in zip(proba, order, strict=True)
+        ]
+
+    def predict(self, texts: Sequence[str]) -> np.ndarray:
+        """The most likely intent per text (``oos_label`` when below the threshold)."""
+        return self.decide(self.predict_proba(texts))
+
+    def top_k(self, texts: Sequence[str], k: int = 3) -> list[list[tuple[str, float]]]:
+        """The ``k`` most likely intents per text with their probabilities."""
+        return self.rank(self.predict_proba(texts), k)
+
+    # -------------------------------------------------------------- persistence
+
+    def save(
+        self,
+        directory: Path | str,
+        *,
+        metrics: dict[str, Any] | None = None,
+        training_data_sha256: str | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Write the fitted model to ``directory`` (atomically); returns its manifest."""
+        fields = {
+            "training_data_sha256": training_data_sha256,
+            "params": {"C": self.C, "seed": self.seed, **(params or {})},
+            "metrics": metrics or {},
+        }
+        return _save(self, Path(directory), fields)
+
+    @classmethod
+    def load(
+        cls,
+        directory: Path | str,
+        *,
+        backend: Backend | None = None,
+        progress: Progress | None = None,
+    ) -> IntentClassifier:
+        """A classifier saved by :meth:`save`, ready to predict (the encoder stays loaded)."""
+        return _load(Path(directory).expanduser(), backend, progress)
+
+    def _report(self, stage: str) -> Callable[[int, int], None] | None:
+        if self.progress is None:
+            return None
+        progress = self.progress
+        return lambda done, total: progress(stage, done, total)
+
+
+def _check_training_data(
+    texts: Sequence[str], labels: Sequence[str], oos_label: str | None
+) -> tuple[np.ndarray, np.ndarray]:
+    if len(texts) != len(labels):
+        raise DataError(f"{len(texts)} texts but {len(labels)} labels")
+    texts_ = np.asarray([str(t) for t in texts], dtype=object)
+    labels_ = np.asarray([str(label) for label in labels], dtype=object)
+    empty = [i for i, text in enumerate(texts_) if not text.strip()]
+    if empty:
+        shown = ", ".join(str(i) for i in empty[:5])
+        raise DataError(
+            f"{len(empty)} empty texts (rows {shown}{', …' if len(empty) > 5 else ''})",
+            hint="drop or fill empty rows before training",
+        )
+    classes = set(labels_.tolist()) - ({oos_label} if oos_label else set())
+    if len(classes) < 2:
+        raise DataError(
+            f"training data has {len(classes)} in-scope class(es); at least 2 are needed",
+            hint="check --label-column and --oos-label",
+        )
+    return texts_, labels_
+
+
+def _holdout_mask(
+    labels: np.ndarray, in_scope: np.ndarray, fraction: float, seed: int
+) -> np.ndarray:
+    """A stratified ``fraction`` of the in-scope rows (at least one row of classes with ≥ 3)."""
+    rng = np.random.default_rng(seed)
+    mask = np.zeros(len(labels), dtype=bool)
+    for label in np.unique(labels[in_scope]):
+        members = rng.permutation(np.flatnonzero((labels == label) & in_scope))
+        n = round(len(members) * fraction)
+        if len(members) >= 3:
+            n = max(n, 1)
+        mask[members[:n]] = True
+    return mask
+
+
+def _validation_split(
+    labels: np.ndarray, fraction: float, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    mask = _holdout_mask(labels, np.ones(len(labels), dtype=bool), fraction, seed + 1)
+    return np.flatnonzero(~mask), np.flatnonzero(mask)
+
+
+def _save(classifier: IntentClassifier, directory: Path, fields: dict[str, Any]) -> dict[str, Any]:
+    with staged_directory(directory) as staging:
+        model_ref = str(classifier.model)
+        if classifier.encoder_dir_ is not None:
+            shutil.copytree(
+                classifier.encoder_dir_,
+                staging / "encoder",
+                ignore=shutil.ignore_patterns("onnx", "checkpoints", "*.partial*"),
+            )
+            model_ref = "encoder"
+        if classifier.head_ is not None:
+            if isinstance(classifier.head_, MLPHead):
+                classifier.head_.save(staging)
+            else:
+                dump_sklearn(classifier.head_, staging / "head.skops")
+        if classifier.tfidf_ is not None:
+            dump_sklearn(
+                {"features": classifier.tfidf_.to_sklearn(), "head": classifier.tfidf_head_},
+                staging / "tfidf.skops",
+            )
+        embedder = classifier.embedder_
+        return write_manifest(
+            staging,
+            kind="intent",
+            method=classifier.method,
+            head=classifier.head,
+            embedder={
+                "model": model_ref,
+                "model_id": embedder.model_id if embedder is not None else None,
+            },
+            labels=[str(label) for label in classifier.classes_],
+            oos_label=classifier.oos_label,
+            threshold=classifier.threshold_,
+            tfidf_weight=classifier.tfidf_weight_,
+            **fields,
+        )
+
+
+def _load(directory: Path, backend: Backend | None, progress: Progress | None) -> IntentClassifier:
+    manifest = read_manifest(directory, kind="intent")
+    model_ref = manifest["embedder"]["model"]
+    model = directory / "encoder" if model_ref == "encoder" else model_ref
+    classifier = IntentClassifier(
+        method=manifest["method"],
+        head=manifest["head"],
+        model=model,
+        backend=backend or "torch",
+        oos_label=manifest.get("oos_label"),
+        progress=progress,
+    )
+    classifier.encoder_dir_ = None
+    classifier.classes_ = np.asarray(manifest["labels"], dtype=object)
+    classifier.threshold_ = manifest.get("threshold")
+    classifier.tfidf_weight_ = float(manifest.get("tfidf_weight", 0.0))
+    classifier.fit_report_ = dict(manifest.get("metrics") or {})
+    classifier.head_ = None
+    if classifier.tfidf_weight_ < 1.0:
+        if manifest["head"] == "mlp":
+            classifier.head_ = checked(
+                directory / "mlp.safetensors", lambda _: MLPHead.load(directory)
+            )
+        else:
+            classifier.head_ = load_sklearn(directory / "head.skops")
+        _check_classes(directory, classifier.head_.classes_, classifier.classes_)
+    classifier.tfidf_ = None
+    classifier.tfidf_head_ = None
+    if classifier.tfidf_weight_ > 0.0:
+        stored = load_sklearn(directory / "tfidf.skops")
+        classifier.tfidf_ = TfidfEmbedder.from_sklearn(stored["features"])
+        classifier.tfidf_head_ = stored["head"]
+        _check_classes(directory, classifier.tfidf_head_.classes_, classifier.classes_)
+    classifier.embedder_ = None
+    if manifest["method"] != "tfidf":
+        classifier.embedder_ = checked(
+            Path(model) if model_ref == "encoder" else directory,
+            lambda _: SentenceEmbedder(model, backend=classifier.backend),
+        )
+    return classifier
+
+
+def _check_classes(directory: Path, found: np.ndarray, expected: np.ndarray) -> None:
+    if [str(c) for c in found] != [str(c) for c in expected]:
+        raise ArtifactError(
+            f"{directory}: the head's classes do not match the manifest's labels",
+            hint="the directory was modified; retrain the model",
+        )

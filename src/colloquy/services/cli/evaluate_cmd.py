@@ -1,0 +1,56 @@
+"""``colloquy evaluate``: score saved models on labelled files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from colloquy.services.cli.options import BackendOption
+from colloquy.services.cli.render import OutputFormat, print_json, print_mapping, stderr
+
+app = typer.Typer(help="Evaluate models.", no_args_is_help=True)
+
+
+@app.command("intent")
+def intent(
+    model: Annotated[Path, typer.Option("--model", help="Model directory.")],
+    data: Annotated[Path, typer.Option("--data", help="CSV, JSONL or Parquet file.")],
+    text_column: Annotated[str, typer.Option("--text-column")],
+    label_column: Annotated[str, typer.Option("--label-column")],
+    oos_label: Annotated[
+        str | None, typer.Option("--oos-label", help="Label of out-of-scope rows.")
+    ] = None,
+    report: Annotated[
+        Path | None,
+        typer.Option("--report", help="Write a report (HTML, Markdown, plots, CSVs) here."),
+    ] = None,
+    backend: BackendOption = None,
+    fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.TABLE,
+) -> None:
+    """Accuracy, macro-F1 (with 95 % CIs), calibration and out-of-scope scores."""
+    from colloquy.evaluation import write_classification_report
+    from colloquy.pipelines.intent import evaluate_intent
+    from colloquy.services.cli.progress import stage_progress
+
+
+    with stage_progress() as progress:
+        summary, metrics = evaluate_intent(
+            model,
+            data,
+            text_column=text_column,
+            label_column=label_column,
+            oos_label=oos_label,
+            backend=backend,
+            progress=progress,
+        )
+    if report is not None:
+        files = write_classification_report(
+            metrics, report, title=f"Intent model {model.name} on {data.name}", extra=summary
+        )
+        stderr.print(f"report written to {files.html}")
+    if fmt is OutputFormat.JSON:
+        print_json(summary)
+        return
+    print_mapping(f"{model.name} on {data.name}", summary)

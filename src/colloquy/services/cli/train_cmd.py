@@ -1,0 +1,84 @@
+"""``colloquy train``: fit models from labelled files and write model directories."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from colloquy.config import load_yaml_model
+from colloquy.errors import UsageError
+from colloquy.services.cli.context import state
+from colloquy.services.cli.render import OutputFormat, print_json, print_mapping
+
+METHODS = ("tfidf", "frozen", "contrastive")
+
+app = typer.Typer(help="Train models.", no_args_is_help=True)
+
+
+@app.command("intent")
+def intent(
+    ctx: typer.Context,
+    data: Annotated[Path, typer.Option("--data", help="CSV, JSONL or Parquet file.")],
+    text_column: Annotated[str, typer.Option("--text-column")],
+    label_column: Annotated[str, typer.Option("--label-column")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Model directory to write.")],
+    method: Annotated[
+        str | None, typer.Option("--method", help=f"One of {', '.join(METHODS)}.")
+    ] = None,
+    oos_label: Annotated[
+        str | None, typer.Option("--oos-label", help="Label of out-of-scope rows.")
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="Training configuration (YAML).")
+    ] = None,
+    seed: Annotated[int | None, typer.Option("--seed")] = None,
+    fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.TABLE,
+) -> None:
+    """Train an intent classifier on a labelled text file."""
+    from colloquy.features.embeddings.cache import default_cache_path
+    from colloquy.pipelines.intent import IntentTrainingConfig, train_intent
+    from colloquy.services.cli.progress import stage_progress
+
+
+    training = load_yaml_model(config, IntentTrainingConfig) if config else IntentTrainingConfig()
+    updates: dict[str, object] = {}
+    if method is not None:
+        if method not in METHODS:
+            raise UsageError(
+                f"unknown --method {method!r}", hint=f"use one of {', '.join(METHODS)}"
+            )
+        updates["method"] = method
+    if seed is not None:
+        updates["seed"] = seed
+    training = training.model_copy(update=updates)
+    cache = default_cache_path(state(ctx).settings.resolved_home)
+    with stage_progress() as progress:
+        manifest = train_intent(
+            data,
+            text_column=text_column,
+            label_column=label_column,
+            output=output,
+            config=training,
+            oos_label=oos_label,
+            cache_path=cache,
+            progress=progress,
+        )
+    if fmt is OutputFormat.JSON:
+        print_json(manifest)
+        return
+    metrics = manifest.get("metrics", {})
+    print_mapping(
+        f"intent model written to {output}",
+        {
+            "method": manifest["method"],
+            "head": manifest["head"],
+            "classes": len(manifest["labels"]),
+            "tfidf_weight": manifest["tfidf_weight"],
+            "oos_threshold": manifest["threshold"],
+            "training_rows": metrics.get("training_rows"),
+            "training_seconds": metrics.get("training_seconds"),
+            "validation_accuracy": metrics.get("validation_accuracy"),
+        },
+    )
