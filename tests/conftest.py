@@ -1,15 +1,26 @@
-"""Fixtures shared by the whole suite: the real datasets and real databases."""
+"""Fixtures shared by the whole suite: the real datasets, real databases, the real MiniLM.
+
+``HF_HUB_OFFLINE`` is set before anything imports huggingface_hub, so no test can reach
+the network. The bundled all-MiniLM-L6-v2 is loaded once per session per backend; ONNX
+exports go into a session copy of the model directory (symlinks to the bundled files plus
+a real ``onnx/`` folder), never into the installed package.
+"""
 
 from __future__ import annotations
 
 import os
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
+from colloquy.features.embeddings import SentenceEmbedder
+from colloquy.features.embeddings.sentence import bundled_model_path
 from colloquy.storage import Store
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -88,3 +99,49 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 def store(store_url: str) -> Iterator[Store]:
     with Store.open(store_url, batch_size=50) as opened:
         yield opened
+
+
+def link_model_copy(target: Path) -> Path:
+    """A model directory at ``target`` whose files are symlinks to the bundled model."""
+    source = bundled_model_path()
+    for file in source.rglob("*"):
+        if file.is_file():
+            link = target / file.relative_to(source)
+            link.parent.mkdir(parents=True, exist_ok=True)
+            link.symlink_to(file)
+    return target
+
+
+@pytest.fixture(scope="session")
+def link_model() -> Callable[[Path], Path]:
+    """``link_model(target)``: a fresh symlinked copy of the bundled model at ``target``."""
+    return link_model_copy
+
+
+@pytest.fixture(scope="session")
+def minilm_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A writable copy of the bundled model directory (exports land in its ``onnx/``)."""
+    return link_model_copy(tmp_path_factory.mktemp("minilm") / "all-MiniLM-L6-v2")
+
+
+@pytest.fixture(scope="session")
+def onnx_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("onnx-cache")
+
+
+@pytest.fixture(scope="session")
+def torch_embedder() -> SentenceEmbedder:
+    return SentenceEmbedder()
+
+
+@pytest.fixture(scope="session")
+def onnx_embedder(minilm_dir: Path, onnx_cache_dir: Path) -> SentenceEmbedder:
+    return SentenceEmbedder(minilm_dir, backend="onnx", cache_dir=onnx_cache_dir)
+
+
+@pytest.fixture(scope="session")
+def onnx_int8_embedder(
+    minilm_dir: Path, onnx_cache_dir: Path, onnx_embedder: SentenceEmbedder
+) -> SentenceEmbedder:
+    # Depends on onnx_embedder so the fp32 export exists and is only quantised here.
+    return SentenceEmbedder(minilm_dir, backend="onnx-int8", cache_dir=onnx_cache_dir)

@@ -48,13 +48,13 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F  # noqa: N812
-from pydantic import BaseModel, ConfigDict, Field
 from sentence_transformers import SentenceTransformer
 from torch.optim import AdamW
 from torch.optim.lr_scheduler import LambdaLR
 
 from colloquy.errors import ColloquyError, DataError, UsageError
 from colloquy.logging import get_logger
+from colloquy.models.contrastive_config import ContrastiveConfig
 
 __all__ = [
     "ContrastiveConfig",
@@ -93,37 +93,6 @@ ENCODE_BATCH_SIZE = 64
 
 CENTROID_EXAMPLES_PER_CLASS = 32
 """Training examples per class embedded for the validation centroids (keeps validation cheap)."""
-
-
-class ContrastiveConfig(BaseModel):
-    """Hyper-parameters of a contrastive fine-tune; defaults suit a CPU and a few epochs."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
-
-    epochs: int = Field(default=1, ge=1)
-    """Passes over the training pairs (fewer when early stopping ends the run)."""
-    batch_size: int = Field(default=32, ge=2)
-    """Pairs per step; every other pair in the batch is a negative."""
-    learning_rate: float = Field(default=2e-5, gt=0)
-    """Peak AdamW learning rate, reached at the end of warm-up."""
-    warmup_ratio: float = Field(default=0.1, ge=0, lt=1)
-    """Fraction of all steps spent warming the learning rate up linearly from zero."""
-    weight_decay: float = Field(default=0.01, ge=0)
-    """AdamW weight decay (not applied to biases and LayerNorm weights)."""
-    scale: float = Field(default=20.0, gt=0)
-    """Multiplier of the cosine similarities before the softmax (inverse temperature)."""
-    pairs_per_example: int = Field(default=1, ge=1)
-    """How often each example is an anchor per epoch, with a different positive each time."""
-    max_seq_length: int = Field(default=64, ge=4)
-    """Tokens per text during training; longer texts are truncated."""
-    seed: int = 0
-    """Seeds torch, numpy and random, the subsample and every epoch's batches."""
-    patience: int = Field(default=1, ge=1)
-    """Epochs without a better validation accuracy before training stops."""
-    max_examples_per_class: int | None = Field(default=None, ge=2)
-    """Train on at most this many (seeded) examples per class; ``None`` keeps all."""
-    torch_threads: int | None = Field(default=None, ge=1)
-    """``torch.set_num_threads`` during the fit; ``None`` keeps torch's default."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -374,8 +343,11 @@ def _torch_threads(threads: int | None) -> Iterator[None]:
 
 
 def _load_model(source: str | Path) -> SentenceTransformer:
+    """Load a checkpoint, a local model or a named one (the bundled MiniLM offline)."""
+    from colloquy.features.embeddings import resolve_model_path
+
     with _quiet_hf():
-        return SentenceTransformer(str(source))
+        return SentenceTransformer(str(resolve_model_path(source)), device="cpu")
 
 
 def _save_model(model: SentenceTransformer, directory: Path, max_seq_length: int | None) -> None:

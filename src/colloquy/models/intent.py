@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal, Self
 
@@ -43,7 +43,7 @@ from colloquy.models.artifacts import (
     staged_directory,
     write_manifest,
 )
-from colloquy.models.contrastive import ContrastiveConfig, ContrastiveTrainer
+from colloquy.models.contrastive_config import ContrastiveConfig
 from colloquy.models.heads import HeadName, MLPHead, make_head
 
 Method = Literal["tfidf", "frozen", "contrastive"]
@@ -67,6 +67,7 @@ class IntentClassifier:
         tfidf_weight: float | Literal["auto"] = "auto",
         oos_label: str | None = None,
         oos_holdout: float = 0.1,
+        label_examples: bool = False,
         contrastive: ContrastiveConfig | None = None,
         cache_path: Path | None = None,
         work_dir: Path | None = None,
@@ -81,6 +82,7 @@ class IntentClassifier:
         self.tfidf_weight = tfidf_weight
         self.oos_label = oos_label
         self.oos_holdout = oos_holdout
+        self.label_examples = label_examples
         self.contrastive = contrastive
         self.cache_path = cache_path
         self.work_dir = work_dir
@@ -89,22 +91,31 @@ class IntentClassifier:
 
     # ------------------------------------------------------------------ fitting
 
-    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> Self:
+    def fit(self, texts: Iterable[str], labels: Iterable[str]) -> Self:
         """Learn intents from ``texts`` and their ``labels``; returns ``self``."""
-        texts_, labels_ = _check_training_data(texts, labels, self.oos_label)
+        texts_, labels_ = _check_training_data(list(texts), list(labels), self.oos_label)
         self._check_params()
+        real = np.ones(len(labels_), dtype=bool)
+        if self.label_examples:
+            texts_, labels_, real = _with_label_examples(texts_, labels_, self.oos_label)
         in_scope = labels_ != self.oos_label if self.oos_label else np.ones(len(labels_), bool)
         calibration = np.zeros(len(labels_), dtype=bool)
         if self.oos_label is not None:
-            calibration = _holdout_mask(labels_, in_scope, self.oos_holdout, self.seed)
+            calibration = _holdout_mask(labels_, in_scope & real, self.oos_holdout, self.seed)
         fit_rows = in_scope & ~calibration
+        # Rows for choosing the TF-IDF blend weight, carved before anything is learned so
+        # that neither the fine-tuned encoder nor the heads that are compared have seen them.
+        blend_rows = np.zeros(len(labels_), dtype=bool)
+        if self.method != "tfidf" and self.tfidf_weight == "auto":
+            blend_rows = _holdout_mask(labels_, fit_rows & real, 0.1, self.seed + 2)
         self.encoder_dir_: Path | None = None
         if self.method == "contrastive":
-            self.encoder_dir_ = self._fine_tune(texts_[fit_rows], labels_[fit_rows])
+            tune_rows = fit_rows & ~blend_rows
+            self.encoder_dir_ = self._fine_tune(texts_[tune_rows], labels_[tune_rows])
         self.embedder_ = self._make_embedder()
         features = self._features(texts_)
         self.fit_report_: dict[str, Any] = {}
-        self.tfidf_weight_ = self._resolve_weight(features, labels_, fit_rows)
+        self.tfidf_weight_ = self._resolve_weight(features, labels_, fit_rows, blend_rows)
         self.threshold_: float | None = None
         if self.oos_label is not None:
             self._fit_heads(features, labels_, fit_rows, self.tfidf_weight_)
@@ -117,14 +128,17 @@ class IntentClassifier:
         return self
 
     def _resolve_weight(
-        self, features: dict[str, Any], labels: np.ndarray, rows: np.ndarray
+        self,
+        features: dict[str, Any],
+        labels: np.ndarray,
+        rows: np.ndarray,
+        validation: np.ndarray,
     ) -> float:
-        """The TF-IDF share: fixed, or (``"auto"``) the best on a validation tenth of ``rows``."""
+        """The TF-IDF share: fixed, or (``"auto"``) the best on the ``validation`` rows."""
         if self.method == "tfidf":
             return 1.0
         if self.tfidf_weight != "auto":
             return float(self.tfidf_weight)
-        validation = _holdout_mask(labels, rows, 0.1, self.seed + 2)
         self._fit_heads(features, labels, rows & ~validation, 0.5)
         dense = self._proba_from(features, validation, 0.0)
         lexical = self._proba_from(features, validation, 1.0)
@@ -149,6 +163,8 @@ class IntentClassifier:
             raise UsageError(f"tfidf_weight must be in [0, 1] or 'auto', got {weight!r}")
 
     def _fine_tune(self, texts: np.ndarray, labels: np.ndarray) -> Path:
+        from colloquy.models.contrastive import ContrastiveTrainer
+
         work = self.work_dir or Path(tempfile.mkdtemp(prefix="colloquy-encoder-"))
         config = self.contrastive or ContrastiveConfig(seed=self.seed)
         train, validation = _validation_split(labels, 0.1, self.seed)
@@ -225,7 +241,7 @@ class IntentClassifier:
 
     # --------------------------------------------------------------- prediction
 
-    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+    def predict_proba(self, texts: Iterable[str]) -> np.ndarray:
         """Probabilities over :attr:`classes_` (in-scope intents), one row per text."""
         array = np.asarray([str(text) for text in texts], dtype=object)
         if len(array) == 0:
@@ -248,11 +264,11 @@ class IntentClassifier:
             for row, picks in zip(proba, order, strict=True)
         ]
 
-    def predict(self, texts: Sequence[str]) -> np.ndarray:
+    def predict(self, texts: Iterable[str]) -> np.ndarray:
         """The most likely intent per text (``oos_label`` when below the threshold)."""
         return self.decide(self.predict_proba(texts))
 
-    def top_k(self, texts: Sequence[str], k: int = 3) -> list[list[tuple[str, float]]]:
+    def top_k(self, texts: Iterable[str], k: int = 3) -> list[list[tuple[str, float]]]:
         """The ``k`` most likely intents per text with their probabilities."""
         return self.rank(self.predict_proba(texts), k)
 
@@ -313,6 +329,27 @@ def _check_training_data(
             hint="check --label-column and --oos-label",
         )
     return texts_, labels_
+
+
+def _with_label_examples(
+    texts: np.ndarray, labels: np.ndarray, oos_label: str | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Append each class's name, in words (``card_arrival`` → "card arrival"), as one more
+    training example, and a mask that is False for those synthetic rows.
+
+    With a handful of examples per intent, the name is a strong extra example; it is
+    never used for validation or threshold tuning.
+    """
+    names = [label for label in np.unique(labels) if label != oos_label]
+    spoken = [" ".join(str(name).replace("_", " ").replace("-", " ").split()) for name in names]
+    extra_texts = np.asarray(spoken, dtype=object)
+    extra_labels = np.asarray(names, dtype=object)
+    real = np.concatenate([np.ones(len(labels), dtype=bool), np.zeros(len(names), dtype=bool)])
+    return (
+        np.concatenate([texts, extra_texts]),
+        np.concatenate([labels, extra_labels]),
+        real,
+    )
 
 
 def _holdout_mask(

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from colloquy.data.tables import read_labelled_texts
 from colloquy.evaluation import ClassificationMetrics, classification_metrics
 from colloquy.models.artifacts import data_fingerprint
-from colloquy.models.contrastive import ContrastiveConfig
+from colloquy.models.contrastive_config import ContrastiveConfig
 from colloquy.models.heads import HeadName
 from colloquy.models.intent import Backend, IntentClassifier, Method, Progress
 
@@ -37,6 +37,9 @@ class IntentTrainingConfig(BaseModel):
         ge=0.0,
         le=1.0,
         description="Share of a TF-IDF model in the blend; None chooses it on validation",
+    )
+    label_examples: bool = Field(
+        default=False, description="Add each intent's name as a training example (few-shot)"
     )
     contrastive: ContrastiveConfig = Field(default_factory=ContrastiveConfig)
     oos_holdout: float = Field(default=0.1, gt=0.0, lt=0.5)
@@ -64,6 +67,7 @@ def train_intent(
         tfidf_weight=config.tfidf_weight if config.tfidf_weight is not None else "auto",
         oos_label=oos_label,
         oos_holdout=config.oos_holdout,
+        label_examples=config.label_examples,
         contrastive=config.contrastive.model_copy(update={"seed": config.seed}),
         cache_path=cache_path,
         seed=config.seed,

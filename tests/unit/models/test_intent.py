@@ -119,3 +119,11 @@ def test_incompatible_and_corrupt_directories(
     (corrupt / "manifest.json").write_text("{")
     with pytest.raises(ArtifactError, match="corrupt"):
         IntentClassifier.load(corrupt)
+
+
+def test_label_names_become_training_examples(rows: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    train, _ = rows
+    few = train.groupby("category").head(2)
+    model = IntentClassifier(method="tfidf", label_examples=True).fit(few["text"], few["category"])
+    assert model.predict(["exchange rate"])[0] == "exchange_rate"
+    assert model.predict(["pin blocked"])[0] == "pin_blocked"

@@ -141,7 +141,7 @@ class SentenceEmbedder(Embedder):
         if backend == "torch":
             self._torch = _load_sentence_transformer(source, device)
             self._torch.max_seq_length = max_seq_length
-            dimension = _torch_dimension(self._torch, self._name)
+            self._dimension = _torch_dimension(self._torch, self._name)
             if model_dir is None:
                 model_dir = _hub_snapshot(str(source))
         else:
@@ -152,24 +152,30 @@ class SentenceEmbedder(Embedder):
                 )
             if model_dir is None:
                 model_dir = _download(str(source))
-            # Refuse a pipeline the ONNX path cannot replay before spending time on an export.
-            PoolingSpec.from_model_dir(model_dir)
-            fingerprint = model_fingerprint(model_dir)
-            root = cache_dir if cache_dir is not None else _default_onnx_root()
-            variant: Variant = "int8" if backend == "onnx-int8" else "fp32"
-            path = ensure_onnx(
-                model_dir,
-                fingerprint=fingerprint,
-                variant=variant,
-                cache_dir=root / _safe_name(f"{self._name}-{fingerprint}"),
-                beside_model=isinstance(source, Path),
+            self._onnx = self._load_onnx(
+                model_dir, cache_dir, beside_model=isinstance(source, Path)
             )
-            self._onnx = OnnxEncoder(path, model_dir, max_seq_length=max_seq_length)
-            dimension = self._onnx.dimension
+            self._dimension = self._onnx.dimension
         self._model_dir = model_dir
-        self._dimension = dimension
         pin = model_fingerprint(model_dir) if model_dir is not None else "unpinned"
         self._model_id = f"st:{self._name}@{pin}:{backend}:seq{max_seq_length}"
+
+    def _load_onnx(
+        self, model_dir: Path, cache_dir: Path | None, *, beside_model: bool
+    ) -> OnnxEncoder:
+        # Refuse a pipeline the ONNX path cannot replay before spending time on an export.
+        PoolingSpec.from_model_dir(model_dir)
+        fingerprint = model_fingerprint(model_dir)
+        root = cache_dir if cache_dir is not None else _default_onnx_root()
+        variant: Variant = "int8" if self._backend == "onnx-int8" else "fp32"
+        path = ensure_onnx(
+            model_dir,
+            fingerprint=fingerprint,
+            variant=variant,
+            cache_dir=root / _safe_name(f"{self._name}-{fingerprint}"),
+            beside_model=beside_model,
+        )
+        return OnnxEncoder(path, model_dir, max_seq_length=self._max_seq_length)
 
     @property
     def model_id(self) -> str:

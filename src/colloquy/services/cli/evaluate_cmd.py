@@ -34,7 +34,6 @@ def intent(
     from colloquy.pipelines.intent import evaluate_intent
     from colloquy.services.cli.progress import stage_progress
 
-
     with stage_progress() as progress:
         summary, metrics = evaluate_intent(
             model,

@@ -41,7 +41,6 @@ def intent(
     from colloquy.pipelines.intent import IntentTrainingConfig, train_intent
     from colloquy.services.cli.progress import stage_progress
 
-
     training = load_yaml_model(config, IntentTrainingConfig) if config else IntentTrainingConfig()
     updates: dict[str, object] = {}
     if method is not None:
