@@ -47,6 +47,8 @@ from colloquy.models.contrastive_config import ContrastiveConfig
 from colloquy.models.heads import HeadName, MLPHead, make_head
 
 Method = Literal["tfidf", "frozen", "contrastive"]
+MIN_PER_CLASS_FOR_EARLY_STOPPING = 30
+"""Below this many examples per class, contrastive fine-tuning runs without early stopping."""
 WEIGHT_GRID = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
 Backend = Literal["torch", "onnx", "onnx-int8"]
 METHODS: tuple[Method, ...] = ("tfidf", "frozen", "contrastive")
@@ -167,8 +169,13 @@ class IntentClassifier:
 
         work = self.work_dir or Path(tempfile.mkdtemp(prefix="colloquy-encoder-"))
         config = self.contrastive or ContrastiveConfig(seed=self.seed)
-        train, validation = _validation_split(labels, 0.1, self.seed)
         trainer = ContrastiveTrainer(self.model, config, work, progress=self.progress)
+        n_classes = len(np.unique(labels))
+        if len(labels) < MIN_PER_CLASS_FOR_EARLY_STOPPING * n_classes:
+            # A tenth of a few-shot set is one or two examples per class: too noisy to stop
+            # on, and too precious to hold out. Train every epoch on everything instead.
+            return trainer.fit(list(texts), list(labels)).model_dir
+        train, validation = _validation_split(labels, 0.1, self.seed)
         result = trainer.fit(
             list(texts[train]),
             list(labels[train]),
