@@ -28,11 +28,21 @@ $(STAMP): $(BIN)/python pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
-demo: install ## Ingest BANKING77 into the default SQLite store and summarise it
+DEMO_HOME = $${COLLOQUY_HOME:-$$HOME/.colloquy}
+B77 = $(COLLOQUY_DATA_DIR)/banking77
+
+demo: install ## Ingest BANKING77, report its quality, train and evaluate an intent model
 	$(BIN)/colloquy db upgrade
-	$(BIN)/colloquy data ingest banking77 $(COLLOQUY_DATA_DIR)/banking77 --dataset banking77
+	$(BIN)/colloquy data ingest banking77 $(B77) --dataset banking77
 	$(BIN)/colloquy data show banking77
-	$(BIN)/colloquy data quality banking77 --html $${COLLOQUY_HOME:-$$HOME/.colloquy}/banking77-quality.html
+	$(BIN)/colloquy data quality banking77 --html $(DEMO_HOME)/banking77-quality.html
+	$(BIN)/colloquy train intent --data $(B77)/train.csv --text-column text \
+		--label-column category --output $(DEMO_HOME)/models/banking77-intent
+	$(BIN)/colloquy evaluate intent --model $(DEMO_HOME)/models/banking77-intent \
+		--data $(B77)/test.csv --text-column text --label-column category \
+		--report $(DEMO_HOME)/reports/banking77-intent
+	$(BIN)/colloquy predict intent --model $(DEMO_HOME)/models/banking77-intent --top-k 3 \
+		"I still haven't received my new card" "Why was I charged a fee for topping up?"
 
 test: install ## Run the test suite (slow tests excluded)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -49,8 +59,11 @@ format: install ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix src tests benchmarks
 	$(BIN)/ruff format src tests benchmarks
 
-bench: install ## Run the benchmarks and rewrite BENCHMARKS.md
-	$(BIN)/python benchmarks/storage.py
+bench: install ## Run the benchmarks and rewrite BENCHMARKS.md (about 40 minutes)
+	$(BIN)/python -m benchmarks.storage
+	$(BIN)/python -m benchmarks.ingest
+	$(BIN)/python -m benchmarks.augmentation
+	$(BIN)/python -m benchmarks.intent
 
 clean: ## Remove the virtual environment and caches
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -328,6 +328,38 @@ def print_table(results: dict[str, Any]) -> None:
         )
 
 
+def markdown(results: dict[str, Any]) -> str:
+    """The BENCHMARKS.md section: validation per setting, then the one test score."""
+    from benchmarks._report import markdown_table
+
+    parts = [
+        f"BANKING77, {results['shots_per_intent']} examples per intent, seeds "
+        f"{', '.join(map(str, results['seeds']))}; settings compared on validation "
+        f"({results['validation']}), the chosen one scored once on the official test split."
+    ]
+    for family, result in results["models"].items():
+        rows = [
+            (
+                setting,
+                r["hyper"],
+                f"{100 * r['accuracy_mean']:.2f} ± {100 * r['accuracy_std']:.2f}",
+            )
+            for setting, r in result["validation"].items()
+        ]
+        d = result["test_vs_baseline"]
+        test = " / ".join(
+            f"{setting} {100 * r['accuracy_mean']:.2f} %" for setting, r in result["test"].items()
+        )
+        parts.append(
+            f"**{family}** — validation accuracy (mean ± std):\n\n"
+            + markdown_table(["augmentation", "hyper-parameter", "accuracy %"], rows)
+            + f"\n\nOfficial test: {test}; {result['selected_on_validation']} vs none: "
+            f"{100 * d['accuracy_diff_mean']:+.2f} ± {100 * d['accuracy_diff_se']:.2f} points, "
+            f"better on {d['seeds_better']}/{d['seeds']} seeds — {d['verdict']}."
+        )
+    return "\n\n".join(parts)
+
+
 def default_data_dir() -> Path:
     configured = os.environ.get("COLLOQUY_DATA_DIR")
     base = Path(configured) if configured else ROOT.parent / "shared" / "datasets"
@@ -338,7 +370,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("data", nargs="?", type=Path, default=default_data_dir())
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--from-results",
+        action="store_true",
+        help="rewrite the BENCHMARKS.md section from the saved JSON without re-running",
+    )
     args = parser.parse_args(argv)
+    if args.from_results:
+        _write_section(json.loads(args.output.read_text(encoding="utf-8")))
+        return 0
     sklearn = have_sklearn()
     if not sklearn:
         print("scikit-learn is not installed: running the numpy nearest-centroid model only")
@@ -360,7 +400,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     print(f"\nwrote {args.output}")
+    _write_section(results)
     return 0
+
+
+def _write_section(results: dict[str, Any]) -> None:
+    from benchmarks._report import BENCHMARKS_MD, _replace_between
+
+    start, end = "<!-- bench:augmentation:start -->", "<!-- bench:augmentation:end -->"
+    body = (
+        "## Augmentation for few-shot intent classification\n\n"
+        "Command: `python -m benchmarks.augmentation` (results in "
+        "`benchmarks/results/augmentation.json`).\n\n" + markdown(results)
+    )
+    _replace_between(BENCHMARKS_MD, start, end, body)
 
 
 if __name__ == "__main__":
