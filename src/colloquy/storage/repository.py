@@ -9,7 +9,6 @@ inserted in batches with ``RETURNING`` to learn their keys, turns with the drive
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -242,41 +241,20 @@ def insert_conversations(
 
     A conversation whose id is already stored with *different* content raises
     :class:`ConflictError`; the caller's transaction then rolls everything back.
-
-    Batches are written on one background thread while the next batch is being read, so
-    parsing overlaps with the database's own work (SQLite and psycopg release the GIL).
-    The connection is only ever used by one thread at a time.
     """
     report = InsertReport(dataset=dataset_name)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="colloquy-writer") as writer:
-        pending: Future[None] | None = None
-
-        def flush(batch: list[Conversation]) -> Future[None]:
-            nonlocal pending
-            if pending is not None:
-                pending.result()
-                if on_batch is not None:
-                    on_batch(report.received, report.turns)
-            pending = writer.submit(_insert_batch, conn, dataset_id, dataset_name, batch, report)
-            return pending
-
-        try:
-            batch: list[Conversation] = []
-            batch_turns = 0
-            for conversation in conversations_:
-                batch.append(conversation)
-                batch_turns += len(conversation.turns)
-                if len(batch) >= batch_size or batch_turns >= MAX_BATCH_TURNS:
-                    flush(batch)
-                    batch, batch_turns = [], 0
-            if batch:
-                flush(batch)
-        finally:
-            if pending is not None:
-                # Never leave the transaction while a write is still running on it.
-                wait([pending])
-    if pending is not None:
-        pending.result()
+    batch: list[Conversation] = []
+    batch_turns = 0
+    for conversation in conversations_:
+        batch.append(conversation)
+        batch_turns += len(conversation.turns)
+        if len(batch) >= batch_size or batch_turns >= MAX_BATCH_TURNS:
+            _insert_batch(conn, dataset_id, dataset_name, batch, report)
+            batch, batch_turns = [], 0
+            if on_batch is not None:
+                on_batch(report.received, report.turns)
+    if batch:
+        _insert_batch(conn, dataset_id, dataset_name, batch, report)
         if on_batch is not None:
             on_batch(report.received, report.turns)
     return report
