@@ -40,15 +40,20 @@ def _as_utc(value: datetime | None) -> datetime | None:
 
 
 class Speaker(StrEnum):
-    """Who said a turn."""
+    """Who said a turn. Parsing is case-insensitive (``"Customer"`` is the customer)."""
 
     CUSTOMER = "customer"
     AGENT = "agent"
     BOT = "bot"
     SYSTEM = "system"
 
-
-_SPEAKERS = {speaker.value: speaker for speaker in Speaker}
+    @classmethod
+    def _missing_(cls, value: object) -> Speaker | None:
+        if isinstance(value, str):
+            for member in cls:
+                if member.value == value.lower():
+                    return member
+        return None
 
 
 class _Record(BaseModel):
@@ -107,17 +112,6 @@ class Turn(_Record):
     extra: dict[str, JsonValue] = Field(default_factory=dict)
 
     _utc_timestamp = field_validator("timestamp")(_as_utc)
-
-    @field_validator("speaker", mode="before")
-    @classmethod
-    def _known_speaker(cls, value: object) -> object:
-        if isinstance(value, Speaker) or not isinstance(value, str):
-            return value
-        found = _SPEAKERS.get(value) or _SPEAKERS.get(value.lower())
-        if found is None:
-            valid = ", ".join(_SPEAKERS)
-            raise ValueError(f"unknown speaker role {value!r}; expected one of {valid}")
-        return found
 
 
 class Outcome(_Record):
