@@ -117,13 +117,15 @@ class IntentClassifier:
         self.embedder_ = self._make_embedder()
         features = self._features(texts_)
         self.fit_report_: dict[str, Any] = {}
+        self.temperature_ = 1.0
         self.tfidf_weight_ = self._resolve_weight(features, labels_, fit_rows, blend_rows)
         self.threshold_: float | None = None
         if self.oos_label is not None:
             self._fit_heads(features, labels_, fit_rows, self.tfidf_weight_)
             rows = calibration | ~in_scope
             self.threshold_ = self._tune_threshold(
-                self._proba_from(features, rows, self.tfidf_weight_), labels_[rows]
+                self._calibrate(self._proba_from(features, rows, self.tfidf_weight_)),
+                labels_[rows],
             )
             self.fit_report_["oos_threshold"] = self.threshold_
         self._fit_heads(features, labels_, in_scope, self.tfidf_weight_)
@@ -153,6 +155,9 @@ class IntentClassifier:
         self.fit_report_["tfidf_weight_validation"] = {f"{w:.1f}": a for w, a in scores.items()}
         self.fit_report_["validation_accuracy"] = scores[best]
         self.fit_report_["tfidf_weight"] = best
+        codes = np.searchsorted(self.classes_.astype(str), truth.astype(str))
+        self.temperature_ = _fit_temperature((1.0 - best) * dense + best * lexical, codes)
+        self.fit_report_["temperature"] = self.temperature_
         return best
 
     def _check_params(self) -> None:
@@ -254,7 +259,14 @@ class IntentClassifier:
         if len(array) == 0:
             return np.zeros((0, len(self.classes_)))
         features = self._features(array)
-        return self._proba_from(features, np.ones(len(array), dtype=bool), self.tfidf_weight_)
+        rows = np.ones(len(array), dtype=bool)
+        return self._calibrate(self._proba_from(features, rows, self.tfidf_weight_))
+
+    def _calibrate(self, proba: np.ndarray) -> np.ndarray:
+        """Temperature-scale blended probabilities (the blend of two models is underconfident)."""
+        if self.temperature_ == 1.0:
+            return proba
+        return _tempered(proba, self.temperature_)
 
     def decide(self, proba: np.ndarray) -> np.ndarray:
         """Labels for rows of :meth:`predict_proba` (``oos_label`` below the threshold)."""
@@ -338,6 +350,25 @@ def _check_training_data(
     return texts_, labels_
 
 
+def _tempered(proba: np.ndarray, temperature: float) -> np.ndarray:
+    logits = np.log(np.clip(proba, 1e-12, None)) / temperature
+    logits -= logits.max(axis=1, keepdims=True)
+    scaled = np.exp(logits)
+    return np.asarray(scaled / scaled.sum(axis=1, keepdims=True))
+
+
+def _fit_temperature(proba: np.ndarray, codes: np.ndarray) -> float:
+    """The temperature that minimises the validation log loss (a grid search; the curve is
+    smooth and one-dimensional). Scaling never changes which class is most probable."""
+    best, best_loss = 1.0, np.inf
+    rows = np.arange(len(codes))
+    for temperature in np.geomspace(0.05, 3.0, 80):
+        loss = -float(np.mean(np.log(_tempered(proba, temperature)[rows, codes] + 1e-12)))
+        if loss < best_loss:
+            best, best_loss = float(temperature), loss
+    return best
+
+
 def _with_label_examples(
     texts: np.ndarray, labels: np.ndarray, oos_label: str | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -415,6 +446,7 @@ def _save(classifier: IntentClassifier, directory: Path, fields: dict[str, Any])
             oos_label=classifier.oos_label,
             threshold=classifier.threshold_,
             tfidf_weight=classifier.tfidf_weight_,
+            temperature=classifier.temperature_,
             **fields,
         )
 
@@ -435,6 +467,7 @@ def _load(directory: Path, backend: Backend | None, progress: Progress | None) -
     classifier.classes_ = np.asarray(manifest["labels"], dtype=object)
     classifier.threshold_ = manifest.get("threshold")
     classifier.tfidf_weight_ = float(manifest.get("tfidf_weight", 0.0))
+    classifier.temperature_ = float(manifest.get("temperature", 1.0))
     classifier.fit_report_ = dict(manifest.get("metrics") or {})
     classifier.head_ = None
     if classifier.tfidf_weight_ < 1.0:

@@ -46,6 +46,8 @@ def test_frozen_with_auto_blend_beats_chance_and_records_choice(
     model = IntentClassifier(method="frozen").fit(train["text"], train["category"])
     assert model.fit_report_["tfidf_weight"] == model.tfidf_weight_
     assert set(model.fit_report_["tfidf_weight_validation"]) >= {"0.0", "0.5"}
+    assert 0.05 <= model.temperature_ <= 3.0
+    assert model.fit_report_["temperature"] == model.temperature_
     accuracy = float(np.mean(model.predict(test["text"]) == test["category"].to_numpy()))
     assert accuracy > 0.9
 
