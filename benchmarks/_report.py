@@ -11,14 +11,15 @@ import os
 import platform
 import statistics
 import time
-import uuid
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.exc import OperationalError
+
+from colloquy.storage.scratch import scratch_postgres_database
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCHMARKS_MD = ROOT / "BENCHMARKS.md"
@@ -54,25 +55,13 @@ def timed(
 def scratch_postgres() -> Iterator[str | None]:
     """A throw-away PostgreSQL database, or None when no server answers."""
     server = os.environ.get("COLLOQUY_TEST_POSTGRES_URL", DEFAULT_POSTGRES)
-    admin_url = make_url(server).set(drivername="postgresql+psycopg")
-    name = f"colloquy_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(
-        admin_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
-    )
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:
-        print(f"PostgreSQL not available ({type(exc).__name__}); skipping it")
-        admin.dispose()
-        yield None
-        return
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(scratch_postgres_database(server, prefix="colloquy_bench"))
+        except OperationalError as exc:
+            print(f"PostgreSQL not available ({type(exc).__name__}); skipping it")
+            url = None
+        yield url
 
 
 def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:

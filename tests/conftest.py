@@ -12,16 +12,16 @@ import os
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import text
 
 from colloquy.features.embeddings import SentenceEmbedder
 from colloquy.features.embeddings.sentence import bundled_model_path
 from colloquy.storage import Store
+from colloquy.storage.scratch import scratch_postgres_database
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -64,17 +64,8 @@ def postgres_url() -> Iterator[str]:
         if os.environ.get("CI"):
             pytest.fail("COLLOQUY_TEST_POSTGRES_URL must be set under CI")
         pytest.skip("COLLOQUY_TEST_POSTGRES_URL is not set (CI sets it; see .ci/run)")
-    admin_url = make_url(server).set(drivername="postgresql+psycopg")
-    name = f"colloquy_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgres_database(server, prefix="colloquy_test") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

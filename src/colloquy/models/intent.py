@@ -61,7 +61,7 @@ class IntentClassifier:
     def __init__(
         self,
         *,
-        method: Method = "contrastive",
+        method: Method = "frozen",
         head: HeadName = "logreg",
         model: str | Path = DEFAULT_MODEL,
         backend: Backend = "torch",

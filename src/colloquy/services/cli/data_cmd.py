@@ -10,7 +10,6 @@ from rich.progress import (
     BarColumn,
     DownloadColumn,
     Progress,
-    SpinnerColumn,
     TextColumn,
     TimeElapsedColumn,
 )
@@ -24,6 +23,7 @@ from colloquy.data.splits import kfold_split, split_conversations
 from colloquy.errors import UsageError
 from colloquy.pipelines.ingest import ingest as run_ingest
 from colloquy.services.cli.context import state
+from colloquy.services.cli.progress import spinner
 from colloquy.services.cli.render import (
     OutputFormat,
     print_json,
@@ -89,7 +89,7 @@ def ingest(
     settings = state(ctx).settings
     ingest_settings = settings.ingest.model_copy(update={"clean": clean, "mask_pii": mask_pii})
     name = dataset or source
-    with state(ctx).open_store() as store, _spinner() as progress:
+    with state(ctx).open_store() as store, spinner() as progress:
         task = progress.add_task(f"ingesting {source} into {name!r}", total=None)
 
         def advance(seen: int, turns: int) -> None:
@@ -323,7 +323,7 @@ def export(
     """Write a stored dataset to JSONL or Parquet."""
     if fmt not in ("jsonl", "parquet"):
         raise UsageError(f"--format must be jsonl or parquet, not {fmt!r}")
-    with state(ctx).open_store() as store, _spinner() as progress:
+    with state(ctx).open_store() as store, spinner() as progress:
         progress.add_task(f"exporting {name} to {output}", total=None)
         n_conversations, n_turns = export_conversations(
             store.conversations(name), output, fmt="jsonl" if fmt == "jsonl" else "parquet"
@@ -364,13 +364,3 @@ def fetch(
 
         folder = fetch_dataset(name, target, base_url=base_url, force=force, progress=report)
     stdout.print(f"{name} is in {folder}")
-
-
-def _spinner() -> Progress:
-    return Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=stderr,
-        transient=True,
-    )

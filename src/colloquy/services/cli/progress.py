@@ -9,6 +9,7 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    SpinnerColumn,
     TaskID,
     TextColumn,
     TimeElapsedColumn,
@@ -40,3 +41,14 @@ def stage_progress() -> Iterator[ProgressCallback]:
             progress.update(tasks[stage], completed=done, total=total)
 
         yield report
+
+
+def spinner() -> Progress:
+    """A transient spinner with a description and elapsed time, for work of unknown size."""
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=stderr,
+        transient=True,
+    )
