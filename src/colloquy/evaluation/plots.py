@@ -1,11 +1,13 @@
-"""PNG figures for evaluation reports: confusion matrix, reliability diagram, model comparison.
+"""PNG figures for evaluation reports: confusion matrix, reliability, ROC/PR, model comparison.
 
 Figures are drawn on a bare :class:`matplotlib.figure.Figure` with the Agg canvas, never
 through ``pyplot``: pyplot keeps global state (a current figure, an interactive backend) that
 leaks memory in long-running services and breaks in threads and on headless machines. Each
 function takes the :class:`~colloquy.evaluation.metrics.ClassificationMetrics` it draws and a
 path, writes one PNG and returns the path. Sizes and fonts scale with the number of classes so
-a 77-class confusion matrix stays readable.
+a 77-class confusion matrix stays readable. The binary-outcome figures (calibration curve, ROC
+and precision-recall curves, a metric against the share of the conversation seen) take the
+outcomes and predicted probabilities directly.
 """
 
 from __future__ import annotations
@@ -14,17 +16,22 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import PowerNorm
 from matplotlib.figure import Figure
 
 from colloquy.errors import UsageError
-from colloquy.evaluation.metrics import ClassificationMetrics
+from colloquy.evaluation.binary import binary_metrics, pr_curve, roc_curve
+from colloquy.evaluation.metrics import ClassificationMetrics, reliability_bins
 
 __all__ = [
+    "calibration_curve_png",
     "comparison_bar_png",
     "confusion_matrix_png",
+    "metric_by_prefix_png",
     "reliability_diagram_png",
+    "roc_pr_png",
 ]
 
 DPI = 120
@@ -226,4 +233,142 @@ def comparison_bar_png(
     axes.set_xlabel("accuracy (error bars: 95 % bootstrap interval)")
     axes.set_title(title or "Model comparison")
     axes.grid(axis="x", alpha=0.3)
+    return _save(figure, path)
+
+
+def calibration_curve_png(
+    y_true: npt.ArrayLike,
+    proba: npt.ArrayLike,
+    path: Path | str,
+    *,
+    n_bins: int = 10,
+    title: str | None = None,
+) -> Path:
+    """Draw the observed conversion rate against the mean predicted probability per bin.
+
+    Bins are ``n_bins`` equal-width intervals of the predicted probability; each point is
+    labelled with its count, and the lower panel shows the counts, because a bin of six
+    conversations says little. Points on the diagonal mean the probabilities can be taken
+    at face value (for pricing a lead, not just ranking it).
+    """
+    scores = np.asarray(proba, dtype=np.float64)
+    metrics = binary_metrics(y_true, scores, n_bootstrap=0)
+    bins = reliability_bins(scores, np.asarray(y_true, dtype=np.float64), n_bins)
+    filled = [b for b in bins if b.count]
+    predicted = np.array([b.confidence or 0.0 for b in filled])
+    observed = np.array([b.accuracy or 0.0 for b in filled])
+    counts = np.array([b.count for b in filled])
+    width = 1.0 / n_bins
+
+    figure = _new_figure(6.0, 7.0)
+    top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=[3, 1])
+    top.plot([0.0, 1.0], [0.0, 1.0], linestyle="--", color="grey", label="perfect calibration")
+    top.plot(predicted, observed, marker="o", color="#4c72b0", label="model")
+    for x, y, count in zip(predicted, observed, counts, strict=True):
+        top.annotate(
+            f"{count}",
+            (float(x), float(y)),
+            textcoords="offset points",
+            xytext=(4, -10 if y > 0.5 else 4),  # inside the axes at both ends
+            fontsize=7,
+        )
+    top.set_xlim(0.0, 1.0)
+    top.set_ylim(0.0, 1.0)
+    top.set_ylabel("observed conversion rate")
+    top.legend(loc="upper left", fontsize=8)
+    top.set_title(
+        f"{title or 'Calibration curve'}\nBrier {metrics.brier:.3f}, log loss "
+        f"{metrics.log_loss:.3f}, base rate {metrics.base_rate:.3f}, n = {metrics.n:,}"
+    )
+    bottom.bar(
+        [b.lower for b in bins],
+        [b.count for b in bins],
+        width=width,
+        align="edge",
+        color="grey",
+        edgecolor="black",
+        linewidth=0.6,
+    )
+    bottom.set_xlabel("predicted probability")
+    bottom.set_ylabel("examples")
+    return _save(figure, path)
+
+
+def roc_pr_png(
+    y_true: npt.ArrayLike,
+    curves: Mapping[str, npt.ArrayLike],
+    path: Path | str,
+    *,
+    title: str | None = None,
+) -> Path:
+    """Draw ROC (left) and precision-recall (right) curves of several models side by side.
+
+    ``curves`` maps a model name to its predicted probabilities for the same examples as
+    ``y_true``. PR is shown beside ROC because with few converters ROC flatters a model that
+    only sorts the easy negatives; the PR panel's dotted line is the base rate.
+    """
+    if not curves:
+        raise UsageError("roc_pr_png needs at least one model's probabilities")
+    figure = _new_figure(11.0, 5.0)
+    roc_axes, pr_axes = figure.subplots(1, 2)
+    base_rate = 0.0
+    for name, proba in curves.items():
+        metrics = binary_metrics(y_true, proba, n_bootstrap=0)
+        base_rate = metrics.base_rate
+        fpr, tpr = roc_curve(y_true, proba)
+        recall, precision = pr_curve(y_true, proba)
+        roc_axes.plot(fpr, tpr, label=f"{name} (AUC {metrics.roc_auc:.3f})")
+        pr_axes.step(recall, precision, where="pre", label=f"{name} (AP {metrics.pr_auc:.3f})")
+    roc_axes.plot([0.0, 1.0], [0.0, 1.0], linestyle="--", color="grey", label="random")
+    roc_axes.set_xlabel("false positive rate")
+    roc_axes.set_ylabel("true positive rate")
+    roc_axes.set_title("ROC")
+    pr_axes.axhline(base_rate, linestyle=":", color="grey", label=f"base rate {base_rate:.3f}")
+    pr_axes.set_xlabel("recall")
+    pr_axes.set_ylabel("precision")
+    pr_axes.set_title("Precision-recall")
+    for axes in (roc_axes, pr_axes):
+        axes.set_xlim(0.0, 1.0)
+        axes.set_ylim(0.0, 1.02)
+        axes.grid(alpha=0.3)
+        axes.legend(loc="lower right" if axes is roc_axes else "upper right", fontsize=8)
+    if title:
+        figure.suptitle(title)
+    return _save(figure, path)
+
+
+def metric_by_prefix_png(
+    ratios: Sequence[float],
+    series: Mapping[str, Sequence[float]],
+    path: Path | str,
+    *,
+    metric: str = "ROC-AUC",
+    title: str | None = None,
+) -> Path:
+    """Draw a metric against the share of each conversation seen, one line per model.
+
+    ``ratios`` are the prefix shares (e.g. 0.25, 0.5, 0.75, 1.0) and each series holds one
+    value per ratio; this is the figure that says how early a conversion can be called.
+    """
+    if not ratios:
+        raise UsageError("metric_by_prefix_png needs at least one prefix ratio")
+    if not series:
+        raise UsageError("metric_by_prefix_png needs at least one series")
+    for name, values in series.items():
+        if len(values) != len(ratios):
+            raise UsageError(
+                f"series {name!r} has {len(values)} values for {len(ratios)} ratios",
+                hint="give one value per prefix ratio, in the same order",
+            )
+    figure = _new_figure(7.0, 4.5)
+    axes = figure.add_subplot()
+    xs = np.asarray(ratios, dtype=np.float64) * 100.0
+    for name, values in series.items():
+        axes.plot(xs, np.asarray(values, dtype=np.float64), marker="o", label=name)
+    axes.set_xlabel("share of the conversation seen (%)")
+    axes.set_ylabel(metric)
+    axes.set_xticks(xs)
+    axes.grid(alpha=0.3)
+    axes.legend(fontsize=8)
+    axes.set_title(title or f"{metric} by conversation prefix")
     return _save(figure, path)

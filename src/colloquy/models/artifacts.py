@@ -22,7 +22,7 @@ import hashlib
 import json
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -127,8 +127,12 @@ def dump_sklearn(obj: object, path: Path) -> None:
     sio.dump(obj, path)
 
 
-def load_sklearn(path: Path) -> Any:
-    """Load a skops file, trusting only scikit-learn, NumPy and SciPy types."""
+def load_sklearn(path: Path, *, extra_trusted: Collection[str] = ()) -> Any:
+    """Load a skops file, trusting only scikit-learn, NumPy and SciPy types.
+
+    ``extra_trusted`` names further types exactly (no prefixes), for a model kind that
+    stores, say, a LightGBM booster or colloquy's own metadata encoder.
+    """
     import skops.io as sio
 
     if not path.is_file():
@@ -137,7 +141,11 @@ def load_sklearn(path: Path) -> Any:
         untrusted = sio.get_untrusted_types(file=path)
     except Exception as exc:
         raise ArtifactError(f"{path} is corrupt ({type(exc).__name__})", hint="retrain") from None
-    refused = [name for name in untrusted if not name.startswith(_TRUSTED_PREFIXES)]
+    refused = [
+        name
+        for name in untrusted
+        if not name.startswith(_TRUSTED_PREFIXES) and name not in extra_trusted
+    ]
     if refused:
         raise ArtifactError(
             f"{path} needs types colloquy does not trust: {', '.join(refused[:5])}",

@@ -1,0 +1,432 @@
+"""ConversionPredictor: will this conversation convert, how sure are we, and why.
+
+The model follows the sales-conversion plan (transcript + customer metadata → features →
+classifier → probability + reasons) as a stack of small models, one per kind of evidence
+(:mod:`colloquy.models.conversion_blocks`): each block's logistic regression (or LightGBM,
+for the tabular blocks when ``head="lightgbm"``) is fitted on the training rows, and a
+logistic-regression stacker combines the blocks' log-odds. The stacker is trained on
+*out-of-fold* block predictions (inner cross-validation on the training rows), so it
+learns how far to trust each block on data the block did not see, and its output is a
+Platt-calibrated probability. The same inner folds choose each block's regularisation.
+
+Safety rails, all on by default:
+
+* metadata fields matching the leakage denylist are removed before anything is fitted, and
+  every interpretable feature whose own ROC-AUC exceeds ``leakage_threshold`` stops
+  training with a :class:`~colloquy.errors.LeakageError` (``on_leakage="warn"`` to log);
+* structured events (offers, accepts…) are never features: blocks read spoken turns only;
+* a conversation without a customer turn is refused with its id, since "the customer said
+  nothing" is almost always a speaker-mapping mistake.
+
+``train_prefix_ratios`` adds prefixes of each training conversation (grouped with their
+conversation in the inner folds), for models that will score calls in progress.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal, Self
+
+import numpy as np
+from numpy.typing import NDArray
+
+from colloquy.errors import DataError, UsageError
+from colloquy.features.embeddings import DEFAULT_MODEL, Embedder
+from colloquy.features.leakage import DEFAULT_DENYLIST, LeakageReport, check_leakage, strip_denied
+from colloquy.features.metadata import MetadataEncoder
+from colloquy.features.transcript import (
+    PooledTurnEmbeddings,
+    has_customer_turn,
+    prefix,
+    spoken_turns,
+    without_turn,
+)
+from colloquy.logging import get_logger
+from colloquy.models.conversion_blocks import (
+    BLOCK_NAMES,
+    DEFAULT_BLOCKS,
+    BlockName,
+    FeatureBlock,
+    HeadName,
+    make_block,
+)
+from colloquy.models.explanation import BlockEvidence, Explanation, FeatureContribution, TurnEffect
+from colloquy.schema import Conversation
+from colloquy.schema.conversation import JsonValue
+
+Progress = Callable[[str, int, int], None]
+OnLeakage = Literal["fail", "warn"]
+_EPS = 1e-4
+log = get_logger(__name__)
+
+
+def _logit(p: NDArray[np.float64]) -> NDArray[np.float64]:
+    clipped = np.clip(p, _EPS, 1 - _EPS)
+    return np.asarray(np.log(clipped / (1 - clipped)), dtype=np.float64)
+
+
+def _rows(features: Any, index: NDArray[np.intp]) -> Any:
+    return [features[i] for i in index] if isinstance(features, list) else features[index]
+
+
+def _auc(y: NDArray[np.int_], score: NDArray[np.float64]) -> float:
+    from sklearn.metrics import roc_auc_score
+
+    return float(roc_auc_score(y, score))
+
+
+class ConversionPredictor:
+    """Probability that a conversation converts, from its transcript and customer metadata.
+
+    ``embedder`` is needed for the ``embedding`` block; ``embedding_model`` is the name
+    recorded in the artifact so :meth:`load` can rebuild the same encoder.
+    """
+
+    manifest_: dict[str, Any]
+    """Set by :meth:`load`: the manifest the model was read from."""
+
+    def __init__(
+        self,
+        *,
+        blocks: Sequence[BlockName] = DEFAULT_BLOCKS,
+        head: HeadName = "logreg",
+        embedder: Embedder | None = None,
+        embedding_model: str = DEFAULT_MODEL,
+        denylist: Sequence[str] = DEFAULT_DENYLIST,
+        leakage_threshold: float = 0.98,
+        on_leakage: OnLeakage = "fail",
+        metadata_ratios: Sequence[tuple[str, str]] = (),
+        price_reference: str | None = None,
+        train_prefix_ratios: Sequence[float] = (1.0,),
+        inner_folds: int = 5,
+        seed: int = 0,
+        progress: Progress | None = None,
+    ) -> None:
+        self.blocks = tuple(blocks)
+        self.head = head
+        self.embedder = embedder
+        self.embedding_model = embedding_model
+        self.denylist = tuple(denylist)
+        self.leakage_threshold = leakage_threshold
+        self.on_leakage = on_leakage
+        self.metadata_ratios = tuple((a, b) for a, b in metadata_ratios)
+        self.price_reference = price_reference
+        self.train_prefix_ratios = tuple(train_prefix_ratios)
+        self.inner_folds = inner_folds
+        self.seed = seed
+        self.progress = progress
+
+    # ------------------------------------------------------------------ set-up
+
+    def _check_params(self) -> None:
+        unknown = [b for b in self.blocks if b not in BLOCK_NAMES]
+        if unknown or not self.blocks:
+            raise UsageError(
+                f"unknown or no feature blocks {unknown or list(self.blocks)}",
+                hint=f"choose from {', '.join(BLOCK_NAMES)}",
+            )
+        if self.head not in ("logreg", "lightgbm"):
+            raise UsageError(f"unknown head {self.head!r}", hint="choose logreg or lightgbm")
+        if "embedding" in self.blocks and self.embedder is None:
+            raise UsageError("the embedding block needs an embedder")
+        if "prices" in self.blocks and not self.price_reference:
+            raise UsageError(
+                "the prices block needs price_reference, the metadata field prices are "
+                "compared with (e.g. listing_price)"
+            )
+        if any(not 0 < r <= 1 for r in self.train_prefix_ratios) or not self.train_prefix_ratios:
+            raise UsageError("train_prefix_ratios must be values in (0, 1]")
+        if self.inner_folds < 2:
+            raise UsageError(f"inner_folds must be at least 2, got {self.inner_folds}")
+
+    def _make_blocks(self) -> dict[BlockName, FeatureBlock]:
+        pooled = PooledTurnEmbeddings(self.embedder) if self.embedder is not None else None
+        return {
+            name: make_block(
+                name, pooled=pooled, encoder=MetadataEncoder(), price_reference=self.price_reference
+            )
+            for name in self.blocks
+        }
+
+    def records(self, conversations: Sequence[Conversation]) -> list[dict[str, JsonValue]]:
+        """Metadata as the model sees it: denied fields removed, configured ratios added."""
+        records, _ = strip_denied([dict(c.metadata) for c in conversations], self.denylist)
+        for record in records:
+            for numerator, denominator in self.metadata_ratios:
+                top, bottom = record.get(numerator), record.get(denominator)
+                ratio = None
+                if isinstance(top, int | float) and isinstance(bottom, int | float) and bottom:
+                    ratio = float(top) / float(bottom)
+                record[f"{numerator}/{denominator}"] = ratio
+        return records
+
+    def _report(self, stage: str, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress(stage, done, total)
+
+    # ------------------------------------------------------------------ training
+
+    def fit(self, conversations: Sequence[Conversation], y: Sequence[bool | int]) -> Self:
+        self._check_params()
+        target = np.asarray([int(bool(v)) for v in y], dtype=np.int_)
+        if len(target) != len(conversations):
+            raise UsageError(f"{len(conversations)} conversations but {len(target)} labels")
+        _require_customer_turns(conversations)
+        if len(set(target.tolist())) < 2:
+            raise DataError(
+                "conversion training data has only one outcome class",
+                hint="a model needs both converted and not-converted conversations",
+            )
+        rows, labels, groups = self._training_rows(conversations, target)
+        records = self.records(rows)
+        self.denied_fields_ = sorted(
+            {k for c in conversations for k in c.metadata} - {k for r in records for k in r}
+        )
+        self.blocks_ = self._make_blocks()
+        features: dict[BlockName, Any] = {}
+        for step, (name, block) in enumerate(self.blocks_.items()):
+            self._report("features", step, len(self.blocks_))
+            features[name] = block.fit(rows, records).transform(rows, records)
+        self._report("features", len(self.blocks_), len(self.blocks_))
+        self._guard_leakage(features, labels, final=None)
+        folds = self._folds(labels, groups)
+        self.block_models_: dict[BlockName, Any] = {}
+        self.block_settings_: dict[BlockName, dict[str, Any]] = {}
+        self.block_auc_: dict[BlockName, float] = {}
+        out_of_fold = np.zeros((len(labels), len(self.blocks_)), dtype=np.float64)
+        for column, (name, block) in enumerate(self.blocks_.items()):
+            self._report(f"block {name}", column, len(self.blocks_))
+            setting, oof, auc = self._choose_setting(block, features[name], labels, folds)
+            out_of_fold[:, column] = oof
+            self.block_settings_[name], self.block_auc_[name] = setting, auc
+            model = block.estimator(setting, self.head, self.seed)
+            self.block_models_[name] = model.fit(features[name], labels)
+        self._report("stacking", len(self.blocks_), len(self.blocks_))
+        self._guard_leakage(features, labels, final=self.block_models_)
+        from sklearn.linear_model import LogisticRegression
+
+        self.stacker_ = LogisticRegression(C=1.0, max_iter=1000).fit(_logit(out_of_fold), labels)
+        self.base_rate_ = float(target.mean())
+        self.n_training_ = len(conversations)
+        self.training_fingerprint_ = _fingerprint(conversations, target)
+        return self
+
+    def _training_rows(
+        self, conversations: Sequence[Conversation], target: NDArray[np.int_]
+    ) -> tuple[list[Conversation], NDArray[np.int_], NDArray[np.int_]]:
+        rows: list[Conversation] = []
+        labels: list[int] = []
+        groups: list[int] = []
+        for index, (conversation, label) in enumerate(zip(conversations, target, strict=True)):
+            for ratio in sorted(set(self.train_prefix_ratios)):
+                rows.append(prefix(conversation, ratio=ratio))
+                labels.append(int(label))
+                groups.append(index)
+        return rows, np.asarray(labels), np.asarray(groups)
+
+    def _folds(
+        self, labels: NDArray[np.int_], groups: NDArray[np.int_]
+    ) -> list[tuple[NDArray[np.intp], NDArray[np.intp]]]:
+        from sklearn.model_selection import StratifiedGroupKFold
+
+        minority = int(min(np.bincount(labels)))
+        splits = min(self.inner_folds, minority)
+        if splits < 2:
+            raise DataError(
+                f"only {minority} conversation(s) in the rarer outcome class",
+                hint="conversion training needs at least 2 of each outcome",
+            )
+        splitter = StratifiedGroupKFold(n_splits=splits, shuffle=True, random_state=self.seed)
+        return list(splitter.split(np.zeros(len(labels)), labels, groups))
+
+    def _choose_setting(
+        self,
+        block: FeatureBlock,
+        features: Any,
+        labels: NDArray[np.int_],
+        folds: list[tuple[NDArray[np.intp], NDArray[np.intp]]],
+    ) -> tuple[dict[str, Any], NDArray[np.float64], float]:
+        """The candidate with the best inner-CV ROC-AUC, its out-of-fold scores and AUC."""
+        best: tuple[dict[str, Any], NDArray[np.float64], float] | None = None
+        for setting in block.candidates(self.head):
+            oof = np.zeros(len(labels), dtype=np.float64)
+            for train, test in folds:
+                model = block.estimator(setting, self.head, self.seed)
+                model.fit(_rows(features, train), labels[train])
+                oof[test] = model.predict_proba(_rows(features, test))[:, 1]
+            auc = _auc(labels, oof)
+            if best is None or auc > best[2] + 1e-9:
+                best = (setting, oof, auc)
+        assert best is not None
+        return best
+
+    def _guard_leakage(
+        self, features: Mapping[BlockName, Any], labels: NDArray[np.int_], *, final: Any
+    ) -> None:
+        """Check tabular blocks before training, and the TF-IDF terms once a vocabulary exists."""
+        report: LeakageReport | None = None
+        for name, block in self.blocks_.items():
+            if not block.interpretable:
+                continue
+            if name == "tfidf":
+                if final is None:
+                    continue
+                matrix = final[name].named_steps["tfidf"].transform(features[name])
+                names = block.feature_names(final[name])
+            elif final is None:
+                matrix = features[name]
+                names = block.feature_names(None)
+            else:
+                continue
+            if matrix.shape[1] == 0:
+                continue
+            found = check_leakage(matrix, labels, names, threshold=self.leakage_threshold)
+            if report is None or not found.ok:
+                report = found
+                self.leakage_reports_ = [*getattr(self, "leakage_reports_", []), found.to_dict()]
+            if not found.ok:
+                if self.on_leakage == "fail":
+                    found.raise_if_flagged()
+                log.warning("leakage_suspected", detail=found.message())
+
+    # ------------------------------------------------------------------ inference
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "stacker_"):
+            raise UsageError("this ConversionPredictor is not fitted yet; call fit() first")
+
+    def _block_probabilities(self, conversations: Sequence[Conversation]) -> NDArray[np.float64]:
+        self._check_fitted()
+        records = self.records(conversations)
+        columns = []
+        for name, block in self.blocks_.items():
+            features = block.transform(conversations, records)
+            columns.append(self.block_models_[name].predict_proba(features)[:, 1])
+        return np.column_stack(columns).astype(np.float64)
+
+    def _proba(self, conversations: Sequence[Conversation]) -> NDArray[np.float64]:
+        if not conversations:
+            return np.zeros(0)
+        block_p = self._block_probabilities(conversations)
+        return np.asarray(self.stacker_.predict_proba(_logit(block_p))[:, 1], dtype=np.float64)
+
+    def predict_proba(self, conversations: Sequence[Conversation]) -> NDArray[np.float64]:
+        """``(n, 2)`` probabilities of not converting and converting."""
+        _require_customer_turns(conversations)
+        p = self._proba(conversations)
+        return np.column_stack([1 - p, p])
+
+    def predict(
+        self, conversations: Sequence[Conversation], threshold: float = 0.5
+    ) -> NDArray[np.bool_]:
+        return np.asarray(self.predict_proba(conversations)[:, 1] >= threshold)
+
+    def prefix_proba(
+        self, conversations: Sequence[Conversation], *, ratio: float | None = None
+    ) -> NDArray[np.float64]:
+        """P(convert) for each conversation as it stood after ``ratio`` of its spoken turns.
+
+        With ``ratio=None`` the whole conversation is scored and every conversation must
+        have a customer turn; a prefix may not have one yet (a call in its first seconds).
+        """
+        if ratio is None:
+            return self.predict_proba(conversations)[:, 1]
+        return self._proba([prefix(c, ratio=ratio) for c in conversations])
+
+    def score(
+        self, conversation: Conversation, *, ratio: float | None = None, turns: int | None = None
+    ) -> float:
+        """Live score: the probability after the first ``turns`` (or ``ratio``) spoken turns."""
+        return float(self._proba([prefix(conversation, ratio=ratio, turns=turns)])[0])
+
+    def running_scores(self, conversation: Conversation) -> list[float]:
+        """The probability after each spoken turn, as a call in progress would have seen it."""
+        count = len(spoken_turns(conversation))
+        prefixes = [prefix(conversation, turns=k) for k in range(1, count + 1)]
+        return [float(p) for p in self._proba(prefixes)]
+
+    def explain(
+        self, conversation: Conversation, *, top_features: int = 8, top_turns: int = 5
+    ) -> Explanation:
+        """Block evidence, the strongest features and the turns that moved the score most."""
+        _require_customer_turns([conversation])
+        spoken = prefix(conversation)
+        block_p = self._block_probabilities([spoken])[0]
+        probability = float(self.stacker_.predict_proba(_logit(block_p[None, :]))[0, 1])
+        weights = self.stacker_.coef_[0]
+        blocks = tuple(
+            BlockEvidence(name, float(p), float(w * _logit(np.array([p]))[0]))
+            for name, p, w in zip(self.blocks_, block_p, weights, strict=True)
+        )
+        contributions: list[FeatureContribution] = []
+        records = self.records([spoken])
+        for (name, block), weight in zip(self.blocks_.items(), weights, strict=True):
+            if not block.interpretable:
+                continue
+            model = self.block_models_[name]
+            features = block.transform([spoken], records)
+            values = block.contributions(model, features)
+            if values is None or not len(values):
+                continue
+            names = block.feature_names(model)
+            raw = None if name == "tfidf" else np.asarray(features, dtype=np.float64)[0]
+            for j in np.flatnonzero(values):
+                value = None if raw is None or np.isnan(raw[j]) else float(raw[j])
+                contributions.append(
+                    FeatureContribution(names[j], float(weight * values[j]), value)
+                )
+        contributions.sort(key=lambda c: -abs(c.contribution))
+        return Explanation(
+            probability=probability,
+            base_rate=self.base_rate_,
+            blocks=blocks,
+            top_features=tuple(contributions[:top_features]),
+            key_turns=self._turn_effects(spoken, probability, top_turns),
+        )
+
+    def _turn_effects(
+        self, conversation: Conversation, probability: float, top: int
+    ) -> tuple[TurnEffect, ...]:
+        turns = conversation.turns
+        if len(turns) < 2 or top <= 0:
+            return ()
+        without = self._proba([without_turn(conversation, t.index) for t in turns])
+        effects = [
+            TurnEffect(t.index, t.speaker.value, t.text, probability - float(p), float(p))
+            for t, p in zip(turns, without, strict=True)
+        ]
+        effects.sort(key=lambda e: -abs(e.effect))
+        return tuple(effects[:top])
+
+    # ------------------------------------------------------------------ persistence
+
+    def save(self, directory: Path, *, metrics: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        from colloquy.models.conversion_artifact import save_predictor
+
+        return save_predictor(self, directory, metrics=metrics)
+
+    @classmethod
+    def load(cls, directory: Path, *, embedder: Embedder | None = None) -> ConversionPredictor:
+        from colloquy.models.conversion_artifact import load_predictor
+
+        return load_predictor(directory, embedder=embedder)
+
+
+def _require_customer_turns(conversations: Sequence[Conversation]) -> None:
+    silent = [c.id for c in conversations if not has_customer_turn(c)]
+    if silent:
+        shown = ", ".join(silent[:5]) + (f" and {len(silent) - 5} more" if len(silent) > 5 else "")
+        raise DataError(
+            f"{len(silent)} conversation(s) have no customer turn: {shown}",
+            hint="check the speaker roles (e.g. the transcript's speaker names or --map speaker=)",
+        )
+
+
+def _fingerprint(conversations: Sequence[Conversation], target: NDArray[np.int_]) -> str:
+    digest = hashlib.sha256()
+    for conversation, label in zip(conversations, target, strict=True):
+        digest.update(conversation.content_hash.encode())
+        digest.update(b"1" if label else b"0")
+    return digest.hexdigest()

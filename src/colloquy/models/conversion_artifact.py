@@ -1,0 +1,130 @@
+"""A conversion model directory: everything fitted, so inference matches training.
+
+Layout::
+
+    manifest.json   blocks, head, chosen settings, inner-CV AUC per block, stacker weights,
+                    embedder (name and model id), denylist, leakage checks, training-data
+                    hash and size, metrics
+    model.skops     the fitted metadata encoder, one fitted model per block, the stacker
+
+The sentence encoder itself is not copied: the manifest names it and records its model id
+(a fingerprint of its files), and loading refuses an encoder whose id differs, because
+pooled vectors from another encoder would silently mean something else.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from colloquy.features.embeddings import Embedder, SentenceEmbedder
+from colloquy.features.metadata import MetadataEncoder
+from colloquy.features.transcript import PooledTurnEmbeddings
+from colloquy.models.artifacts import (
+    ArtifactError,
+    dump_sklearn,
+    load_sklearn,
+    read_manifest,
+    staged_directory,
+    write_manifest,
+)
+from colloquy.models.conversion import ConversionPredictor
+from colloquy.models.conversion_blocks import MetadataBlock, make_block
+
+KIND = "conversion"
+STATE_FILE = "model.skops"
+TRUSTED_TYPES = (
+    "collections.OrderedDict",
+    "colloquy.features.metadata.MetadataEncoder",
+    "lightgbm.basic.Booster",
+    "lightgbm.sklearn.LGBMClassifier",
+)
+
+
+def save_predictor(
+    predictor: ConversionPredictor, directory: Path, *, metrics: Any = None
+) -> dict[str, Any]:
+    predictor._check_fitted()
+    encoder = next(
+        (b.encoder for b in predictor.blocks_.values() if isinstance(b, MetadataBlock)), None
+    )
+    state = {
+        "block_models": dict(predictor.block_models_),
+        "stacker": predictor.stacker_,
+        "encoder": encoder,
+    }
+    with staged_directory(directory) as staging:
+        dump_sklearn(state, staging / STATE_FILE)
+        return write_manifest(
+            staging,
+            kind=KIND,
+            blocks=list(predictor.blocks_),
+            head=predictor.head,
+            embedding_model=predictor.embedding_model if predictor.embedder else None,
+            embedder_id=predictor.embedder.model_id if predictor.embedder else None,
+            denylist=list(predictor.denylist),
+            denied_fields=predictor.denied_fields_,
+            metadata_ratios=[list(pair) for pair in predictor.metadata_ratios],
+            price_reference=predictor.price_reference,
+            train_prefix_ratios=list(predictor.train_prefix_ratios),
+            leakage_threshold=predictor.leakage_threshold,
+            leakage_checks=getattr(predictor, "leakage_reports_", []),
+            block_settings=predictor.block_settings_,
+            block_inner_cv_auc=predictor.block_auc_,
+            stacker_weights=dict(
+                zip(predictor.blocks_, predictor.stacker_.coef_[0].tolist(), strict=True)
+            ),
+            metadata_fields_dropped=encoder.dropped_ if encoder is not None else {},
+            base_rate=predictor.base_rate_,
+            training_conversations=predictor.n_training_,
+            training_data_sha256=predictor.training_fingerprint_,
+            seed=predictor.seed,
+            metrics=dict(metrics or {}),
+        )
+
+
+def load_predictor(directory: Path, *, embedder: Embedder | None = None) -> ConversionPredictor:
+    manifest = read_manifest(directory, kind=KIND)
+    state = load_sklearn(directory / STATE_FILE, extra_trusted=TRUSTED_TYPES)
+    if not isinstance(state, dict) or set(state) != {"block_models", "stacker", "encoder"}:
+        raise ArtifactError(f"{directory / STATE_FILE} does not hold a conversion model")
+    blocks = list(manifest["blocks"])
+    if "embedding" in blocks:
+        if embedder is None:
+            embedder = SentenceEmbedder(manifest["embedding_model"])
+        if embedder.model_id != manifest["embedder_id"]:
+            raise ArtifactError(
+                f"{directory} was trained with embedder {manifest['embedder_id']}, "
+                f"not {embedder.model_id}",
+                hint="load it with the sentence encoder it was trained with",
+            )
+    predictor = ConversionPredictor(
+        blocks=blocks,
+        head=manifest["head"],
+        embedder=embedder,
+        embedding_model=manifest.get("embedding_model") or "",
+        denylist=manifest["denylist"],
+        leakage_threshold=manifest["leakage_threshold"],
+        metadata_ratios=[tuple(pair) for pair in manifest["metadata_ratios"]],
+        price_reference=manifest.get("price_reference"),
+        train_prefix_ratios=manifest["train_prefix_ratios"],
+        seed=manifest["seed"],
+    )
+    pooled = PooledTurnEmbeddings(embedder) if embedder is not None else None
+    encoder = state["encoder"] if isinstance(state["encoder"], MetadataEncoder) else None
+    predictor.blocks_ = {
+        name: make_block(
+            name, pooled=pooled, encoder=encoder, price_reference=predictor.price_reference
+        )
+        for name in blocks
+    }
+    predictor.block_models_ = state["block_models"]
+    predictor.stacker_ = state["stacker"]
+    predictor.block_settings_ = manifest["block_settings"]
+    predictor.block_auc_ = manifest["block_inner_cv_auc"]
+    predictor.denied_fields_ = manifest["denied_fields"]
+    predictor.base_rate_ = float(manifest["base_rate"])
+    predictor.n_training_ = int(manifest["training_conversations"])
+    predictor.training_fingerprint_ = manifest["training_data_sha256"]
+    predictor.manifest_ = manifest
+    return predictor

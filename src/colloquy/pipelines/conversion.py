@@ -1,0 +1,329 @@
+"""Train, evaluate and use conversion models on real sources.
+
+These are the jobs behind ``colloquy train|evaluate|predict conversion``. A *source* says
+how to read the data and what "converted" means:
+
+* ``persuasion4good`` — the PersuasionForGood folder; converted = donated more than $0.
+* ``craigslist_bargain`` — a CraigslistBargain folder or JSON file; converted = a deal was
+  reached (optionally at ``min_price_ratio`` of the seller's target or better). Offer/accept/
+  reject/quit events are outcome-revealing actions and never reach a feature. The buyer's
+  target relative to the listing price is added as a metadata ratio.
+* ``jsonl`` — your own calls: colloquy's conversation JSONL, one conversation per line
+  (turns with speaker/text/timestamp, a metadata object, an outcome; see
+  :mod:`colloquy.data.loaders.conversations`); converted = ``outcome.converted`` (or,
+  without it, ``outcome.value > 0``).
+
+Conversations whose outcome is unknown are left out of training and evaluation and
+counted in the result, never silently treated as "not converted". So are conversations in
+which the customer never says anything (25 of CraigslistBargain's 643 dialogues, where
+the buyer only clicked offer/accept): there is no transcript evidence to score, and for a
+single transcript (``predict``) that is an error naming the conversation.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from colloquy.data.labeling import DealLabeler, DonatedLabeler, OutcomeLabeler
+from colloquy.data.loaders import get_loader
+from colloquy.errors import DataError, UsageError
+from colloquy.evaluation import binary_metrics, calibration_curve_png
+from colloquy.features.embeddings import DEFAULT_MODEL, Embedder, EmbeddingCache, get_embedder
+from colloquy.features.leakage import DEFAULT_DENYLIST
+from colloquy.features.transcript import has_customer_turn
+from colloquy.models.conversion import ConversionPredictor, Progress
+from colloquy.models.conversion_blocks import DEFAULT_BLOCKS, BlockName, HeadName
+from colloquy.schema import Conversation
+from colloquy.schema.conversation import JsonValue
+
+if TYPE_CHECKING:
+    from colloquy.analytics import InsightAnalyzer
+
+Source = Literal["persuasion4good", "craigslist_bargain", "jsonl"]
+SOURCES: tuple[Source, ...] = ("persuasion4good", "craigslist_bargain", "jsonl")
+_LOADER = {
+    "persuasion4good": "persuasion4good",
+    "craigslist_bargain": "craigslist_bargain",
+    "jsonl": "conversations",
+}
+_SOURCE_RATIOS: dict[str, list[tuple[str, str]]] = {
+    "craigslist_bargain": [("buyer_target", "listing_price")],
+}
+_SOURCE_PRICE_REFERENCE = {"craigslist_bargain": "listing_price"}
+
+
+def check_source(name: str) -> Source:
+    """``name`` as a :data:`Source`, or a usage error listing the valid ones."""
+    for source in SOURCES:
+        if name == source:
+            return source
+    raise UsageError(f"unknown conversion source {name!r}", hint=f"use {', '.join(SOURCES)}")
+
+
+class ConversionTrainingConfig(BaseModel):
+    """Everything ``colloquy train conversion`` can be told (``--config train.yaml``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    blocks: list[BlockName] | None = Field(
+        default=None,
+        description="Feature blocks; None = tfidf, embedding, metadata, dynamics (+ prices "
+        "when a price reference is set)",
+    )
+    head: HeadName = "logreg"
+    model: str = DEFAULT_MODEL
+    denylist: list[str] = Field(default_factory=lambda: list(DEFAULT_DENYLIST))
+    extra_denylist: list[str] = Field(
+        default_factory=list, description="More post-outcome field patterns to remove"
+    )
+    leakage_threshold: float = Field(default=0.98, gt=0.5, le=1.0)
+    on_leakage: Literal["fail", "warn"] = "fail"
+    metadata_ratios: list[tuple[str, str]] | None = Field(
+        default=None, description="(numerator, denominator) metadata ratios; None = source preset"
+    )
+    price_reference: str | None = Field(
+        default=None,
+        description="Metadata field that said prices are divided by; None = source preset",
+    )
+    train_prefix_ratios: list[float] = Field(default_factory=lambda: [1.0])
+    min_price_ratio: float | None = Field(default=None, gt=0)
+    inner_folds: int = Field(default=5, ge=2)
+    seed: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ConvertedLabeler:
+    """Generic outcome: ``outcome.converted``, else ``outcome.value > 0``, else unknown."""
+
+    def label(self, conversation: Conversation) -> bool | None:
+        outcome = conversation.outcome
+        if outcome is None:
+            return None
+        if outcome.converted is not None:
+            return outcome.converted
+        return None if outcome.value is None else outcome.value > 0
+
+
+def labeler_for(source: Source, min_price_ratio: float | None = None) -> OutcomeLabeler:
+    if source == "persuasion4good":
+        return DonatedLabeler()
+    if source == "craigslist_bargain":
+        return DealLabeler(min_price_ratio=min_price_ratio)
+    return ConvertedLabeler()
+
+
+@dataclass(frozen=True, slots=True)
+class LabelledConversations:
+    conversations: list[Conversation]
+    labels: list[bool]
+    unlabelled: int
+    no_customer_turn: int
+
+
+def load_labelled(
+    source: Source, data: Path, *, min_price_ratio: float | None = None
+) -> LabelledConversations:
+    """Read ``data`` as ``source`` and label every conversation whose outcome is known."""
+    if source not in SOURCES:
+        raise UsageError(f"unknown source {source!r}", hint=f"choose {', '.join(SOURCES)}")
+    loader = get_loader(_LOADER[source])
+    conversations = list(loader.load(data))
+    if not conversations:
+        raise DataError(
+            f"no conversations found in {data} for source {source}",
+            hint=f"{source} expects {loader.layout}",
+        )
+    labeler = labeler_for(source, min_price_ratio)
+    kept: list[Conversation] = []
+    labels: list[bool] = []
+    silent = 0
+    for conversation in conversations:
+        if not has_customer_turn(conversation):
+            silent += 1
+            continue
+        label = labeler.label(conversation)
+        if label is not None:
+            kept.append(conversation)
+            labels.append(label)
+    if not kept:
+        raise DataError(
+            f"none of the {len(conversations)} conversations in {data} has both a customer "
+            f"turn and a known outcome ({silent} without a customer turn)",
+            hint="conversion needs customer turns and outcome.converted (or an outcome value)",
+        )
+    return LabelledConversations(kept, labels, len(conversations) - len(kept) - silent, silent)
+
+
+def _embedder(model: str, cache_path: Path | None) -> Any:
+    cache = EmbeddingCache(cache_path) if cache_path is not None else None
+    return get_embedder(model, cache=cache)
+
+
+def build_predictor(
+    config: ConversionTrainingConfig,
+    source: Source,
+    *,
+    cache_path: Path | None = None,
+    progress: Progress | None = None,
+    embedder: Any = None,
+) -> ConversionPredictor:
+    """The predictor ``config`` describes, with the source's metadata-ratio preset."""
+    reference = config.price_reference or _SOURCE_PRICE_REFERENCE.get(source)
+    blocks = config.blocks
+    if blocks is None:
+        blocks = [*DEFAULT_BLOCKS, "prices"] if reference else list(DEFAULT_BLOCKS)
+    if embedder is None and "embedding" in blocks:
+        embedder = _embedder(config.model, cache_path)
+    ratios = config.metadata_ratios
+    return ConversionPredictor(
+        blocks=blocks,
+        price_reference=reference,
+        head=config.head,
+        embedder=embedder,
+        embedding_model=config.model,
+        denylist=[*config.denylist, *config.extra_denylist],
+        leakage_threshold=config.leakage_threshold,
+        on_leakage=config.on_leakage,
+        metadata_ratios=_SOURCE_RATIOS.get(source, []) if ratios is None else ratios,
+        train_prefix_ratios=config.train_prefix_ratios,
+        inner_folds=config.inner_folds,
+        seed=config.seed,
+        progress=progress,
+    )
+
+
+def train_conversion(
+    source: Source,
+    data: Path,
+    *,
+    output: Path,
+    config: ConversionTrainingConfig,
+    cache_path: Path | None = None,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Fit a conversion model on ``data`` and write it to ``output``; returns its manifest."""
+    labelled = load_labelled(source, data, min_price_ratio=config.min_price_ratio)
+    predictor = build_predictor(config, source, cache_path=cache_path, progress=progress)
+    started = time.perf_counter()
+    predictor.fit(labelled.conversations, labelled.labels)
+    metrics = {
+        "source": source,
+        "training_conversations": len(labelled.conversations),
+        "unlabelled_left_out": labelled.unlabelled,
+        "no_customer_turn_left_out": labelled.no_customer_turn,
+        "min_price_ratio": config.min_price_ratio,
+        "converted_share": round(float(np.mean(labelled.labels)), 4),
+        "training_seconds": round(time.perf_counter() - started, 1),
+    }
+    return predictor.save(output, metrics=metrics)
+
+
+def evaluate_conversion(
+    model: Path,
+    source: Source,
+    data: Path,
+    *,
+    prefix_ratio: float | None = None,
+    report: Path | None = None,
+    cache_path: Path | None = None,
+) -> dict[str, Any]:
+    """Score a saved model on labelled ``data``, optionally on the first ``prefix_ratio``."""
+    predictor = ConversionPredictor.load(model, embedder=_cached_embedder(model, cache_path))
+    labelled = load_labelled(
+        source, data, min_price_ratio=predictor.manifest_["metrics"].get("min_price_ratio")
+    )
+    probabilities = predictor.prefix_proba(labelled.conversations, ratio=prefix_ratio)
+    y = np.asarray(labelled.labels, dtype=int)
+    metrics = binary_metrics(y, probabilities)
+    result: dict[str, Any] = {
+        **metrics.to_dict(),
+        "prefix_ratio": prefix_ratio if prefix_ratio is not None else 1.0,
+        "unlabelled_left_out": labelled.unlabelled,
+        "no_customer_turn_left_out": labelled.no_customer_turn,
+    }
+    if report is not None:
+        report.mkdir(parents=True, exist_ok=True)
+        result["calibration_plot"] = str(
+            calibration_curve_png(y, probabilities, report / "calibration.png")
+        )
+    return result
+
+
+def _cached_embedder(model: Path, cache_path: Path | None) -> Any:
+    from colloquy.models.artifacts import read_manifest
+
+    manifest = read_manifest(model, kind="conversion")
+    if "embedding" not in manifest.get("blocks", []):
+        return None
+    return _embedder(manifest["embedding_model"], cache_path)
+
+
+def parse_metadata(raw: str | None) -> dict[str, JsonValue]:
+    """``--metadata`` as a JSON object (inline, or ``@file.json``)."""
+    import json
+
+    if raw is None:
+        return {}
+    text = Path(raw[1:]).read_text(encoding="utf-8") if raw.startswith("@") else raw
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(
+            f"--metadata is not valid JSON ({exc.msg} at column {exc.colno})",
+            hint='pass an object such as \'{"age": 41, "plan": "pro"}\' or @metadata.json',
+        ) from None
+    if not isinstance(value, dict):
+        raise UsageError("--metadata must be a JSON object", hint="e.g. '{\"age\": 41}'")
+    return value
+
+
+def predict_conversion(
+    model: Path,
+    transcript: Path,
+    *,
+    metadata: Mapping[str, JsonValue] | None = None,
+    analyzer_factory: Callable[[Embedder | None], InsightAnalyzer] | None = None,
+    cache_path: Path | None = None,
+) -> dict[str, Any]:
+    """Probability, explanation, running score and insights for one transcript file."""
+    predictor = ConversionPredictor.load(model, embedder=_cached_embedder(model, cache_path))
+    conversations = list(get_loader("transcript").load(transcript))
+    if len(conversations) != 1:
+        raise UsageError(
+            f"{transcript} holds {len(conversations)} transcripts; predict one at a time"
+        )
+    conversation = conversations[0]
+    if metadata:
+        conversation = conversation.model_copy(
+            update={"metadata": {**conversation.metadata, **metadata}}
+        )
+    explanation = predictor.explain(conversation)
+    issues = dict(_encoder_issues(predictor))
+    from colloquy.analytics import ExtractiveInsightAnalyzer
+
+    if analyzer_factory is not None:
+        chosen = analyzer_factory(predictor.embedder)
+    else:
+        chosen = ExtractiveInsightAnalyzer(embedder=predictor.embedder)
+    insights = chosen.analyze(conversation, key_turns=[t.turn_index for t in explanation.key_turns])
+    return {
+        "conversation_id": conversation.id,
+        "probability": explanation.probability,
+        "running_probability": [round(p, 4) for p in predictor.running_scores(conversation)],
+        "explanation": explanation.to_dict(),
+        "insights": insights.to_dict(),
+        "metadata_issues": issues,
+    }
+
+
+def _encoder_issues(predictor: ConversionPredictor) -> dict[str, int]:
+    block = predictor.blocks_.get("metadata")
+    encoder = getattr(block, "encoder", None)
+    return dict(getattr(encoder, "last_transform_issues_", {}) or {})

@@ -1,0 +1,114 @@
+"""Spoken turns, prefixes and per-speaker pooling, on hand-made and real conversations."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+
+from colloquy.errors import UsageError
+from colloquy.features.embeddings import Embedder, SentenceEmbedder
+from colloquy.features.transcript import (
+    PooledTurnEmbeddings,
+    has_customer_turn,
+    prefix,
+    spoken_turns,
+    transcript_text,
+    without_turn,
+)
+from colloquy.schema import Conversation, DialogueAct, Speaker, Turn
+
+
+def negotiation() -> Conversation:
+    turns = [
+        Turn(index=0, speaker=Speaker.CUSTOMER, text="Hi, is the bike still available?"),
+        Turn(index=1, speaker=Speaker.AGENT, text="Yes it is, $200."),
+        Turn(index=2, speaker=Speaker.CUSTOMER, text="Would you take 150?"),
+        Turn(
+            index=3,
+            speaker=Speaker.AGENT,
+            text="",
+            dialogue_acts=(DialogueAct(act="OFFER", slot="price", values=("170",)),),
+            extra={"event": "offer"},
+        ),
+        Turn(index=4, speaker=Speaker.AGENT, text="Meet me at 170."),
+        Turn(index=5, speaker=Speaker.CUSTOMER, text="", extra={"event": "accept"}),
+    ]
+    return Conversation(id="n1", source="test", turns=tuple(turns))
+
+
+def test_events_are_never_spoken() -> None:
+    spoken = spoken_turns(negotiation())
+    assert [t.index for t in spoken] == [0, 1, 2, 4]
+    assert "170" not in transcript_text(negotiation(), Speaker.CUSTOMER)
+    assert transcript_text(negotiation(), Speaker.AGENT) == "Yes it is, $200.\nMeet me at 170."
+
+
+@pytest.mark.parametrize(
+    ("ratio", "kept"), [(0.2, [0]), (0.5, [0, 1]), (0.6, [0, 1, 2]), (1.0, [0, 1, 2, 4])]
+)
+def test_prefix_by_ratio_counts_spoken_turns_and_drops_events(
+    ratio: float, kept: list[int]
+) -> None:
+    assert [t.index for t in prefix(negotiation(), ratio=ratio).turns] == kept
+
+
+def test_prefix_by_turns_and_bad_arguments() -> None:
+    assert [t.index for t in prefix(negotiation(), turns=3).turns] == [0, 1, 2]
+    assert [t.index for t in prefix(negotiation(), turns=99).turns] == [0, 1, 2, 4]
+    assert prefix(negotiation(), turns=0).turns == ()
+    with pytest.raises(UsageError, match=r"\(0, 1\]"):
+        prefix(negotiation(), ratio=1.5)
+    with pytest.raises(UsageError, match="either"):
+        prefix(negotiation(), ratio=0.5, turns=2)
+
+
+def test_without_turn_and_customer_check() -> None:
+    assert [t.index for t in without_turn(negotiation(), 2).turns] == [0, 1, 3, 4, 5]
+    agent_only = negotiation().model_copy(
+        update={"turns": tuple(t for t in negotiation().turns if t.speaker is Speaker.AGENT)}
+    )
+    assert has_customer_turn(negotiation())
+    assert not has_customer_turn(agent_only)
+
+
+class CountingEmbedder(Embedder):
+    """The real MiniLM, counting how many texts it is asked to encode."""
+
+    def __init__(self, inner: SentenceEmbedder) -> None:
+        self.inner = inner
+        self.encoded = 0
+
+    @property
+    def model_id(self) -> str:
+        return self.inner.model_id
+
+    @property
+    def dimension(self) -> int:
+        return self.inner.dimension
+
+    def _encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
+        self.encoded += len(texts)
+        return self.inner.encode(texts, batch_size=batch_size)
+
+
+def test_pooling_by_speaker_with_the_real_model(torch_embedder: SentenceEmbedder) -> None:
+    counting = CountingEmbedder(torch_embedder)
+    pooled = PooledTurnEmbeddings(counting)
+    conversation = negotiation()
+    opening = prefix(conversation, turns=1)
+    matrix = pooled.transform([conversation, opening])
+    width = torch_embedder.dimension
+    assert matrix.shape == (2, 3 * width)
+    customer = torch_embedder.encode(["Hi, is the bike still available?", "Would you take 150?"])
+    agent = torch_embedder.encode(["Yes it is, $200.", "Meet me at 170."])
+    np.testing.assert_allclose(matrix[0, :width], customer.mean(axis=0), atol=1e-5)
+    np.testing.assert_allclose(matrix[0, width : 2 * width], agent.mean(axis=0), atol=1e-5)
+    both = np.vstack([customer, agent]).mean(axis=0)
+    np.testing.assert_allclose(matrix[0, 2 * width :], both, atol=1e-5)
+    assert not matrix[1, width : 2 * width].any(), "the agent has not spoken yet"
+    assert counting.encoded == 4, "each distinct text is encoded once"
+    pooled.transform([without_turn(conversation, 1), conversation])
+    assert counting.encoded == 4, "occlusion and re-scoring reuse the memo"
+    assert len(pooled.feature_names()) == 3 * width
