@@ -31,7 +31,7 @@ $(STAMP): $(BIN)/python pyproject.toml constraints.txt
 DEMO_HOME = $${COLLOQUY_HOME:-$$HOME/.colloquy}
 B77 = $(COLLOQUY_DATA_DIR)/banking77
 
-demo: install ## Ingest BANKING77, report its quality, train and evaluate an intent model
+demo: install ## Ingest BANKING77, train an intent model; train a conversion model and explain a call
 	$(BIN)/colloquy db upgrade
 	$(BIN)/colloquy data ingest banking77 $(B77) --dataset banking77
 	$(BIN)/colloquy data show banking77
@@ -43,6 +43,10 @@ demo: install ## Ingest BANKING77, report its quality, train and evaluate an int
 		--report $(DEMO_HOME)/reports/banking77-intent
 	$(BIN)/colloquy predict intent --model $(DEMO_HOME)/models/banking77-intent --top-k 3 \
 		"I still haven't received my new card" "Why was I charged a fee for topping up?"
+	$(BIN)/colloquy train conversion --source craigslist_bargain \
+		--data $(COLLOQUY_DATA_DIR)/craigslist_bargain --output $(DEMO_HOME)/models/craigslist-conversion
+	$(BIN)/colloquy predict conversion --model $(DEMO_HOME)/models/craigslist-conversion \
+		--transcript examples/conversion/bike-call.txt --metadata @examples/conversion/bike-metadata.json
 
 test: install ## Run the test suite (slow tests excluded)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

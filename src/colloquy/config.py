@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -70,6 +70,27 @@ class LoggingSettings(BaseModel):
     format: Literal["auto", "json", "console"] = "auto"
 
 
+class LLMSettings(BaseModel):
+    """An OpenAI-compatible chat endpoint (hosted, or a local server such as vLLM or Ollama).
+
+    Features with an LLM path use it only when ``base_url`` is set; otherwise they fall
+    back to their offline implementation, so nothing needs a network by default. The key
+    is a secret: ``colloquy config show`` prints it masked.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    base_url: str | None = Field(
+        default=None,
+        description="e.g. https://api.openai.com/v1 or http://localhost:8000/v1; unset = offline",
+    )
+    model: str = "gpt-4o-mini"
+    api_key: SecretStr | None = Field(
+        default=None, description="sent as a Bearer token (COLLOQUY_LLM__API_KEY)"
+    )
+    timeout_seconds: float = Field(default=30, gt=0, le=3600)
+
+
 class Settings(BaseSettings):
     """Everything colloquy can be configured with."""
 
@@ -88,6 +109,7 @@ class Settings(BaseSettings):
     storage: StorageSettings = Field(default_factory=StorageSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -269,6 +291,7 @@ def _locate(path: Path, loc: tuple[int | str, ...]) -> str:
 
 __all__ = [
     "IngestSettings",
+    "LLMSettings",
     "LoggingSettings",
     "Settings",
     "StorageSettings",

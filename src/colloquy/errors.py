@@ -11,8 +11,10 @@ where (file, line, field) and how to fix it, so the edge can print it as one lin
     ├── UsageError                     exit 2   a wrong argument combination or name
     ├── DataError                      exit 65  input data that cannot be read
     │   ├── SchemaViolationError                     a record breaks the conversation schema
-    │   └── ParseError                          a file or row that cannot be parsed
+    │   ├── ParseError                          a file or row that cannot be parsed
+    │   └── LeakageError                        a feature that gives the outcome away
     ├── NotFoundError                  exit 4   a dataset, model or file that is absent
+    ├── LLMError                       exit 69  the LLM endpoint failed or answered nonsense
     └── StorageError                   exit 3   the database cannot do what was asked
         ├── DatabaseUnavailableError                 wrong URL, server down, file unreachable
         ├── ReadOnlyStoreError                       the database refuses writes
@@ -83,10 +85,24 @@ class ParseError(DataError):
         super().__init__(f"{where}{message}", hint=hint)
 
 
+class LeakageError(DataError):
+    """A feature predicts the outcome too well to be known before it (target leakage)."""
+
+
 class NotFoundError(ColloquyError):
     """A named dataset, model or file does not exist."""
 
     exit_code = 4
+
+
+class LLMError(ColloquyError):
+    """An LLM endpoint could not be reached, refused the request, or gave an unusable answer.
+
+    Exit 69 is sysexits' ``EX_UNAVAILABLE``: a service colloquy depends on let it down,
+    which the user fixes in the endpoint's settings or by retrying, not in the input.
+    """
+
+    exit_code = 69
 
 
 class StorageError(ColloquyError):

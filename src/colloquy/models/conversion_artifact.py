@@ -68,7 +68,7 @@ def save_predictor(
             price_reference=predictor.price_reference,
             train_prefix_ratios=list(predictor.train_prefix_ratios),
             leakage_threshold=predictor.leakage_threshold,
-            leakage_checks=getattr(predictor, "leakage_reports_", []),
+            leakage_checks=predictor.leakage_reports_,
             block_settings=predictor.block_settings_,
             block_inner_cv_auc=predictor.block_auc_,
             stacker_weights=dict(
@@ -123,6 +123,7 @@ def load_predictor(directory: Path, *, embedder: Embedder | None = None) -> Conv
     predictor.block_settings_ = manifest["block_settings"]
     predictor.block_auc_ = manifest["block_inner_cv_auc"]
     predictor.denied_fields_ = manifest["denied_fields"]
+    predictor.leakage_reports_ = manifest["leakage_checks"]
     predictor.base_rate_ = float(manifest["base_rate"])
     predictor.n_training_ = int(manifest["training_conversations"])
     predictor.training_fingerprint_ = manifest["training_data_sha256"]

@@ -33,7 +33,7 @@ from colloquy.schema import Conversation
 from colloquy.schema.conversation import JsonValue
 
 BlockName = Literal["tfidf", "embedding", "metadata", "dynamics", "prices"]
-HeadName = Literal["logreg", "lightgbm"]
+HeadName = Literal["auto", "logreg", "lightgbm"]
 BLOCK_NAMES: tuple[BlockName, ...] = ("tfidf", "embedding", "metadata", "dynamics", "prices")
 DEFAULT_BLOCKS: tuple[BlockName, ...] = ("tfidf", "embedding", "metadata", "dynamics")
 """``prices`` joins these when a price reference field is configured (negotiations)."""
@@ -48,9 +48,10 @@ def _logreg(c: float) -> Any:
     return LogisticRegression(C=c, max_iter=5000)
 
 
-def _lightgbm(params: Mapping[str, Any], seed: int) -> Any:
+def _lightgbm(setting: Mapping[str, Any], seed: int) -> Any:
     from lightgbm import LGBMClassifier
 
+    params = {k: v for k, v in setting.items() if k != "model"}
     return LGBMClassifier(
         learning_rate=0.03,
         subsample=0.8,
@@ -66,9 +67,16 @@ def _lightgbm(params: Mapping[str, Any], seed: int) -> Any:
 
 
 _LIGHTGBM_GRID: tuple[dict[str, Any], ...] = (
-    {"n_estimators": 150, "num_leaves": 7},
-    {"n_estimators": 400, "num_leaves": 15},
+    {"model": "lightgbm", "n_estimators": 150, "num_leaves": 7},
+    {"model": "lightgbm", "n_estimators": 400, "num_leaves": 15},
 )
+
+
+def _tabular_candidates(head: HeadName, cs: Sequence[float]) -> list[dict[str, Any]]:
+    """Logistic-regression and/or LightGBM settings; ``auto`` lets inner CV pick either."""
+    linear = [{"model": "logreg", "C": c} for c in cs]
+    trees = [dict(s) for s in _LIGHTGBM_GRID]
+    return {"logreg": linear, "lightgbm": trees}.get(head, linear + trees)
 
 
 class FeatureBlock(ABC):
@@ -177,12 +185,12 @@ class MetadataBlock(FeatureBlock):
         return self.encoder.transform(records)
 
     def candidates(self, head: HeadName) -> list[dict[str, Any]]:
-        if head == "lightgbm":
-            return [dict(s) for s in _LIGHTGBM_GRID]
-        return [{"C": c} for c in (0.05, 0.01, 0.2, 1.0)]
+        return _tabular_candidates(head, (0.05, 0.01, 0.2, 1.0))
 
     def estimator(self, setting: Mapping[str, Any], head: HeadName, seed: int) -> Any:
-        return _lightgbm(setting, seed) if head == "lightgbm" else _logreg(setting["C"])
+        if setting.get("model") == "lightgbm":
+            return _lightgbm(setting, seed)
+        return _logreg(setting["C"])
 
     def feature_names(self, model: Any) -> list[str]:
         return [f"metadata:{name}" for name in self.encoder.feature_names_out_]
@@ -197,12 +205,10 @@ class _TabularBlock(FeatureBlock):
     """A few numeric columns with NaN for "not said / not known"."""
 
     def candidates(self, head: HeadName) -> list[dict[str, Any]]:
-        if head == "lightgbm":
-            return [dict(s) for s in _LIGHTGBM_GRID]
-        return [{"C": c} for c in (0.1, 0.01, 1.0)]
+        return _tabular_candidates(head, (0.1, 0.01, 1.0))
 
     def estimator(self, setting: Mapping[str, Any], head: HeadName, seed: int) -> Any:
-        if head == "lightgbm":
+        if setting.get("model") == "lightgbm":
             return _lightgbm(setting, seed)
         from sklearn.impute import SimpleImputer
         from sklearn.pipeline import Pipeline

@@ -15,7 +15,7 @@ how to read the data and what "converted" means:
 
 Conversations whose outcome is unknown are left out of training and evaluation and
 counted in the result, never silently treated as "not converted". So are conversations in
-which the customer never says anything (25 of CraigslistBargain's 643 dialogues, where
+which the customer never says anything (32 of CraigslistBargain's 643 dialogues, where
 the buyer only clicked offer/accept): there is no transcript evidence to score, and for a
 single transcript (``predict``) that is an error naming the conversation.
 """
@@ -57,6 +57,7 @@ _SOURCE_RATIOS: dict[str, list[tuple[str, str]]] = {
     "craigslist_bargain": [("buyer_target", "listing_price")],
 }
 _SOURCE_PRICE_REFERENCE = {"craigslist_bargain": "listing_price"}
+_SOURCE_GROUP_FIELD = {"persuasion4good": "persuadee_id", "craigslist_bargain": "scenario_uuid"}
 
 
 def check_source(name: str) -> Source:
@@ -77,7 +78,7 @@ class ConversionTrainingConfig(BaseModel):
         description="Feature blocks; None = tfidf, embedding, metadata, dynamics (+ prices "
         "when a price reference is set)",
     )
-    head: HeadName = "logreg"
+    head: HeadName = "auto"
     model: str = DEFAULT_MODEL
     denylist: list[str] = Field(default_factory=lambda: list(DEFAULT_DENYLIST))
     extra_denylist: list[str] = Field(
@@ -91,6 +92,11 @@ class ConversionTrainingConfig(BaseModel):
     price_reference: str | None = Field(
         default=None,
         description="Metadata field that said prices are divided by; None = source preset",
+    )
+    group_field: str | None = Field(
+        default=None,
+        description="Metadata field naming the customer (or scenario); conversations sharing "
+        "it stay in one inner fold. None = source preset",
     )
     train_prefix_ratios: list[float] = Field(default_factory=lambda: [1.0])
     min_price_ratio: float | None = Field(default=None, gt=0)
@@ -161,6 +167,19 @@ def load_labelled(
     return LabelledConversations(kept, labels, len(conversations) - len(kept) - silent, silent)
 
 
+def conversation_groups(
+    conversations: list[Conversation], source: Source, field: str | None = None
+) -> list[str] | None:
+    """Group keys (the customer, or the negotiation scenario) for group-aware folds.
+
+    A conversation without the field is its own group. ``None`` when no field applies.
+    """
+    key = field or _SOURCE_GROUP_FIELD.get(source)
+    if key is None:
+        return None
+    return [str(c.metadata.get(key) or f"conversation:{c.id}") for c in conversations]
+
+
 def _embedder(model: str, cache_path: Path | None) -> Any:
     cache = EmbeddingCache(cache_path) if cache_path is not None else None
     return get_embedder(model, cache=cache)
@@ -212,7 +231,11 @@ def train_conversion(
     labelled = load_labelled(source, data, min_price_ratio=config.min_price_ratio)
     predictor = build_predictor(config, source, cache_path=cache_path, progress=progress)
     started = time.perf_counter()
-    predictor.fit(labelled.conversations, labelled.labels)
+    predictor.fit(
+        labelled.conversations,
+        labelled.labels,
+        groups=conversation_groups(labelled.conversations, source, config.group_field),
+    )
     metrics = {
         "source": source,
         "training_conversations": len(labelled.conversations),
@@ -284,17 +307,31 @@ def parse_metadata(raw: str | None) -> dict[str, JsonValue]:
     return value
 
 
+def parse_speaker_map(pairs: list[str]) -> dict[str, str]:
+    """``--speaker Buyer=customer`` options as a speaker map for the transcript loader."""
+    mapping = {}
+    for pair in pairs:
+        name, sep, role = pair.partition("=")
+        if not sep or not name.strip() or not role.strip():
+            raise UsageError(
+                f"--speaker {pair!r} is not NAME=ROLE", hint="e.g. --speaker Buyer=customer"
+            )
+        mapping[name.strip()] = role.strip()
+    return mapping
+
+
 def predict_conversion(
     model: Path,
     transcript: Path,
     *,
     metadata: Mapping[str, JsonValue] | None = None,
+    speaker_map: Mapping[str, str] | None = None,
     analyzer_factory: Callable[[Embedder | None], InsightAnalyzer] | None = None,
     cache_path: Path | None = None,
 ) -> dict[str, Any]:
     """Probability, explanation, running score and insights for one transcript file."""
     predictor = ConversionPredictor.load(model, embedder=_cached_embedder(model, cache_path))
-    conversations = list(get_loader("transcript").load(transcript))
+    conversations = list(get_loader("transcript", speaker_map=speaker_map).load(transcript))
     if len(conversations) != 1:
         raise UsageError(
             f"{transcript} holds {len(conversations)} transcripts; predict one at a time"

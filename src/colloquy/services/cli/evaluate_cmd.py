@@ -53,3 +53,42 @@ def intent(
         print_json(summary)
         return
     print_mapping(f"{model.name} on {data.name}", summary)
+
+
+@app.command("conversion")
+def conversion(
+    ctx: typer.Context,
+    model: Annotated[Path, typer.Option("--model", help="Model directory.")],
+    source: Annotated[
+        str, typer.Option("--source", help="persuasion4good, craigslist_bargain or jsonl.")
+    ],
+    data: Annotated[Path, typer.Option("--data", help="The source's folder or file.")],
+    prefix_ratio: Annotated[
+        float | None,
+        typer.Option("--prefix-ratio", help="Score only this share of each conversation."),
+    ] = None,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Write the calibration plot here.")
+    ] = None,
+    fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.TABLE,
+) -> None:
+    """ROC-AUC (95 % CI), PR-AUC, Brier, log loss and top-decile lift on labelled data."""
+    from colloquy.errors import UsageError
+    from colloquy.features.embeddings.cache import default_cache_path
+    from colloquy.pipelines.conversion import check_source, evaluate_conversion
+    from colloquy.services.cli.context import state
+
+    if prefix_ratio is not None and not 0 < prefix_ratio <= 1:
+        raise UsageError(f"--prefix-ratio must be in (0, 1], got {prefix_ratio}")
+    result = evaluate_conversion(
+        model,
+        check_source(source),
+        data,
+        prefix_ratio=prefix_ratio,
+        report=report,
+        cache_path=default_cache_path(state(ctx).settings.resolved_home),
+    )
+    if fmt is OutputFormat.JSON:
+        print_json(result)
+        return
+    print_mapping(f"{model.name} on {data.name}", result)

@@ -81,3 +81,70 @@ def intent(
             "validation_accuracy": metrics.get("validation_accuracy"),
         },
     )
+
+
+@app.command("conversion")
+def conversion(
+    ctx: typer.Context,
+    source: Annotated[
+        str, typer.Option("--source", help="persuasion4good, craigslist_bargain or jsonl.")
+    ],
+    data: Annotated[Path, typer.Option("--data", help="The source's folder or file.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Model directory to write.")],
+    config: Annotated[
+        Path | None, typer.Option("--config", help="Training configuration (YAML).")
+    ] = None,
+    head: Annotated[
+        str | None,
+        typer.Option("--head", help="auto, logreg or lightgbm (for the tabular blocks)."),
+    ] = None,
+    seed: Annotated[int | None, typer.Option("--seed")] = None,
+    fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.TABLE,
+) -> None:
+    """Train a conversion predictor on transcripts + customer metadata with outcomes."""
+    from colloquy.features.embeddings.cache import default_cache_path
+    from colloquy.pipelines.conversion import (
+        ConversionTrainingConfig,
+        check_source,
+        train_conversion,
+    )
+    from colloquy.services.cli.progress import stage_progress
+
+    chosen = check_source(source)
+    training = (
+        load_yaml_model(config, ConversionTrainingConfig) if config else ConversionTrainingConfig()
+    )
+    updates: dict[str, object] = {}
+    if head is not None:
+        if head not in ("auto", "logreg", "lightgbm"):
+            raise UsageError(f"unknown --head {head!r}", hint="use auto, logreg or lightgbm")
+        updates["head"] = head
+    if seed is not None:
+        updates["seed"] = seed
+    training = training.model_copy(update=updates)
+    cache = default_cache_path(state(ctx).settings.resolved_home)
+    with stage_progress() as progress:
+        manifest = train_conversion(
+            chosen, data, output=output, config=training, cache_path=cache, progress=progress
+        )
+    if fmt is OutputFormat.JSON:
+        print_json(manifest)
+        return
+    metrics = manifest.get("metrics", {})
+    print_mapping(
+        f"conversion model written to {output}",
+        {
+            "blocks": ", ".join(manifest["blocks"]),
+            "head": manifest["head"],
+            "inner-CV ROC-AUC per block": ", ".join(
+                f"{k} {v:.3f}" for k, v in manifest["block_inner_cv_auc"].items()
+            ),
+            "training_conversations": metrics.get("training_conversations"),
+            "converted_share": metrics.get("converted_share"),
+            "left out (no outcome / no customer turn)": (
+                f"{metrics.get('unlabelled_left_out')} / {metrics.get('no_customer_turn_left_out')}"
+            ),
+            "metadata fields denied": ", ".join(manifest["denied_fields"]) or "none",
+            "training_seconds": metrics.get("training_seconds"),
+        },
+    )
