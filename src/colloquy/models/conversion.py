@@ -180,8 +180,9 @@ class ConversionPredictor:
         ``groups`` (e.g. customer ids) keeps every conversation of one group in the same
         inner fold. Pass it whenever a customer can appear more than once: otherwise trees
         can recognise a returning customer by their exact metadata and the inner folds
-        reward memorising them (on PersuasionForGood, where 118 persuadees took part more
-        than once, that inflated the metadata block's inner-CV ROC-AUC from 0.64 to 0.73).
+        reward memorising them. On PersuasionForGood, where 118 persuadees took part more
+        than once, ungrouped inner folds chose LightGBM for the metadata block at ROC-AUC
+        0.73; grouped by persuadee, the best metadata model was logistic regression at 0.63.
         """
         self._check_params()
         target = np.asarray(y).astype(bool).astype(np.int_).ravel()

@@ -7,9 +7,10 @@ many columns for trees on a thousand dialogues); dynamics and metadata, a few do
 tabular columns, go to the chosen ``head``, logistic regression or LightGBM. Blocks are
 combined by late fusion (stacking) in :class:`~colloquy.models.conversion.ConversionPredictor`
 rather than by concatenating columns, because the blocks differ in width by three orders
-of magnitude: measured on PersuasionForGood (5-fold CV), one logistic regression over
-TF-IDF + scaled metadata columns reached ROC-AUC 0.71–0.74 depending on a hand-set metadata
-weight, while stacking per-block models reached 0.75 with no weight to tune.
+of magnitude: in a first measurement on PersuasionForGood (5-fold CV), one logistic
+regression over TF-IDF + scaled metadata columns reached ROC-AUC 0.71–0.74 depending on a
+hand-set metadata weight, while stacking per-block models reached 0.75 with no weight to
+tune. ``benchmarks/conversion.py`` has the current numbers.
 
 Every block offers a few candidate regularisation settings; the predictor picks one per
 block by inner cross-validation on the training rows, never on held-out data.
