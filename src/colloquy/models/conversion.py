@@ -393,7 +393,7 @@ class ConversionPredictor:
             names = block.feature_names(model)
             raw = None if name == "tfidf" else np.asarray(features, dtype=np.float64)[0]
             for j in np.flatnonzero(values):
-                value = None if raw is None or np.isnan(raw[j]) else float(raw[j])
+                value = _shown_value(raw, names, int(j))
                 original = records[0].get(names[j].removeprefix("metadata:"))
                 if name == "metadata" and isinstance(original, int | float):
                     value = float(original)
@@ -435,6 +435,16 @@ class ConversionPredictor:
         from colloquy.models.conversion_artifact import load_predictor
 
         return load_predictor(directory, embedder=embedder)
+
+
+def _shown_value(raw: NDArray[np.float64] | None, names: list[str], j: int) -> float | None:
+    """The input value of feature ``j``; 1/0 for a "<feature> is missing" indicator."""
+    if raw is None:
+        return None
+    if j >= len(raw):
+        base = names[j].removesuffix(" is missing")
+        return float(np.isnan(raw[names.index(base)])) if base in names[: len(raw)] else None
+    return None if np.isnan(raw[j]) else float(raw[j])
 
 
 def _require_customer_turns(conversations: Sequence[Conversation]) -> None:
