@@ -62,8 +62,8 @@ from colloquy.analytics.insight_rules import (
     normalise,
     split_sentences,
 )
-from colloquy.data.loaders.craigslist_bargain import EVENT_KEY
 from colloquy.errors import UsageError
+from colloquy.features.transcript import is_spoken
 from colloquy.schema import Conversation, Speaker, Turn
 
 if TYPE_CHECKING:
@@ -168,11 +168,6 @@ class InsightAnalyzer(ABC):
         """
 
 
-def is_event_turn(turn: Turn) -> bool:
-    """Whether ``turn`` is a structured event (or empty) and must not be analysed."""
-    return not turn.text.strip() or EVENT_KEY in turn.extra
-
-
 def explainer_key_moments(conversation: Conversation, key_turns: Sequence[int]) -> list[Insight]:
     """One ``key_moment`` per distinct index in ``key_turns``, in the order given."""
     moments: list[Insight] = []
@@ -185,7 +180,7 @@ def explainer_key_moments(conversation: Conversation, key_turns: Sequence[int]) 
                 hint="pass Turn.index values of this conversation",
             )
         turn = conversation.turns[index]
-        if index in seen or is_event_turn(turn):
+        if index in seen or not is_spoken(turn):
             continue
         seen.add(index)
         moments.append(
@@ -256,7 +251,7 @@ class ExtractiveInsightAnalyzer(InsightAnalyzer):
         sentences = [
             _Sentence(turn, position, text)
             for turn in conversation.turns
-            if not is_event_turn(turn)
+            if is_spoken(turn)
             for position, text in enumerate(split_sentences(turn.text))
         ]
         similarities = self._similarities(sentences)
@@ -396,5 +391,4 @@ __all__ = [
     "InsightKind",
     "InsightMethod",
     "explainer_key_moments",
-    "is_event_turn",
 ]

@@ -42,9 +42,9 @@ from colloquy.analytics.insights import (
     InsightAnalyzer,
     InsightKind,
     explainer_key_moments,
-    is_event_turn,
 )
 from colloquy.errors import LLMError
+from colloquy.features.transcript import is_spoken, spoken_turns
 from colloquy.logging import get_logger
 from colloquy.schema import Conversation, Turn
 
@@ -135,7 +135,7 @@ class LLMInsightAnalyzer(InsightAnalyzer):
         self, conversation: Conversation, *, key_turns: Sequence[int] = ()
     ) -> ConversationInsights:
         moments = explainer_key_moments(conversation, key_turns)
-        spoken = [turn for turn in conversation.turns if not is_event_turn(turn)]
+        spoken = spoken_turns(conversation)
         if not spoken:
             return ConversationInsights(conversation_id=conversation.id, insights=tuple(moments))
         answer = self._complete(transcript(spoken))
@@ -277,7 +277,7 @@ def _resolve(
     dropped: list[int] = []
     seen: set[tuple[str, int, str]] = set()
     for item in reply.insights:
-        if not 0 <= item.turn_index < len(turns) or is_event_turn(turns[item.turn_index]):
+        if not 0 <= item.turn_index < len(turns) or not is_spoken(turns[item.turn_index]):
             dropped.append(item.turn_index)
             continue
         turn = turns[item.turn_index]

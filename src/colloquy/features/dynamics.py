@@ -5,8 +5,9 @@ monologue, the rate of questions and how long the other side waits for an answer
 are computed from the turns alone (text, speaker, timestamps), so the same numbers are
 available for a finished call and for the first N turns of one in progress.
 
-Events that are not speech (turns with empty text, such as a negotiation's structured
-offers) are ignored, so outcome-revealing actions never leak into these features.
+Events that are not speech (empty turns, a negotiation's structured offers; see
+:func:`colloquy.features.transcript.is_spoken`) are ignored, so outcome-revealing actions
+never leak into these features.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 
+from colloquy.features.transcript import is_spoken
 from colloquy.schema import Conversation, Speaker, Turn
 
 _QUESTION = re.compile(
@@ -69,7 +71,7 @@ def dialogue_dynamics(
     conversation: Conversation, *, first_turns: int | None = None
 ) -> DialogueDynamics:
     """The dynamics of ``conversation`` (or of its first ``first_turns`` turns)."""
-    spoken = [t for t in conversation.turns[:first_turns] if t.text.strip()]
+    spoken = [t for t in conversation.turns[:first_turns] if is_spoken(t)]
     words = [len(_WORD.findall(t.text)) for t in spoken]
     customer = [t.speaker is Speaker.CUSTOMER for t in spoken]
     total_words = sum(words)

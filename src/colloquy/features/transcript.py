@@ -19,15 +19,18 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
 from colloquy.errors import UsageError
-from colloquy.features.embeddings import Embedder
 from colloquy.schema import Conversation, Speaker, Turn
+from colloquy.schema.conversation import EVENT_KEY
 
-EVENT_KEY = "event"
+if TYPE_CHECKING:
+    from colloquy.features.embeddings import Embedder
+
 POOLS = ("customer", "agent", "all")
 
 

@@ -330,8 +330,15 @@ def predict_conversion(
     cache_path: Path | None = None,
 ) -> dict[str, Any]:
     """Probability, explanation, running score and insights for one transcript file."""
-    predictor = ConversionPredictor.load(model, embedder=_cached_embedder(model, cache_path))
+    from colloquy.data.loaders.transcripts import TRANSCRIPT_SUFFIXES
+
+    if transcript.suffix.lower() not in TRANSCRIPT_SUFFIXES:
+        raise UsageError(
+            f"{transcript}: unknown transcript format {transcript.suffix or '(no suffix)'!r}",
+            hint=f"use one of {', '.join(sorted(TRANSCRIPT_SUFFIXES))}",
+        )
     conversations = list(get_loader("transcript", speaker_map=speaker_map).load(transcript))
+    predictor = ConversionPredictor.load(model, embedder=_cached_embedder(model, cache_path))
     if len(conversations) != 1:
         raise UsageError(
             f"{transcript} holds {len(conversations)} transcripts; predict one at a time"

@@ -96,6 +96,14 @@ class DialogueAct(_Record):
     values: tuple[JsonValue, ...] = ()
 
 
+EVENT_KEY = "event"
+"""``Turn.extra`` key marking a structured event, not speech (a negotiation's offer/accept).
+
+Such turns have empty text and may reveal the outcome, so feature code skips them
+(:func:`colloquy.features.transcript.is_spoken`); the value is the action.
+"""
+
+
 class Turn(_Record):
     """One utterance (or structured event) in a conversation.
 

@@ -12,9 +12,8 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 import pytest
-from numpy.typing import NDArray
+from tests.counting_embedder import CountingEmbedder
 
 from colloquy.analytics import (
     DEFAULT_SIMILARITY_THRESHOLD,
@@ -27,8 +26,7 @@ from colloquy.analytics.insight_rules import first_amount, normalise, split_sent
 from colloquy.analytics.insights import DEFAULT_SPEAKERS
 from colloquy.data.loaders import get_loader
 from colloquy.errors import UsageError
-from colloquy.features.embeddings import Embedder, SentenceEmbedder
-from colloquy.features.embeddings.base import Progress
+from colloquy.features.embeddings import SentenceEmbedder
 from colloquy.schema import Conversation, DialogueAct, Speaker, Turn
 
 
@@ -240,31 +238,6 @@ def test_invalid_threshold_is_refused() -> None:
         ExtractiveInsightAnalyzer(similarity_threshold=1.5)
 
 
-class _CountingEmbedder(Embedder):
-    """The real MiniLM, counting ``encode`` calls and texts."""
-
-    def __init__(self, inner: Embedder) -> None:
-        self.inner = inner
-        self.calls: list[int] = []
-
-    @property
-    def model_id(self) -> str:
-        return self.inner.model_id
-
-    @property
-    def dimension(self) -> int:
-        return self.inner.dimension
-
-    def encode(
-        self, texts: Sequence[str], *, batch_size: int = 64, progress: Progress | None = None
-    ) -> NDArray[np.float32]:
-        self.calls.append(len(texts))
-        return super().encode(texts, batch_size=batch_size, progress=progress)
-
-    def _encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
-        return self.inner.encode(texts, batch_size=batch_size)
-
-
 def test_embeddings_find_what_no_pattern_lists(torch_embedder: SentenceEmbedder) -> None:
     conversation = _conversation(
         ("agent", "The bike is $400."),
@@ -287,7 +260,7 @@ def test_embeddings_find_what_no_pattern_lists(torch_embedder: SentenceEmbedder)
 def test_one_encode_per_conversation_and_the_taxonomy_once(
     torch_embedder: SentenceEmbedder,
 ) -> None:
-    counting = _CountingEmbedder(torch_embedder)
+    counting = CountingEmbedder(torch_embedder)
     analyzer = ExtractiveInsightAnalyzer(counting)
     analyzer.analyze(SALE)
     analyzer.analyze(SALE)

@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 
 from colloquy.data.loaders.craigslist_bargain import (
-    EVENT_KEY,
     CraigslistBargainLoader,
     DealQuality,
     deal_quality,
 )
 from colloquy.errors import ParseError
 from colloquy.schema import Conversation, DialogueAct, Outcome, Speaker
+from colloquy.schema.conversation import EVENT_KEY
 
 
 @pytest.fixture(scope="module")

@@ -7,45 +7,12 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from tests.p4g_fields import TRAITS
 
 from colloquy.data.loaders.persuasion4good import Persuasion4GoodLoader, parse_value
 from colloquy.errors import ParseError
 from colloquy.schema import Conversation, Speaker
 
-TRAITS = (
-    "extrovert",
-    "agreeable",
-    "conscientious",
-    "neurotic",
-    "open",
-    "care",
-    "fairness",
-    "loyalty",
-    "authority",
-    "purity",
-    "freedom",
-    "conform",
-    "tradition",
-    "benevolence",
-    "universalism",
-    "self_direction",
-    "stimulation",
-    "hedonism",
-    "achievement",
-    "power",
-    "security",
-    "rational",
-    "intuitive",
-    "age",
-    "sex",
-    "race",
-    "edu",
-    "marital",
-    "employment",
-    "income",
-    "religion",
-    "ideology",
-)
 INFO_HEADER = "B2,B3,B4,B6,B7," + ",".join(f"{t}.x" for t in ("extrovert", "age", "sex"))
 DIALOG_HEADER = ",Unit,Turn,B4,B2"
 

@@ -12,41 +12,14 @@ import pytest
 import skops.io as sio
 from sklearn.base import clone
 from structlog.testing import capture_logs
+from tests.p4g_fields import CATEGORICAL as P4G_CATEGORICAL
+from tests.p4g_fields import NUMERIC as P4G_NUMERIC
 
 from colloquy.data.loaders import get_loader
 from colloquy.errors import DataError, UsageError
 from colloquy.features import MetadataEncoder
 from colloquy.models.artifacts import dump_sklearn, load_sklearn
 from colloquy.schema.conversation import JsonValue
-
-P4G_NUMERIC = (
-    "extrovert",
-    "agreeable",
-    "conscientious",
-    "neurotic",
-    "open",
-    "care",
-    "fairness",
-    "loyalty",
-    "authority",
-    "purity",
-    "freedom",
-    "conform",
-    "tradition",
-    "benevolence",
-    "universalism",
-    "self_direction",
-    "stimulation",
-    "hedonism",
-    "achievement",
-    "power",
-    "security",
-    "rational",
-    "intuitive",
-    "age",
-    "income",
-)
-P4G_CATEGORICAL = ("sex", "race", "edu", "marital", "employment", "religion", "ideology")
 
 
 def _customers(n: int = 40) -> list[dict[str, JsonValue]]:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 import pytest
+from tests.counting_embedder import CountingEmbedder
 
 from colloquy.errors import UsageError
-from colloquy.features.embeddings import Embedder, SentenceEmbedder
+from colloquy.features.embeddings import SentenceEmbedder
 from colloquy.features.transcript import (
     PooledTurnEmbeddings,
     has_customer_turn,
@@ -71,26 +70,6 @@ def test_without_turn_and_customer_check() -> None:
     )
     assert has_customer_turn(negotiation())
     assert not has_customer_turn(agent_only)
-
-
-class CountingEmbedder(Embedder):
-    """The real MiniLM, counting how many texts it is asked to encode."""
-
-    def __init__(self, inner: SentenceEmbedder) -> None:
-        self.inner = inner
-        self.encoded = 0
-
-    @property
-    def model_id(self) -> str:
-        return self.inner.model_id
-
-    @property
-    def dimension(self) -> int:
-        return self.inner.dimension
-
-    def _encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
-        self.encoded += len(texts)
-        return self.inner.encode(texts, batch_size=batch_size)
 
 
 def test_pooling_by_speaker_with_the_real_model(torch_embedder: SentenceEmbedder) -> None:

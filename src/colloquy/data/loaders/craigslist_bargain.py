@@ -41,11 +41,9 @@ from pydantic import ValidationError
 
 from colloquy.data.loaders.base import Loader
 from colloquy.schema import Conversation, DialogueAct, Outcome, Speaker, Turn
-from colloquy.schema.conversation import JsonValue
+from colloquy.schema.conversation import EVENT_KEY, JsonValue
 
 SPLITS = ("train", "dev", "test")
-EVENT_KEY = "event"
-"""``Turn.extra`` key marking a structured event turn (its value is the action)."""
 
 _SPEAKERS = {"buyer": Speaker.CUSTOMER, "seller": Speaker.AGENT}
 _ACTS = {"offer": "OFFER", "accept": "ACCEPT", "reject": "REJECT", "quit": "QUIT"}
