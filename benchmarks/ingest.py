@@ -9,8 +9,13 @@ replicated 10x (copies with shifted ids, so nothing is a duplicate):
 * **peer** — ``pandas.read_csv`` / ``json.load`` + ``DataFrame`` + ``to_sql``, producing the
   same two tables (a row per conversation, a row per turn; Twitter threads rebuilt with
   vectorised parent-following, SGD intents and acts extracted); no cleaning, no masking.
+* **peer, same GC setting** — the peer inside the same :func:`fewer_gc_passes` block that
+  colloquy's ingest job uses, so the table shows what that setting alone is worth.
 
-    python -m benchmarks.ingest [--repeat 1]
+Every contender runs ``--repeat`` times (default 3), interleaved so a slow spell of the
+machine hits all of them alike; the table gives the median time and the range.
+
+    python -m benchmarks.ingest [--repeat 3]
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import argparse
 import json
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -33,15 +39,17 @@ from benchmarks._report import datasets_dir, markdown_table, scratch_postgres, w
 from colloquy.config import IngestSettings
 from colloquy.data.loaders import get_loader
 from colloquy.logging import configure_logging
+from colloquy.pipelines.bulk_gc import fewer_gc_passes
 from colloquy.pipelines.ingest import ingest
 from colloquy.storage import Store, create_store_engine
 
 REPLICAS = 10
-CONTENDERS = ("colloquy", "colloquy-full", "peer")
+CONTENDERS = ("colloquy", "colloquy-full", "peer", "peer-gc")
 LABELS = {
     "colloquy": "colloquy: parse + store",
     "colloquy-full": "colloquy: parse + clean + mask PII + store",
     "peer": "pandas: parse + to_sql",
+    "peer-gc": "pandas: parse + to_sql, colloquy's GC setting",
 }
 
 
@@ -176,6 +184,9 @@ def worker(args: argparse.Namespace) -> None:
     start = time.perf_counter()
     if args.worker == "peer":
         turns = run_peer(args.dataset, path, args.url)
+    elif args.worker == "peer-gc":
+        with fewer_gc_passes():
+            turns = run_peer(args.dataset, path, args.url)
     else:
         turns = run_colloquy(args.dataset, path, args.url, full=args.worker == "colloquy-full")
     seconds = time.perf_counter() - start
@@ -209,6 +220,7 @@ def main() -> None:
     parser.add_argument("--dataset")
     parser.add_argument("--input")
     parser.add_argument("--url")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per contender (median kept)")
     args = parser.parse_args()
     if args.worker:
         worker(args)
@@ -233,58 +245,100 @@ def main() -> None:
         run_id = 0
         for (dataset, copies), path in inputs.items():
             for backend, url_for in backends.items():
+                runs: dict[str, list[dict[str, Any]]] = {c: [] for c in CONTENDERS}
+                for _ in range(args.repeat):
+                    for contender in CONTENDERS:
+                        run_id += 1
+                        url = url_for(run_id)
+                        if backend == "PostgreSQL":
+                            _reset_postgres(url)
+                        runs[contender].append(measure(contender, dataset, path, url))
                 for contender in CONTENDERS:
-                    run_id += 1
-                    url = url_for(run_id)
-                    if backend == "PostgreSQL":
-                        _reset_postgres(url)
-                    result = measure(contender, dataset, path, url)
-                    turns_per_s = result["turns"] / result["seconds"]
-                    record = {
-                        "dataset": dataset,
-                        "copies": copies,
-                        "backend": backend,
-                        "contender": contender,
-                        **result,
-                        "turns_per_s": turns_per_s,
-                    }
-                    measured.append(record)
+                    record = _summary(runs[contender])
+                    measured.append(
+                        {
+                            "dataset": dataset,
+                            "copies": copies,
+                            "backend": backend,
+                            "contender": contender,
+                            **record,
+                        }
+                    )
                     rows.append(
                         (
                             dataset,
                             f"{copies}×",
                             backend,
                             LABELS[contender],
-                            f"{result['turns']:,}",
-                            f"{result['seconds']:.2f}",
-                            f"{turns_per_s:,.0f}",
-                            f"{result['peak_mib']:.0f}",
+                            f"{record['turns']:,}",
+                            _seconds(record),
+                            f"{record['turns_per_s']:,.0f}",
+                            f"{record['turns_per_s'] / _peer_speed(runs):.2f}×",
+                            f"{record['peak_mib']:.0f}",
                         )
                     )
                     print(rows[-1], flush=True)
 
     body = (
-        "Each row is one process; the clock starts after imports and schema creation. "
-        "*parse + store* is the same work as the peer (read the files, build records, write "
-        "them), but colloquy also validates every record, rebuilds Twitter threads, keeps SGD "
-        "frames and acts, hashes for de-duplication and commits all or nothing. The *clean + "
-        "mask PII* row adds the default text cleaning and PII masking. The peer is pandas "
-        "(`read_csv` / `json.load` + `DataFrame.to_sql`) writing the same two tables, threads "
-        "rebuilt with vectorised parent-following. Peak "
-        "memory is the process's maximum resident set size; the 10× input is the same files "
-        "copied with shifted ids.\n\n"
+        "Each run is one process; the clock starts after imports and schema creation. Every "
+        f"contender ran {args.repeat} times, interleaved; *seconds* is the median with the "
+        "range, *vs peer* the median speed over the plain pandas peer's. *parse + store* is "
+        "the same work as the peer (read the files, build records, write them), but colloquy "
+        "also validates every record, rebuilds Twitter threads, keeps SGD frames and acts, "
+        "hashes for de-duplication and commits all or nothing. The *clean + mask PII* row "
+        "adds the default text cleaning and PII masking. The peer is pandas (`read_csv` / "
+        "`json.load` + `DataFrame.to_sql`) writing the same two tables, threads rebuilt with "
+        "vectorised parent-following. colloquy's ingest job raises Python's young-generation "
+        "GC threshold while it runs (`colloquy.pipelines.bulk_gc`); the last pandas row "
+        "gives the peer the same setting, to show how much of the difference that setting "
+        "is. Peak memory is the process's maximum resident set size (largest of the runs); "
+        "the 10× input is the same files copied with shifted ids.\n\n"
         + markdown_table(
-            ["dataset", "input", "backend", "contender", "turns", "seconds", "turns/s", "peak MiB"],
+            [
+                "dataset",
+                "input",
+                "backend",
+                "contender",
+                "turns",
+                "seconds",
+                "turns/s",
+                "vs peer",
+                "peak MiB",
+            ],
             rows,
         )
     )
     write_section(
         "ingest",
         "Ingest: parse + store, and memory at 10× input",
-        "python -m benchmarks.ingest",
+        f"python -m benchmarks.ingest --repeat {args.repeat}",
         body,
         {"rows": measured},
     )
+
+
+def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Median seconds (with range), turns/s at the median, and the largest peak memory."""
+    seconds = [run["seconds"] for run in runs]
+    median = statistics.median(seconds)
+    turns = runs[0]["turns"]
+    return {
+        "turns": turns,
+        "seconds": median,
+        "min_s": min(seconds),
+        "max_s": max(seconds),
+        "turns_per_s": turns / median,
+        "peak_mib": max(run["peak_mib"] for run in runs),
+        "runs": runs,
+    }
+
+
+def _seconds(record: dict[str, Any]) -> str:
+    return f"{record['seconds']:.2f} ({record['min_s']:.2f}–{record['max_s']:.2f})"
+
+
+def _peer_speed(runs: dict[str, list[dict[str, Any]]]) -> float:
+    return float(_summary(runs["peer"])["turns_per_s"])
 
 
 def _reset_postgres(url: str) -> None:

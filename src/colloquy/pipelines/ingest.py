@@ -18,6 +18,7 @@ from colloquy.config import IngestSettings
 from colloquy.data.clean import Cleaner
 from colloquy.data.loaders import Loader, LoadReport
 from colloquy.data.pii import PiiMasker
+from colloquy.pipelines.bulk_gc import fewer_gc_passes
 from colloquy.schema import Conversation
 from colloquy.storage import InsertReport, Store
 from colloquy.storage.repository import ProgressCallback
@@ -82,13 +83,14 @@ def ingest(
             "pii": masker.record() if masker is not None else None,
         }
 
-    stored = store.ingest(
-        dataset=dataset,
-        source=loader.name,
-        conversations=processed(),
-        record=record,
-        on_batch=on_batch,
-    )
+    with fewer_gc_passes():
+        stored = store.ingest(
+            dataset=dataset,
+            source=loader.name,
+            conversations=processed(),
+            record=record,
+            on_batch=on_batch,
+        )
     return IngestResult(
         dataset=dataset,
         source=loader.name,

@@ -1,9 +1,9 @@
 """Reads and writes of datasets and conversations, as keyword-only functions on a connection.
 
 The caller owns the transaction (see :class:`colloquy.storage.store.Store`), so a whole
-ingest commits or rolls back as one. Bulk writes go around the ORM: conversations are
-inserted in batches with ``RETURNING`` to learn their keys, turns with the driver's
-``executemany`` on SQLite and ``COPY`` on PostgreSQL.
+ingest commits or rolls back as one. Bulk writes go around the ORM: conversations and turns
+go in batches, by the driver's ``executemany`` on SQLite and by ``COPY`` on PostgreSQL,
+with each row built once in the form the driver takes.
 """
 
 from __future__ import annotations
@@ -304,14 +304,18 @@ def _insert_batch(
         fresh.append((digest, conversation))
     if not fresh:
         return
-    rows = [_conversation_row(dataset_id, digest, conv) for digest, conv in fresh]
-    pks = _write_conversations(conn, dataset_id, rows)
+    stamp = _sqlite_time if conn.dialect.name == "sqlite" else _as_is
+    pks = _write_conversations(
+        conn,
+        dataset_id,
+        [_conversation_row(dataset_id, digest, conv, stamp) for digest, conv in fresh],
+    )
     turn_rows = [
-        _turn_row(pk, turn)
+        _turn_row(pk, turn, stamp)
         for pk, (_, conversation) in zip(pks, fresh, strict=True)
         for turn in conversation.turns
     ]
-    _write_turns(conn, turn_rows)
+    _write_rows(conn, "turns", TURN_COLUMNS, turn_rows)
     report.inserted += len(fresh)
     report.turns += len(turn_rows)
 
@@ -332,8 +336,16 @@ CONVERSATION_COLUMNS = (
     "has_outcome",
 )
 
+_NO_ACTS = "[]"
+_NO_EXTRA = "{}"
 
-def _conversation_row(dataset_id: int, digest: str, conv: Conversation) -> tuple[Any, ...]:
+
+def _conversation_row(
+    dataset_id: int,
+    digest: str,
+    conv: Conversation,
+    stamp: Callable[[datetime | None], Any],
+) -> tuple[Any, ...]:
     outcome = conv.outcome
     return (
         dataset_id,
@@ -341,7 +353,7 @@ def _conversation_row(dataset_id: int, digest: str, conv: Conversation) -> tuple
         digest,
         conv.source,
         conv.channel,
-        conv.started_at,
+        stamp(conv.started_at),
         len(conv.turns),
         orjson.dumps(conv.metadata).decode(),
         orjson.dumps(conv.labels).decode(),
@@ -349,6 +361,27 @@ def _conversation_row(dataset_id: int, digest: str, conv: Conversation) -> tuple
         outcome.value if outcome else None,
         outcome.notes if outcome else None,
         outcome is not None,
+    )
+
+
+def _turn_row(pk: int, turn: Turn, stamp: Callable[[datetime | None], Any]) -> tuple[Any, ...]:
+    acts = (
+        orjson.dumps(
+            [{"act": a.act, "slot": a.slot, "values": a.values} for a in turn.dialogue_acts]
+        ).decode()
+        if turn.dialogue_acts
+        else _NO_ACTS
+    )
+    return (
+        pk,
+        turn.index,
+        turn.speaker.value,
+        turn.speaker_id,
+        turn.text,
+        stamp(turn.timestamp),
+        turn.intent,
+        acts,
+        orjson.dumps(turn.extra).decode() if turn.extra else _NO_EXTRA,
     )
 
 
@@ -361,8 +394,6 @@ def _write_conversations(
     SQLite: one ``executemany``, then the keys are looked up by content hash (unique per
     dataset), which is exact even with other writers around.
     """
-    driver = conn.connection.driver_connection
-    columns = ", ".join(f'"{c}"' for c in CONVERSATION_COLUMNS)
     if conn.dialect.name == "postgresql":
         pks = [
             int(pk)
@@ -372,22 +403,14 @@ def _write_conversations(
                 {"n": len(rows)},
             ).scalars()
         ]
-        with (
-            driver.cursor() as cursor,  # type: ignore[union-attr]
-            cursor.copy(f"COPY conversations (pk, {columns}) FROM STDIN") as copy,
-        ):
-            for pk, row in zip(pks, rows, strict=True):
-                copy.write_row((pk, *row))
-        return pks
-    placeholders = ", ".join("?" for _ in CONVERSATION_COLUMNS)
-    cursor = driver.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.executemany(
-            f"INSERT INTO conversations ({columns}) VALUES ({placeholders})",
-            [(*row[:5], _sqlite_time(row[5]), *row[6:]) for row in rows],
+        _write_rows(
+            conn,
+            "conversations",
+            ("pk", *CONVERSATION_COLUMNS),
+            [(pk, *row) for pk, row in zip(pks, rows, strict=True)],
         )
-    finally:
-        cursor.close()
+        return pks
+    _write_rows(conn, "conversations", CONVERSATION_COLUMNS, rows)
     hashes = [row[2] for row in rows]
     by_hash = {
         row.content_hash: int(row.pk)
@@ -401,41 +424,32 @@ def _write_conversations(
     return [by_hash[digest] for digest in hashes]
 
 
-def _turn_row(pk: int, turn: Turn) -> tuple[Any, ...]:
-    acts = [{"act": a.act, "slot": a.slot, "values": list(a.values)} for a in turn.dialogue_acts]
-    return (
-        pk,
-        turn.index,
-        turn.speaker.value,
-        turn.speaker_id,
-        turn.text,
-        turn.timestamp,
-        turn.intent,
-        orjson.dumps(acts).decode(),
-        orjson.dumps(turn.extra).decode(),
-    )
-
-
-def _write_turns(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
+def _write_rows(
+    conn: Connection, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
+) -> None:
+    """Bulk-write ``rows``: ``COPY`` on PostgreSQL, the driver's ``executemany`` on SQLite."""
     if not rows:
         return
     driver = conn.connection.driver_connection
-    columns = ", ".join(f'"{c}"' for c in TURN_COLUMNS)
+    names = ", ".join(f'"{c}"' for c in columns)
     if conn.dialect.name == "postgresql":
         with (
             driver.cursor() as cursor,  # type: ignore[union-attr]
-            cursor.copy(f"COPY turns ({columns}) FROM STDIN") as copy,
+            cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
         ):
             for row in rows:
                 copy.write_row(row)
         return
-    placeholders = ", ".join("?" for _ in TURN_COLUMNS)
-    sqlite_rows = [(*row[:5], _sqlite_time(row[5]), *row[6:]) for row in rows]
+    placeholders = ", ".join("?" for _ in columns)
     cursor = driver.cursor()  # type: ignore[union-attr]
     try:
-        cursor.executemany(f"INSERT INTO turns ({columns}) VALUES ({placeholders})", sqlite_rows)
+        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", rows)
     finally:
         cursor.close()
+
+
+def _as_is(value: datetime | None) -> datetime | None:
+    return value
 
 
 def _sqlite_time(value: datetime | None) -> str | None:

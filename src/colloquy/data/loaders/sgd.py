@@ -30,7 +30,7 @@ from typing import Any
 
 from colloquy.data.loaders.base import Loader
 from colloquy.errors import NotFoundError, ParseError
-from colloquy.schema import Conversation, DialogueAct, Speaker, Turn
+from colloquy.schema import Conversation, Speaker
 
 SPLITS = ("train", "dev", "test")
 _SPEAKERS = {"USER": Speaker.CUSTOMER, "SYSTEM": Speaker.BOT}
@@ -305,16 +305,16 @@ def _build_conversation(
     if not isinstance(dialogue_id, str) or not dialogue_id:
         raise _DialogueError("missing dialogue_id")
     services = [str(s) for s in _as_list(raw.get("services", []), "services")]
-    turns = tuple(
-        _build_turn(index, turn) for index, turn in enumerate(_as_list(raw["turns"], "turns"))
-    )
-    return Conversation(
-        id=f"{split}/{dialogue_id}",
-        source=source,
-        channel="task",
-        turns=turns,
-        metadata={"services": [_service_summary(name, schemas) for name in services]},
-        labels={"split": split, "services": services},
+    turns = [_build_turn(index, turn) for index, turn in enumerate(_as_list(raw["turns"], "turns"))]
+    return Conversation.parse(
+        {
+            "id": f"{split}/{dialogue_id}",
+            "source": source,
+            "channel": "task",
+            "turns": turns,
+            "metadata": {"services": [_service_summary(name, schemas) for name in services]},
+            "labels": {"split": split, "services": services},
+        }
     )
 
 
@@ -325,7 +325,8 @@ def _service_summary(name: str, schemas: Mapping[str, ServiceSchema]) -> dict[st
     return schema.summary()
 
 
-def _build_turn(index: int, raw: object) -> Turn:
+def _build_turn(index: int, raw: object) -> dict[str, Any]:
+    """The turn's fields, validated with its conversation (one pass, not one per record)."""
     if not isinstance(raw, dict):
         raise _DialogueError(f"turn {index}: expected a JSON object")
     speaker_name = raw.get("speaker")
@@ -338,14 +339,14 @@ def _build_turn(index: int, raw: object) -> Turn:
     if not isinstance(utterance, str):
         raise _DialogueError(f"turn {index}: missing utterance")
     frames = [_as_dict(f, f"turn {index} frame") for f in _as_list(raw["frames"], "frames")]
-    return Turn(
-        index=index,
-        speaker=speaker,
-        text=utterance,
-        intent=_active_intent(frames) if speaker is Speaker.CUSTOMER else None,
-        dialogue_acts=tuple(_acts(frames)),
-        extra={"frames": [_frame_extra(frame) for frame in frames]},
-    )
+    return {
+        "index": index,
+        "speaker": speaker,
+        "text": utterance,
+        "intent": _active_intent(frames) if speaker is Speaker.CUSTOMER else None,
+        "dialogue_acts": list(_acts(frames)),
+        "extra": {"frames": [_frame_extra(frame) for frame in frames]},
+    }
 
 
 def _active_intent(frames: list[dict[str, Any]]) -> str | None:
@@ -356,14 +357,14 @@ def _active_intent(frames: list[dict[str, Any]]) -> str | None:
     return None
 
 
-def _acts(frames: list[dict[str, Any]]) -> Iterator[DialogueAct]:
+def _acts(frames: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     for frame in frames:
         for action in _as_list(frame.get("actions", []), "actions"):
-            yield DialogueAct(
-                act=str(action["act"]),
-                slot=action.get("slot") or None,
-                values=tuple(action.get("values", [])),
-            )
+            yield {
+                "act": str(action["act"]),
+                "slot": action.get("slot") or None,
+                "values": action.get("values", []),
+            }
 
 
 def _frame_extra(frame: dict[str, Any]) -> dict[str, Any]:
