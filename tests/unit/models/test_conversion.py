@@ -18,6 +18,8 @@ from colloquy.pipelines.conversion import LabelledConversations, load_labelled
 from colloquy.schema import Conversation, Speaker
 
 FAST = ("tfidf", "metadata", "dynamics", "prices")
+Split = tuple[list[Conversation], np.ndarray, list[Conversation], np.ndarray]
+"""Training conversations and labels, then held-out conversations and labels."""
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +41,7 @@ def fast_model(**overrides: object) -> ConversionPredictor:
 @pytest.fixture(scope="module")
 def split(
     craigslist: LabelledConversations,
-) -> tuple[list[Conversation], np.ndarray, list[Conversation], np.ndarray]:
+) -> Split:
     y = np.asarray(craigslist.labels, dtype=int)
     rng = np.random.default_rng(0)
     order = rng.permutation(len(y))
@@ -51,7 +53,7 @@ def split(
 
 @pytest.fixture(scope="module")
 def fitted(
-    split: tuple[list[Conversation], np.ndarray, list[Conversation], np.ndarray],
+    split: Split,
 ) -> ConversionPredictor:
     train, y_train, _, _ = split
     return fast_model().fit(train, y_train)
@@ -67,7 +69,7 @@ def test_loading_leaves_out_silent_buyers_and_counts_them(
 
 def test_learns_deals_on_held_out_negotiations(
     fitted: ConversionPredictor,
-    split: tuple[list[Conversation], np.ndarray, list[Conversation], np.ndarray],
+    split: Split,
 ) -> None:
     _, _, test, y_test = split
     proba = fitted.predict_proba(test)
@@ -82,7 +84,7 @@ def test_learns_deals_on_held_out_negotiations(
 
 def test_events_never_change_the_score(
     fitted: ConversionPredictor,
-    split: tuple[list[Conversation], np.ndarray, list[Conversation], np.ndarray],
+    split: Split,
 ) -> None:
     _, _, test, _ = split
     with_events = [c for c in test if len(spoken_turns(c)) < len(c.turns)][:20]
@@ -95,7 +97,7 @@ def test_events_never_change_the_score(
 
 def test_live_scoring_ends_at_the_full_score(
     fitted: ConversionPredictor,
-    split: tuple[list[Conversation], np.ndarray, list[Conversation], np.ndarray],
+    split: Split,
 ) -> None:
     conversation = split[2][0]
     running = fitted.running_scores(conversation)
@@ -106,7 +108,7 @@ def test_live_scoring_ends_at_the_full_score(
 
 def test_explanation_is_consistent_with_the_model(
     fitted: ConversionPredictor,
-    split: tuple[list[Conversation], np.ndarray, list[Conversation], np.ndarray],
+    split: Split,
 ) -> None:
     conversation = split[2][3]
     explanation = fitted.explain(conversation, top_features=5, top_turns=3)
@@ -127,7 +129,7 @@ def test_explanation_is_consistent_with_the_model(
 
 def test_unseen_categories_and_missing_metadata_are_handled(
     fitted: ConversionPredictor,
-    split: tuple[list[Conversation], np.ndarray, list[Conversation], np.ndarray],
+    split: Split,
 ) -> None:
     conversation = split[2][0]
     odd = conversation.model_copy(
@@ -140,7 +142,7 @@ def test_unseen_categories_and_missing_metadata_are_handled(
 
 def test_conversation_without_customer_turns_is_refused(
     fitted: ConversionPredictor,
-    split: tuple[list[Conversation], np.ndarray, list[Conversation], np.ndarray],
+    split: Split,
 ) -> None:
     conversation = split[2][0]
     agent_only = conversation.model_copy(
@@ -151,7 +153,7 @@ def test_conversation_without_customer_turns_is_refused(
 
 
 def test_one_class_and_bad_parameters_are_refused(
-    split: tuple[list[Conversation], np.ndarray, list[Conversation], np.ndarray],
+    split: Split,
 ) -> None:
     train, y_train, _, _ = split
     with pytest.raises(DataError, match="only one outcome class"):
@@ -174,7 +176,7 @@ def _with_metadata(
 
 
 def test_a_leaked_field_stops_training(
-    split: tuple[list[Conversation], np.ndarray, list[Conversation], np.ndarray],
+    split: Split,
 ) -> None:
     train, y_train, _, _ = split
     leaky = _with_metadata(train, y_train, "crm_stage")
@@ -185,7 +187,7 @@ def test_a_leaked_field_stops_training(
 
 
 def test_denylisted_fields_are_removed_before_fitting(
-    split: tuple[list[Conversation], np.ndarray, list[Conversation], np.ndarray],
+    split: Split,
 ) -> None:
     train, y_train, _, _ = split
     model = fast_model(blocks=("metadata",)).fit(
@@ -196,7 +198,7 @@ def test_denylisted_fields_are_removed_before_fitting(
 
 
 def test_lightgbm_head_explains_with_tree_contributions(
-    split: tuple[list[Conversation], np.ndarray, list[Conversation], np.ndarray],
+    split: Split,
 ) -> None:
     train, y_train, test, y_test = split
     model = fast_model(head="lightgbm").fit(train, y_train)
@@ -207,7 +209,7 @@ def test_lightgbm_head_explains_with_tree_contributions(
 
 def test_saved_model_predicts_the_same(
     fitted: ConversionPredictor,
-    split: tuple[list[Conversation], np.ndarray, list[Conversation], np.ndarray],
+    split: Split,
     tmp_path: Path,
 ) -> None:
     test = split[2][:40]
@@ -219,7 +221,7 @@ def test_saved_model_predicts_the_same(
 
 
 def test_embedding_block_round_trip_checks_the_encoder(
-    split: tuple[list[Conversation], np.ndarray, list[Conversation], np.ndarray],
+    split: Split,
     torch_embedder: SentenceEmbedder,
     tmp_path: Path,
 ) -> None:
@@ -240,7 +242,7 @@ def test_embedding_block_round_trip_checks_the_encoder(
 
 
 def test_groups_never_straddle_inner_folds(
-    split: tuple[list[Conversation], np.ndarray, list[Conversation], np.ndarray],
+    split: Split,
 ) -> None:
     train, y_train, _, _ = split
     customers = [f"customer-{i % 40}" for i in range(len(train))]

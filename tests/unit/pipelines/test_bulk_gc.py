@@ -53,8 +53,8 @@ def test_overlapping_jobs_restore_the_original_when_the_last_leaves() -> None:
     worker.start()
     assert first_inside.wait(timeout=10)
     with fewer_gc_passes():
-        pass
-    assert gc.get_threshold()[0] == YOUNG_THRESHOLD
+        assert gc.get_threshold()[0] == YOUNG_THRESHOLD
+    assert gc.get_threshold()[0] == YOUNG_THRESHOLD, "restored while the first job still ran"
     second_left.set()
     worker.join(timeout=10)
     assert seen_by_first_after_second_left == [YOUNG_THRESHOLD]

@@ -13,6 +13,24 @@ from colloquy.services.cli.context import state
 from colloquy.services.cli.render import OutputFormat, print_json, print_mapping
 
 METHODS = ("tfidf", "frozen", "contrastive")
+HEADS = ("auto", "logreg", "lightgbm")
+
+
+def _overrides(
+    option: str, value: str | None, allowed: tuple[str, ...], seed: int | None
+) -> dict[str, object]:
+    """The config fields a command-line ``--OPTION`` and ``--seed`` override."""
+    updates: dict[str, object] = {}
+    if value is not None:
+        if value not in allowed:
+            raise UsageError(
+                f"unknown --{option} {value!r}", hint=f"use one of {', '.join(allowed)}"
+            )
+        updates[option] = value
+    if seed is not None:
+        updates["seed"] = seed
+    return updates
+
 
 app = typer.Typer(help="Train models.", no_args_is_help=True)
 
@@ -42,16 +60,7 @@ def intent(
     from colloquy.services.cli.progress import stage_progress
 
     training = load_yaml_model(config, IntentTrainingConfig) if config else IntentTrainingConfig()
-    updates: dict[str, object] = {}
-    if method is not None:
-        if method not in METHODS:
-            raise UsageError(
-                f"unknown --method {method!r}", hint=f"use one of {', '.join(METHODS)}"
-            )
-        updates["method"] = method
-    if seed is not None:
-        updates["seed"] = seed
-    training = training.model_copy(update=updates)
+    training = training.model_copy(update=_overrides("method", method, METHODS, seed))
     cache = default_cache_path(state(ctx).settings.resolved_home)
     with stage_progress() as progress:
         manifest = train_intent(
@@ -114,14 +123,7 @@ def conversion(
     training = (
         load_yaml_model(config, ConversionTrainingConfig) if config else ConversionTrainingConfig()
     )
-    updates: dict[str, object] = {}
-    if head is not None:
-        if head not in ("auto", "logreg", "lightgbm"):
-            raise UsageError(f"unknown --head {head!r}", hint="use auto, logreg or lightgbm")
-        updates["head"] = head
-    if seed is not None:
-        updates["seed"] = seed
-    training = training.model_copy(update=updates)
+    training = training.model_copy(update=_overrides("head", head, HEADS, seed))
     cache = default_cache_path(state(ctx).settings.resolved_home)
     with stage_progress() as progress:
         manifest = train_conversion(
