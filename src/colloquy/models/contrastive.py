@@ -12,6 +12,10 @@ How, and why so:
   epoch, each time with a different classmate as its positive when the class has enough;
 * **batches** — no two pairs in a batch share a label, so the in-batch negatives of the
   loss are never same-intent false negatives (:func:`make_batches`, pure and seeded);
+* **few classes** — with two labels (a conversation's outcome) batches of distinct labels
+  would hold two pairs, so ``loss="supcon"`` packs pairs at random instead
+  (:func:`make_mixed_batches`) and uses the supervised contrastive loss, in which every
+  same-label example in the batch is a positive (:func:`supcon_loss`);
 * **loss** — *symmetric* multiple-negatives ranking loss: cross-entropy over the scaled
   cosine similarities of anchors against positives *and* positives against anchors. Our
   pairs are unordered (both sides are ordinary examples, no query/document asymmetry), so
@@ -62,8 +66,10 @@ __all__ = [
     "ContrastiveTrainer",
     "EpochRecord",
     "make_batches",
+    "make_mixed_batches",
     "mnrl_loss",
     "nearest_centroid_accuracy",
+    "supcon_loss",
 ]
 
 log = get_logger(__name__)
@@ -164,6 +170,28 @@ def make_batches(
     return kept
 
 
+def make_mixed_batches(
+    labels: Sequence[Hashable], *, batch_size: int, pairs_per_example: int, rng: random.Random
+) -> list[list[Pair]]:
+    """The same anchor/positive pairs as :func:`make_batches`, packed at random.
+
+    For :func:`supcon_loss`, which treats same-label examples as positives rather than
+    negatives, so labels may repeat within a batch. Batch sizes differ by at most one; a
+    batch needs two pairs, so a lone pair is the only one ever dropped.
+    """
+    if batch_size < 2:
+        raise UsageError(f"batch_size must be at least 2, got {batch_size}")
+    if pairs_per_example < 1:
+        raise UsageError(f"pairs_per_example must be at least 1, got {pairs_per_example}")
+    pairs = [
+        pair for queue in _pairs_by_class(labels, pairs_per_example, rng).values() for pair in queue
+    ]
+    rng.shuffle(pairs)
+    count = math.ceil(len(pairs) / batch_size)
+    batches = [pairs[b::count] for b in range(count)]
+    return [batch for batch in batches if len(batch) >= 2]
+
+
 def _pairs_by_class(
     labels: Sequence[Hashable], pairs_per_example: int, rng: random.Random
 ) -> dict[Hashable, list[Pair]]:
@@ -211,6 +239,26 @@ def mnrl_loss(anchors: torch.Tensor, positives: torch.Tensor, scale: float) -> t
     scores = scale * F.normalize(anchors, dim=-1) @ F.normalize(positives, dim=-1).T
     target = torch.arange(scores.shape[0], device=scores.device)
     return (F.cross_entropy(scores, target) + F.cross_entropy(scores.T, target)) / 2
+
+
+def supcon_loss(
+    anchors: torch.Tensor, positives: torch.Tensor, labels: torch.Tensor, scale: float
+) -> torch.Tensor:
+    """Supervised contrastive loss (Khosla et al., 2020) of pairs with the labels ``labels``.
+
+    Anchors and positives form one batch of ``2n`` examples; for each example, every other
+    example with its label is a positive and the rest are negatives. The loss is the mean,
+    over examples, of the mean negative log-softmax of ``scale · cos`` at its positives.
+    """
+    embeddings = F.normalize(torch.cat([anchors, positives]), dim=-1)
+    classes = torch.cat([labels, labels])
+    scores = scale * embeddings @ embeddings.T
+    itself = torch.eye(len(classes), dtype=torch.bool, device=scores.device)
+    scores = scores.masked_fill(itself, float("-inf"))
+    log_softmax = scores - torch.logsumexp(scores, dim=1, keepdim=True)
+    positive = (classes[:, None] == classes[None, :]) & ~itself
+    per_example = log_softmax.masked_fill(~positive, 0.0).sum(dim=1) / positive.sum(dim=1)
+    return -per_example.mean()
 
 
 def nearest_centroid_accuracy(
@@ -588,7 +636,8 @@ class ContrastiveTrainer:
     # ------------------------------------------------------------------ one epoch
 
     def _batches(self, data: _Data, epoch: int) -> list[list[Pair]]:
-        return make_batches(
+        pack = make_mixed_batches if self.config.loss == "supcon" else make_batches
+        return pack(
             data.labels,
             batch_size=self.config.batch_size,
             pairs_per_example=self.config.pairs_per_example,
@@ -604,7 +653,7 @@ class ContrastiveTrainer:
         run.model.train()
         losses = []
         for batch in batches:
-            losses.append(self._step(run, batch, data.texts))
+            losses.append(self._step(run, batch, data))
             run.global_step += 1
             if self.progress is not None:
                 self.progress("train", run.global_step, total)
@@ -622,12 +671,18 @@ class ContrastiveTrainer:
             run.best_epoch, run.best_metric = epoch, accuracy
         log.info("contrastive.epoch", **asdict(record))
 
-    def _step(self, run: _Run, batch: list[Pair], texts: list[str]) -> float:
+    def _step(self, run: _Run, batch: list[Pair], data: _Data) -> float:
         """One optimiser step on one batch; anchors and positives share one forward pass."""
-        anchors = [texts[anchor] for anchor, _ in batch]
-        positives = [texts[positive] for _, positive in batch]
+        anchors = [data.texts[anchor] for anchor, _ in batch]
+        positives = [data.texts[positive] for _, positive in batch]
         embeddings = _embed(run.model, anchors + positives)
-        loss = mnrl_loss(embeddings[: len(batch)], embeddings[len(batch) :], self.config.scale)
+        first, second = embeddings[: len(batch)], embeddings[len(batch) :]
+        if self.config.loss == "supcon":
+            codes = {label: code for code, label in enumerate(sorted(set(data.labels)))}
+            labels = torch.tensor([codes[data.labels[anchor]] for anchor, _ in batch])
+            loss = supcon_loss(first, second, labels, self.config.scale)
+        else:
+            loss = mnrl_loss(first, second, self.config.scale)
         if not torch.isfinite(loss):
             raise ColloquyError(
                 f"contrastive loss is {loss.item()} at step {run.global_step + 1}",

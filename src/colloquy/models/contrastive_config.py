@@ -6,6 +6,8 @@ a configuration should not cost the seconds it takes to import PyTorch.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -14,6 +16,11 @@ class ContrastiveConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
+    loss: Literal["mnrl", "supcon"] = "mnrl"
+    """``mnrl``: in-batch negatives, each batch of pairs holding distinct labels (suits many
+    classes, e.g. intents); ``supcon``: supervised contrastive loss over mixed batches, every
+    same-label example a positive (suits few classes, e.g. a binary outcome, where batches of
+    distinct labels would hold two pairs)."""
     epochs: int = Field(default=1, ge=1)
     """Passes over the training pairs (fewer when early stopping ends the run)."""
     batch_size: int = Field(default=32, ge=2)

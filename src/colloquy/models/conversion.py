@@ -18,6 +18,10 @@ Safety rails, all on by default:
 * a conversation without a customer turn is refused with its id, since "the customer said
   nothing" is almost always a speaker-mapping mistake.
 
+``contrastive`` fine-tunes the turn encoder on the training outcomes, cross-fitted and kept
+only when the embedding block's inner-CV ROC-AUC improves by ``contrastive_min_gain``
+(:mod:`colloquy.models.conversion_encoder`); ``encoder_choice_`` records the comparison.
+
 ``train_prefix_ratios`` adds prefixes of each training conversation (grouped with their
 conversation in the inner folds), for models that will score calls in progress.
 """
@@ -25,6 +29,8 @@ conversation in the inner folds), for models that will score calls in progress.
 from __future__ import annotations
 
 import hashlib
+import tempfile
+import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, Self
@@ -34,7 +40,7 @@ import numpy.typing as npt
 from numpy.typing import NDArray
 
 from colloquy.errors import DataError, UsageError
-from colloquy.features.embeddings import DEFAULT_MODEL, Embedder
+from colloquy.features.embeddings import DEFAULT_MODEL, Embedder, SentenceEmbedder
 from colloquy.features.leakage import DEFAULT_DENYLIST, check_leakage, strip_denied
 from colloquy.features.metadata import MetadataEncoder
 from colloquy.features.transcript import (
@@ -45,13 +51,21 @@ from colloquy.features.transcript import (
     without_turn,
 )
 from colloquy.logging import get_logger
+from colloquy.models.contrastive_config import ContrastiveConfig
 from colloquy.models.conversion_blocks import (
     BLOCK_NAMES,
     DEFAULT_BLOCKS,
     BlockName,
+    EmbeddingBlock,
     FeatureBlock,
     HeadName,
     make_block,
+)
+from colloquy.models.conversion_encoder import (
+    EncoderChoice,
+    cross_fitted_vectors,
+    fine_tune,
+    outcome_examples,
 )
 from colloquy.models.explanation import BlockEvidence, Explanation, FeatureContribution, TurnEffect
 from colloquy.schema import Conversation
@@ -102,6 +116,9 @@ class ConversionPredictor:
         price_reference: str | None = None,
         train_prefix_ratios: Sequence[float] = (1.0,),
         inner_folds: int = 5,
+        contrastive: ContrastiveConfig | None = None,
+        contrastive_folds: int = 2,
+        contrastive_min_gain: float = 0.005,
         seed: int = 0,
         progress: Progress | None = None,
     ) -> None:
@@ -116,6 +133,9 @@ class ConversionPredictor:
         self.price_reference = price_reference
         self.train_prefix_ratios = tuple(train_prefix_ratios)
         self.inner_folds = inner_folds
+        self.contrastive = contrastive
+        self.contrastive_folds = contrastive_folds
+        self.contrastive_min_gain = contrastive_min_gain
         self.seed = seed
         self.progress = progress
 
@@ -141,6 +161,10 @@ class ConversionPredictor:
             raise UsageError("train_prefix_ratios must be values in (0, 1]")
         if self.inner_folds < 2:
             raise UsageError(f"inner_folds must be at least 2, got {self.inner_folds}")
+        if self.contrastive is not None and "embedding" not in self.blocks:
+            raise UsageError("contrastive fine-tuning tunes the embedding block's encoder; add it")
+        if self.contrastive_folds < 2:
+            raise UsageError(f"contrastive_folds must be at least 2, got {self.contrastive_folds}")
 
     def _make_blocks(self) -> dict[BlockName, FeatureBlock]:
         pooled = PooledTurnEmbeddings(self.embedder) if self.embedder is not None else None
@@ -210,6 +234,12 @@ class ConversionPredictor:
         self._report("features", len(self.blocks_), len(self.blocks_))
         self._guard_leakage(features, labels, final=None)
         folds = self._folds(labels, row_groups)
+        self.tuned_encoder_: SentenceEmbedder | None = None
+        self.encoder_choice_: dict[str, Any] | None = None
+        if self.contrastive is not None:
+            features["embedding"] = self._tune_encoder(
+                conversations, target, rows, labels, row_groups, features["embedding"], folds
+            )
         self.block_models_: dict[BlockName, Any] = {}
         self.block_settings_: dict[BlockName, dict[str, Any]] = {}
         self.block_auc_: dict[BlockName, float] = {}
@@ -250,13 +280,81 @@ class ConversionPredictor:
                 row_groups.append(codes[keys[index]])
         return rows, np.asarray(labels), np.asarray(row_groups)
 
+    def _tune_encoder(
+        self,
+        conversations: Sequence[Conversation],
+        target: NDArray[np.int_],
+        rows: Sequence[Conversation],
+        labels: NDArray[np.int_],
+        row_groups: NDArray[np.int_],
+        generic: NDArray[np.float32],
+        folds: list[tuple[NDArray[np.intp], NDArray[np.intp]]],
+    ) -> NDArray[np.float32]:
+        """The embedding block's training vectors: cross-fitted tuned ones if they help.
+
+        Every conversation contributes the same number of rows, so ``row_groups[::k]`` are
+        the conversations' groups and each row's part is its conversation's.
+        """
+        assert self.contrastive is not None
+        started = time.perf_counter()
+        per_conversation = len(rows) // len(conversations)
+        parts = np.zeros(len(conversations), dtype=np.intp)
+        split = self._folds(target, row_groups[::per_conversation], self.contrastive_folds)
+        for part, (_, held_out) in enumerate(split):
+            parts[held_out] = part
+        base = self._base_model()
+        tuned = cross_fitted_vectors(
+            conversations,
+            target,
+            np.repeat(parts, per_conversation),
+            rows,
+            transform=lambda encoder, chosen: PooledTurnEmbeddings(encoder).transform(chosen),
+            base_model=base,
+            config=self.contrastive,
+            conversation_parts=parts,
+            progress=self.progress,
+        )
+        block = self.blocks_["embedding"]
+        generic_auc = self._choose_setting(block, generic, labels, folds)[2]
+        tuned_auc = self._choose_setting(block, tuned, labels, folds)[2]
+        kept = tuned_auc >= generic_auc + self.contrastive_min_gain
+        if kept:
+            self._encoder_scratch = tempfile.TemporaryDirectory(prefix="colloquy-encoder-")
+            self._report("contrastive fine-tune", 0, 1)
+            self.tuned_encoder_ = fine_tune(
+                conversations,
+                target.tolist(),
+                base_model=base,
+                config=self.contrastive,
+                directory=Path(self._encoder_scratch.name),
+            )
+            assert isinstance(block, EmbeddingBlock)
+            block.pooled = PooledTurnEmbeddings(self.tuned_encoder_)
+        self.encoder_choice_ = EncoderChoice(
+            kept=kept,
+            generic_auc=generic_auc,
+            tuned_auc=tuned_auc,
+            folds=self.contrastive_folds,
+            min_gain=self.contrastive_min_gain,
+            training_examples=len(outcome_examples(conversations, target.tolist())[0]),
+            seconds=round(time.perf_counter() - started, 1),
+        ).to_dict()
+        log.info("contrastive_encoder", **self.encoder_choice_)
+        return tuned if kept else generic
+
+    def _base_model(self) -> str | Path:
+        """The generic encoder's files, which the contrastive fine-tune starts from."""
+        inner = getattr(self.embedder, "inner", self.embedder)
+        directory = getattr(inner, "model_dir", None)
+        return directory if directory is not None else self.embedding_model
+
     def _folds(
-        self, labels: NDArray[np.int_], groups: NDArray[np.int_]
+        self, labels: NDArray[np.int_], groups: NDArray[np.int_], count: int | None = None
     ) -> list[tuple[NDArray[np.intp], NDArray[np.intp]]]:
         from sklearn.model_selection import StratifiedGroupKFold
 
         minority = int(min(np.bincount(labels)))
-        splits = min(self.inner_folds, minority)
+        splits = min(count or self.inner_folds, minority)
         if splits < 2:
             raise DataError(
                 f"only {minority} conversation(s) in the rarer outcome class",

@@ -6,18 +6,22 @@ Layout::
                     embedder (name and model id), denylist, leakage checks, training-data
                     hash and size, metrics
     model.skops     the fitted metadata encoder, one fitted model per block, the stacker
+    encoder/        the contrastively fine-tuned sentence encoder, only when one was kept
 
-The sentence encoder itself is not copied: the manifest names it and records its model id
+A generic sentence encoder is not copied: the manifest names it and records its model id
 (a fingerprint of its files), and loading refuses an encoder whose id differs, because
-pooled vectors from another encoder would silently mean something else.
+pooled vectors from another encoder would silently mean something else. A fine-tuned one
+exists nowhere else, so it travels with the model, and its id is checked the same way.
 """
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
-from colloquy.features.embeddings import Embedder, SentenceEmbedder
+from colloquy.features.embeddings import CachedEmbedder, Embedder, SentenceEmbedder
+from colloquy.features.embeddings.sentence import model_fingerprint
 from colloquy.features.metadata import MetadataEncoder
 from colloquy.features.transcript import PooledTurnEmbeddings
 from colloquy.models.artifacts import (
@@ -33,6 +37,7 @@ from colloquy.models.conversion_blocks import MetadataBlock, make_block
 
 KIND = "conversion"
 STATE_FILE = "model.skops"
+TUNED_ENCODER_DIR = "encoder"
 TRUSTED_TYPES = (
     "collections.OrderedDict",
     "colloquy.features.metadata.MetadataEncoder",
@@ -53,8 +58,11 @@ def save_predictor(
         "stacker": predictor.stacker_,
         "encoder": encoder,
     }
+    tuned = predictor.tuned_encoder_
     with staged_directory(directory) as staging:
         dump_sklearn(state, staging / STATE_FILE)
+        if tuned is not None and tuned.model_dir is not None:
+            shutil.copytree(tuned.model_dir, staging / TUNED_ENCODER_DIR)
         return write_manifest(
             staging,
             kind=KIND,
@@ -62,6 +70,11 @@ def save_predictor(
             head=predictor.head,
             embedding_model=predictor.embedding_model if predictor.embedder else None,
             embedder_id=predictor.embedder.model_id if predictor.embedder else None,
+            tuned_encoder=TUNED_ENCODER_DIR if tuned is not None else None,
+            tuned_encoder_sha=(
+                model_fingerprint(staging / TUNED_ENCODER_DIR) if tuned is not None else None
+            ),
+            encoder_choice=predictor.encoder_choice_,
             denylist=list(predictor.denylist),
             denied_fields=predictor.denied_fields_,
             metadata_ratios=[list(pair) for pair in predictor.metadata_ratios],
@@ -89,7 +102,8 @@ def load_predictor(directory: Path, *, embedder: Embedder | None = None) -> Conv
     if not isinstance(state, dict) or set(state) != {"block_models", "stacker", "encoder"}:
         raise ArtifactError(f"{directory / STATE_FILE} does not hold a conversion model")
     blocks = list(manifest["blocks"])
-    if "embedding" in blocks:
+    tuned = _tuned_encoder(directory, manifest)
+    if "embedding" in blocks and tuned is None:
         if embedder is None:
             embedder = SentenceEmbedder(manifest["embedding_model"])
         if embedder.model_id != manifest["embedder_id"]:
@@ -110,7 +124,10 @@ def load_predictor(directory: Path, *, embedder: Embedder | None = None) -> Conv
         train_prefix_ratios=manifest["train_prefix_ratios"],
         seed=manifest["seed"],
     )
-    pooled = PooledTurnEmbeddings(embedder) if embedder is not None else None
+    turn_encoder: Embedder | None = tuned if tuned is not None else embedder
+    if tuned is not None and isinstance(embedder, CachedEmbedder):
+        turn_encoder = CachedEmbedder(tuned, embedder.cache)
+    pooled = PooledTurnEmbeddings(turn_encoder) if turn_encoder is not None else None
     encoder = state["encoder"] if isinstance(state["encoder"], MetadataEncoder) else None
     predictor.blocks_ = {
         name: make_block(
@@ -118,6 +135,8 @@ def load_predictor(directory: Path, *, embedder: Embedder | None = None) -> Conv
         )
         for name in blocks
     }
+    predictor.tuned_encoder_ = tuned
+    predictor.encoder_choice_ = manifest.get("encoder_choice")
     predictor.block_models_ = state["block_models"]
     predictor.stacker_ = state["stacker"]
     predictor.block_settings_ = manifest["block_settings"]
@@ -129,3 +148,18 @@ def load_predictor(directory: Path, *, embedder: Embedder | None = None) -> Conv
     predictor.training_fingerprint_ = manifest["training_data_sha256"]
     predictor.manifest_ = manifest
     return predictor
+
+
+def _tuned_encoder(directory: Path, manifest: dict[str, Any]) -> SentenceEmbedder | None:
+    """The model's own fine-tuned encoder, checked against the id recorded at training."""
+    name = manifest.get("tuned_encoder")
+    if not name:
+        return None
+    found = model_fingerprint(directory / name) if (directory / name).is_dir() else "missing"
+    if found != manifest["tuned_encoder_sha"]:
+        raise ArtifactError(
+            f"{directory / name} is not the encoder this model was trained with "
+            f"(fingerprint {found}, expected {manifest['tuned_encoder_sha']})",
+            hint="restore the model directory from where it was saved, or retrain",
+        )
+    return SentenceEmbedder(str(directory / name))

@@ -38,6 +38,7 @@ from colloquy.evaluation import binary_metrics, calibration_curve_png
 from colloquy.features.embeddings import DEFAULT_MODEL, Embedder, EmbeddingCache, get_embedder
 from colloquy.features.leakage import DEFAULT_DENYLIST
 from colloquy.features.transcript import has_customer_turn
+from colloquy.models.contrastive_config import ContrastiveConfig
 from colloquy.models.conversion import ConversionPredictor, Progress
 from colloquy.models.conversion_blocks import DEFAULT_BLOCKS, BlockName, HeadName
 from colloquy.schema import Conversation
@@ -101,6 +102,13 @@ class ConversionTrainingConfig(BaseModel):
     train_prefix_ratios: list[float] = Field(default_factory=lambda: [1.0])
     min_price_ratio: float | None = Field(default=None, gt=0)
     inner_folds: int = Field(default=5, ge=2)
+    contrastive: ContrastiveConfig | None = Field(
+        default=None,
+        description="Fine-tune the turn encoder on the outcomes (supervised contrastive loss); "
+        "None = off. Cross-fitted, and kept only if the embedding block improves",
+    )
+    contrastive_folds: int = Field(default=2, ge=2)
+    contrastive_min_gain: float = Field(default=0.005, ge=0)
     seed: int = 0
 
 
@@ -213,6 +221,13 @@ def build_predictor(
         metadata_ratios=_SOURCE_RATIOS.get(source, []) if ratios is None else ratios,
         train_prefix_ratios=config.train_prefix_ratios,
         inner_folds=config.inner_folds,
+        contrastive=(
+            config.contrastive.model_copy(update={"seed": config.seed})
+            if config.contrastive is not None
+            else None
+        ),
+        contrastive_folds=config.contrastive_folds,
+        contrastive_min_gain=config.contrastive_min_gain,
         seed=config.seed,
         progress=progress,
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -108,10 +108,20 @@ def conversion(
         typer.Option("--head", help="auto, logreg or lightgbm (for the tabular blocks)."),
     ] = None,
     seed: Annotated[int | None, typer.Option("--seed")] = None,
+    contrastive: Annotated[
+        bool,
+        typer.Option(
+            "--contrastive",
+            help="Also fine-tune the turn encoder on the outcomes (minutes on a CPU); kept "
+            "only if it improves the embedding block. The config's contrastive: section "
+            "sets its hyper-parameters.",
+        ),
+    ] = False,
     fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.TABLE,
 ) -> None:
     """Train a conversion predictor on transcripts + customer metadata with outcomes."""
     from colloquy.features.embeddings.cache import default_cache_path
+    from colloquy.models.contrastive_config import ContrastiveConfig
     from colloquy.pipelines.conversion import (
         ConversionTrainingConfig,
         check_source,
@@ -124,6 +134,8 @@ def conversion(
         load_yaml_model(config, ConversionTrainingConfig) if config else ConversionTrainingConfig()
     )
     training = training.model_copy(update=_overrides("head", head, HEADS, seed))
+    if contrastive and training.contrastive is None:
+        training = training.model_copy(update={"contrastive": ContrastiveConfig()})
     cache = default_cache_path(state(ctx).settings.resolved_home)
     with stage_progress() as progress:
         manifest = train_conversion(
@@ -147,6 +159,17 @@ def conversion(
                 f"{metrics.get('unlabelled_left_out')} / {metrics.get('no_customer_turn_left_out')}"
             ),
             "metadata fields denied": ", ".join(manifest["denied_fields"]) or "none",
+            "contrastive encoder": _encoder_choice(manifest.get("encoder_choice")),
             "training_seconds": metrics.get("training_seconds"),
         },
+    )
+
+
+def _encoder_choice(choice: dict[str, Any] | None) -> str:
+    if not choice:
+        return "off"
+    verdict = "kept" if choice["kept"] else "not kept"
+    return (
+        f"{verdict} (embedding block inner-CV ROC-AUC {choice['tuned_auc']:.3f} tuned vs "
+        f"{choice['generic_auc']:.3f} generic)"
     )
