@@ -149,3 +149,42 @@ def test_bad_input_gets_one_line_errors(
     agent_only.write_text("Agent: Hello?\nAgent: Anyone there?\n", encoding="utf-8")
     silent = run("predict", "conversion", "--model", str(model), "--transcript", str(agent_only))
     assert_one_line_error(silent, 65, "no customer turn")
+
+
+TINY_CONTRASTIVE_CONFIG = """\
+blocks: [embedding, metadata]
+inner_folds: 3
+contrastive: {max_examples_per_class: 24, max_seq_length: 16, batch_size: 8}
+contrastive_min_gain: -1
+"""
+
+
+def test_contrastive_encoder_is_trained_saved_and_used(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
+    """A real (tiny) fine-tune through the CLI; the config's settings win over --contrastive's."""
+    train = tmp_path / "train.jsonl"
+    train.write_text(
+        "".join(files["train"].read_text(encoding="utf-8").splitlines(True)[:60]), encoding="utf-8"
+    )
+    config = tmp_path / "contrastive.yaml"
+    config.write_text(TINY_CONTRASTIVE_CONFIG, encoding="utf-8")
+    directory = tmp_path / "tuned"
+    trained = run(
+        "train", "conversion", "--source", "jsonl", "--data", str(train), "--output",
+        str(directory), "--config", str(config), "--contrastive",
+    )  # fmt: skip
+    assert trained.returncode == 0, trained.stderr
+    assert "contrastive encoder" in trained.stdout
+    manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+    choice = manifest["encoder_choice"]
+    assert choice["kept"] is True
+    assert choice["min_gain"] == -1
+    assert choice["customer_turns"] > 0
+    assert (directory / "encoder" / "config.json").is_file()
+    predicted = run(
+        "predict", "conversion", "--model", str(directory), "--transcript", str(files["call"]),
+        "--speaker", "Buyer=customer", "--speaker", "Seller=agent", "--format", "json",
+    )  # fmt: skip
+    assert predicted.returncode == 0, predicted.stderr
+    assert 0 < json.loads(predicted.stdout)["probability"] < 1

@@ -176,20 +176,21 @@ def make_mixed_batches(
     """The same anchor/positive pairs as :func:`make_batches`, packed at random.
 
     For :func:`supcon_loss`, which treats same-label examples as positives rather than
-    negatives, so labels may repeat within a batch. Batch sizes differ by at most one; a
-    batch needs two pairs, so a lone pair is the only one ever dropped.
+    negatives, so labels may repeat within a batch. Batch sizes differ by at most one and
+    never fall below two (so with a ``batch_size`` of 2 or 3 a batch may hold one pair more);
+    every pair is used unless there is only one, which has nothing to be contrasted with.
     """
     if batch_size < 2:
         raise UsageError(f"batch_size must be at least 2, got {batch_size}")
     if pairs_per_example < 1:
         raise UsageError(f"pairs_per_example must be at least 1, got {pairs_per_example}")
-    pairs = [
-        pair for queue in _pairs_by_class(labels, pairs_per_example, rng).values() for pair in queue
-    ]
+    queues = _pairs_by_class(labels, pairs_per_example, rng)
+    pairs = [pair for queue in queues.values() for pair in queue]
+    if len(pairs) < 2:
+        return []
     rng.shuffle(pairs)
-    count = math.ceil(len(pairs) / batch_size)
-    batches = [pairs[b::count] for b in range(count)]
-    return [batch for batch in batches if len(batch) >= 2]
+    count = min(math.ceil(len(pairs) / batch_size), len(pairs) // 2)
+    return [pairs[b::count] for b in range(count)]
 
 
 def _pairs_by_class(

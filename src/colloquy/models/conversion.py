@@ -319,6 +319,7 @@ class ConversionPredictor:
         tuned_auc = self._choose_setting(block, tuned, labels, folds)[2]
         kept = tuned_auc >= generic_auc + self.contrastive_min_gain
         if kept:
+            # The tuned encoder lives here until save() copies it into the model directory.
             self._encoder_scratch = tempfile.TemporaryDirectory(prefix="colloquy-encoder-")
             self._report("contrastive fine-tune", 0, 1)
             self.tuned_encoder_ = fine_tune(
@@ -330,13 +331,14 @@ class ConversionPredictor:
             )
             assert isinstance(block, EmbeddingBlock)
             block.pooled = PooledTurnEmbeddings(self.tuned_encoder_)
+            self._report("contrastive fine-tune", 1, 1)
         self.encoder_choice_ = EncoderChoice(
             kept=kept,
             generic_auc=generic_auc,
             tuned_auc=tuned_auc,
             folds=self.contrastive_folds,
             min_gain=self.contrastive_min_gain,
-            training_examples=len(outcome_examples(conversations, target.tolist())[0]),
+            customer_turns=len(outcome_examples(conversations, target.tolist())[0]),
             seconds=round(time.perf_counter() - started, 1),
         ).to_dict()
         log.info("contrastive_encoder", **self.encoder_choice_)

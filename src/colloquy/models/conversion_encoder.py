@@ -52,7 +52,7 @@ class EncoderChoice:
     tuned_auc: float
     folds: int
     min_gain: float
-    training_examples: int
+    customer_turns: int
     seconds: float
 
     def to_dict(self) -> dict[str, Any]:

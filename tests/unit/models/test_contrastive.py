@@ -27,8 +27,10 @@ from colloquy.models.contrastive import (
     ContrastiveResult,
     ContrastiveTrainer,
     make_batches,
+    make_mixed_batches,
     mnrl_loss,
     nearest_centroid_accuracy,
+    supcon_loss,
 )
 
 # --------------------------------------------------------------------------- make_batches
@@ -162,6 +164,50 @@ def test_mnrl_loss_is_symmetric() -> None:
     torch.manual_seed(1)
     a, p = torch.randn(5, 8), torch.randn(5, 8)
     assert mnrl_loss(a, p, 20.0).item() == pytest.approx(mnrl_loss(p, a, 20.0).item())
+
+
+def test_mixed_batches_keep_every_pair_and_mix_labels() -> None:
+    labels = ["yes"] * 30 + ["no"] * 20
+    batches = make_mixed_batches(labels, batch_size=8, pairs_per_example=2, rng=random.Random(0))
+    pairs = [pair for batch in batches for pair in batch]
+    assert len(pairs) == 2 * len(labels)
+    assert all(labels[a] == labels[p] and a != p for a, p in pairs)
+    assert {len(batch) for batch in batches} <= {7, 8}
+    assert sum(len({labels[a] for a, _ in batch}) == 2 for batch in batches) >= len(batches) - 1
+    again = make_mixed_batches(labels, batch_size=8, pairs_per_example=2, rng=random.Random(0))
+    assert again == batches
+
+
+def test_mixed_batches_never_leave_a_pair_alone() -> None:
+    rng = random.Random(0)
+    three_pairs = make_mixed_batches(["a", "a", "a"], batch_size=2, pairs_per_example=1, rng=rng)
+    assert [len(batch) for batch in three_pairs] == [3]
+    assert make_mixed_batches(["a", "a"], batch_size=4, pairs_per_example=1, rng=rng) != []
+    assert make_mixed_batches(["a", "b", "c"], batch_size=4, pairs_per_example=1, rng=rng) == []
+    with pytest.raises(UsageError):
+        make_mixed_batches(["a", "a"], batch_size=1, pairs_per_example=1, rng=rng)
+
+
+def test_supcon_loss_rewards_label_clusters() -> None:
+    torch.manual_seed(2)
+    labels = torch.tensor([0, 0, 0, 1, 1, 1])
+    centres = torch.randn(2, 16) * 5
+    clustered = centres[labels] + 0.01 * torch.randn(6, 16)
+    mixed = torch.randn(6, 16)
+    tight = supcon_loss(clustered, clustered + 0.01 * torch.randn(6, 16), labels, 20.0)
+    loose = supcon_loss(mixed, torch.randn(6, 16), labels, 20.0)
+    assert tight.item() < loose.item()
+    # Six examples share each label in the joint batch of twelve: the best possible loss is
+    # log(5), the softmax spread evenly over the five other same-label examples.
+    assert tight.item() == pytest.approx(math.log(5), abs=0.01)
+
+
+def test_supcon_loss_has_finite_gradients() -> None:
+    anchors = torch.randn(4, 8, requires_grad=True)
+    loss = supcon_loss(anchors, torch.randn(4, 8), torch.tensor([0, 1, 0, 1]), 20.0)
+    loss.backward()  # type: ignore[no-untyped-call]
+    assert anchors.grad is not None
+    assert torch.isfinite(anchors.grad).all()
 
 
 def test_nearest_centroid_accuracy() -> None:

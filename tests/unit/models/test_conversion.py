@@ -13,6 +13,7 @@ from colloquy.errors import DataError, LeakageError, UsageError
 from colloquy.features.embeddings import SentenceEmbedder
 from colloquy.features.transcript import prefix, spoken_turns, without_turn
 from colloquy.models.artifacts import ArtifactError
+from colloquy.models.contrastive_config import ContrastiveConfig
 from colloquy.models.conversion import ConversionPredictor
 from colloquy.pipelines.conversion import LabelledConversations, load_labelled
 from colloquy.schema import Conversation, Speaker
@@ -239,6 +240,51 @@ def test_embedding_block_round_trip_checks_the_encoder(
     )
     with pytest.raises(ArtifactError, match="another-encoder"):
         ConversionPredictor.load(tmp_path / "model", embedder=torch_embedder)
+
+
+def test_contrastive_encoder_round_trip_and_rule(
+    split: Split,
+    torch_embedder: SentenceEmbedder,
+    tmp_path: Path,
+) -> None:
+    """Real tiny fine-tunes: kept when told to, saved with the model, checked on load."""
+    train, y_train, test, _ = split
+    tiny = ContrastiveConfig(max_examples_per_class=24, max_seq_length=16, batch_size=8)
+    kept = fast_model(
+        blocks=("embedding", "metadata"),
+        embedder=torch_embedder,
+        contrastive=tiny,
+        contrastive_min_gain=-1.0,
+    ).fit(train[:80], y_train[:80])
+    assert kept.encoder_choice_ is not None
+    assert kept.encoder_choice_["kept"] is True
+    assert kept.tuned_encoder_ is not None
+    assert kept.blocks_["embedding"].pooled.embedder is kept.tuned_encoder_  # type: ignore[attr-defined]
+    kept.save(tmp_path / "kept")
+    loaded = ConversionPredictor.load(tmp_path / "kept", embedder=torch_embedder)
+    np.testing.assert_allclose(
+        loaded.predict_proba(test[:10]), kept.predict_proba(test[:10]), atol=1e-6
+    )
+    (tmp_path / "kept" / "encoder" / "config.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(ArtifactError, match="not the encoder this model was trained with"):
+        ConversionPredictor.load(tmp_path / "kept", embedder=torch_embedder)
+
+    dropped = fast_model(
+        blocks=("embedding", "metadata"),
+        embedder=torch_embedder,
+        contrastive=tiny,
+        contrastive_min_gain=1.0,
+    ).fit(train[:80], y_train[:80])
+    assert dropped.encoder_choice_ is not None
+    assert dropped.encoder_choice_["kept"] is False
+    assert dropped.tuned_encoder_ is None
+    assert dropped.save(tmp_path / "dropped")["tuned_encoder"] is None
+    assert not (tmp_path / "dropped" / "encoder").exists()
+
+
+def test_contrastive_needs_the_embedding_block() -> None:
+    with pytest.raises(UsageError, match="embedding block"):
+        fast_model(contrastive=ContrastiveConfig()).fit([], np.zeros(0))
 
 
 def test_groups_never_straddle_inner_folds(

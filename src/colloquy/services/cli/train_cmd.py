@@ -121,8 +121,8 @@ def conversion(
 ) -> None:
     """Train a conversion predictor on transcripts + customer metadata with outcomes."""
     from colloquy.features.embeddings.cache import default_cache_path
-    from colloquy.models.contrastive_config import ContrastiveConfig
     from colloquy.pipelines.conversion import (
+        DEFAULT_CONTRASTIVE,
         ConversionTrainingConfig,
         check_source,
         train_conversion,
@@ -135,7 +135,7 @@ def conversion(
     )
     training = training.model_copy(update=_overrides("head", head, HEADS, seed))
     if contrastive and training.contrastive is None:
-        training = training.model_copy(update={"contrastive": ContrastiveConfig()})
+        training = training.model_copy(update={"contrastive": DEFAULT_CONTRASTIVE})
     cache = default_cache_path(state(ctx).settings.resolved_home)
     with stage_progress() as progress:
         manifest = train_conversion(
