@@ -285,9 +285,7 @@ def contrastive(embedder: Any) -> tuple[str, dict[str, Any]]:
     runs: dict[str, dict[str, Any]] = {
         default_name: cross_validate(
             default_name,
-            lambda: build_predictor(
-                ConversionTrainingConfig(), "persuasion4good", embedder=embedder
-            ),
+            lambda: build_predictor(default, "persuasion4good", embedder=embedder),
             conversations,
             y,
             groups,

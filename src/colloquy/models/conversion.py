@@ -236,8 +236,9 @@ class ConversionPredictor:
         folds = self._folds(labels, row_groups)
         self.tuned_encoder_: SentenceEmbedder | None = None
         self.encoder_choice_: dict[str, Any] | None = None
+        chosen: dict[BlockName, tuple[dict[str, Any], NDArray[np.float64], float]] = {}
         if self.contrastive is not None:
-            features["embedding"] = self._tune_encoder(
+            features["embedding"], chosen["embedding"] = self._tune_encoder(
                 conversations, target, rows, labels, row_groups, features["embedding"], folds
             )
         self.block_models_: dict[BlockName, Any] = {}
@@ -246,7 +247,9 @@ class ConversionPredictor:
         out_of_fold = np.zeros((len(labels), len(self.blocks_)), dtype=np.float64)
         for column, (name, block) in enumerate(self.blocks_.items()):
             self._report(f"block {name}", column, len(self.blocks_))
-            setting, oof, auc = self._choose_setting(block, features[name], labels, folds)
+            setting, oof, auc = chosen.get(name) or self._choose_setting(
+                block, features[name], labels, folds
+            )
             out_of_fold[:, column] = oof
             self.block_settings_[name], self.block_auc_[name] = setting, auc
             model = block.estimator(setting, self.head, self.seed)
@@ -289,11 +292,12 @@ class ConversionPredictor:
         row_groups: NDArray[np.int_],
         generic: NDArray[np.float32],
         folds: list[tuple[NDArray[np.intp], NDArray[np.intp]]],
-    ) -> NDArray[np.float32]:
-        """The embedding block's training vectors: cross-fitted tuned ones if they help.
+    ) -> tuple[NDArray[np.float32], tuple[dict[str, Any], NDArray[np.float64], float]]:
+        """The embedding block's training vectors (cross-fitted tuned ones if they help)
+        with the winner's inner-CV setting, out-of-fold scores and ROC-AUC.
 
         Every conversation contributes the same number of rows, so ``row_groups[::k]`` are
-        the conversations' groups and each row's part is its conversation's.
+        the conversations' groups.
         """
         assert self.contrastive is not None
         started = time.perf_counter()
@@ -306,43 +310,41 @@ class ConversionPredictor:
         tuned = cross_fitted_vectors(
             conversations,
             target,
-            np.repeat(parts, per_conversation),
+            parts,
             rows,
             transform=lambda encoder, chosen: PooledTurnEmbeddings(encoder).transform(chosen),
             base_model=base,
             config=self.contrastive,
-            conversation_parts=parts,
             progress=self.progress,
         )
         block = self.blocks_["embedding"]
-        generic_auc = self._choose_setting(block, generic, labels, folds)[2]
-        tuned_auc = self._choose_setting(block, tuned, labels, folds)[2]
-        kept = tuned_auc >= generic_auc + self.contrastive_min_gain
+        generic_result = self._choose_setting(block, generic, labels, folds)
+        tuned_result = self._choose_setting(block, tuned, labels, folds)
+        kept = tuned_result[2] >= generic_result[2] + self.contrastive_min_gain
         if kept:
             # The tuned encoder lives here until save() copies it into the model directory.
             self._encoder_scratch = tempfile.TemporaryDirectory(prefix="colloquy-encoder-")
-            self._report("contrastive fine-tune", 0, 1)
             self.tuned_encoder_ = fine_tune(
                 conversations,
                 target.tolist(),
                 base_model=base,
                 config=self.contrastive,
                 directory=Path(self._encoder_scratch.name),
+                progress=self.progress,
             )
             assert isinstance(block, EmbeddingBlock)
             block.pooled = PooledTurnEmbeddings(self.tuned_encoder_)
-            self._report("contrastive fine-tune", 1, 1)
         self.encoder_choice_ = EncoderChoice(
             kept=kept,
-            generic_auc=generic_auc,
-            tuned_auc=tuned_auc,
+            generic_auc=generic_result[2],
+            tuned_auc=tuned_result[2],
             folds=self.contrastive_folds,
             min_gain=self.contrastive_min_gain,
             customer_turns=len(outcome_examples(conversations, target.tolist())[0]),
             seconds=round(time.perf_counter() - started, 1),
         ).to_dict()
         log.info("contrastive_encoder", **self.encoder_choice_)
-        return tuned if kept else generic
+        return (tuned, tuned_result) if kept else (generic, generic_result)
 
     def _base_model(self) -> str | Path:
         """The generic encoder's files, which the contrastive fine-tune starts from."""

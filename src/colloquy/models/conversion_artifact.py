@@ -11,7 +11,8 @@ Layout::
 A generic sentence encoder is not copied: the manifest names it and records its model id
 (a fingerprint of its files), and loading refuses an encoder whose id differs, because
 pooled vectors from another encoder would silently mean something else. A fine-tuned one
-exists nowhere else, so it travels with the model, and its id is checked the same way.
+exists nowhere else, so it travels with the model, and loading refuses it if the
+fingerprint of its files differs from the one recorded at training.
 """
 
 from __future__ import annotations

@@ -81,8 +81,12 @@ def fine_tune(
     config: ContrastiveConfig,
     directory: Path,
     progress: Progress | None = None,
+    stage: str = "contrastive fine-tune",
 ) -> SentenceEmbedder:
-    """An encoder tuned on the outcomes of ``conversations``, saved under ``directory``."""
+    """An encoder tuned on the outcomes of ``conversations``, saved under ``directory``.
+
+    Training steps are reported to ``progress`` as ``stage``.
+    """
     from colloquy.models.contrastive import ContrastiveTrainer
 
     texts, outcomes = outcome_examples(conversations, labels)
@@ -93,48 +97,58 @@ def fine_tune(
             hint="turn contrastive off, or train on more conversations",
         )
     supcon = config.model_copy(update={"loss": "supcon"})
-    trainer = ContrastiveTrainer(base_model, supcon, directory, progress=progress)
+    steps = _training_steps(progress, stage) if progress is not None else None
+    trainer = ContrastiveTrainer(base_model, supcon, directory, progress=steps)
     result = trainer.fit(texts, outcomes)
     return SentenceEmbedder(str(result.model_dir))
+
+
+def _training_steps(progress: Progress, stage: str) -> Progress:
+    """The trainer's ``train`` steps reported as ``stage`` (it has no validation here)."""
+
+    def report(kind: str, done: int, total: int) -> None:
+        if kind == "train":
+            progress(stage, done, total)
+
+    return report
 
 
 def cross_fitted_vectors(
     conversations: Sequence[Conversation],
     labels: NDArray[np.int_],
-    row_parts: NDArray[np.intp],
+    parts: NDArray[np.intp],
     rows: Sequence[Conversation],
     *,
     transform: Callable[[SentenceEmbedder, Sequence[Conversation]], NDArray[np.float32]],
     base_model: str | Path,
     config: ContrastiveConfig,
-    conversation_parts: NDArray[np.intp],
     progress: Progress | None = None,
 ) -> NDArray[np.float32]:
-    """Each row's vector from an encoder tuned on the other parts' conversations.
+    """Each row's vector from an encoder tuned on the conversations of the other parts.
 
-    ``conversation_parts[i]`` is the part of ``conversations[i]``; ``row_parts[j]`` the part
-    of training row ``j`` (a row is a conversation or one of its prefixes).
+    ``parts[i]`` is the part of ``conversations[i]``. ``rows`` are the training rows in
+    conversation order, the same number per conversation (the conversation and its
+    prefixes), and each row belongs to its conversation's part.
     """
+    row_parts = np.repeat(parts, len(rows) // len(conversations))
     out: NDArray[np.float32] | None = None
-    parts = sorted(set(conversation_parts.tolist()))
+    names = sorted(set(parts.tolist()))
     with tempfile.TemporaryDirectory(prefix="colloquy-crossfit-") as scratch:
-        for step, part in enumerate(parts):
-            if progress is not None:
-                progress("contrastive cross-fit", step, len(parts))
-            chosen = np.flatnonzero(conversation_parts != part)
+        for step, part in enumerate(names, start=1):
+            chosen = np.flatnonzero(parts != part)
             tuned = fine_tune(
                 [conversations[i] for i in chosen.tolist()],
                 labels[chosen].tolist(),
                 base_model=base_model,
                 config=config,
                 directory=Path(scratch) / f"part-{part}",
+                progress=progress,
+                stage=f"contrastive cross-fit {step}/{len(names)}",
             )
             held_out = np.flatnonzero(row_parts == part)
             vectors = transform(tuned, [rows[j] for j in held_out.tolist()])
             if out is None:
                 out = np.zeros((len(rows), vectors.shape[1]), dtype=np.float32)
             out[held_out] = vectors
-    if progress is not None:
-        progress("contrastive cross-fit", len(parts), len(parts))
     assert out is not None
     return out

@@ -182,7 +182,9 @@ def test_mixed_batches_never_leave_a_pair_alone() -> None:
     rng = random.Random(0)
     three_pairs = make_mixed_batches(["a", "a", "a"], batch_size=2, pairs_per_example=1, rng=rng)
     assert [len(batch) for batch in three_pairs] == [3]
-    assert make_mixed_batches(["a", "a"], batch_size=4, pairs_per_example=1, rng=rng) != []
+    two_pairs = make_mixed_batches(["a", "a"], batch_size=4, pairs_per_example=1, rng=rng)
+    assert sorted(two_pairs[0]) == [(0, 1), (1, 0)]
+    assert len(two_pairs) == 1
     assert make_mixed_batches(["a", "b", "c"], batch_size=4, pairs_per_example=1, rng=rng) == []
     with pytest.raises(UsageError):
         make_mixed_batches(["a", "a"], batch_size=1, pairs_per_example=1, rng=rng)
