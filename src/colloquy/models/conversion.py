@@ -44,6 +44,7 @@ from colloquy.features.embeddings import DEFAULT_MODEL, Embedder, SentenceEmbedd
 from colloquy.features.leakage import DEFAULT_DENYLIST, check_leakage, strip_denied
 from colloquy.features.metadata import MetadataEncoder
 from colloquy.features.transcript import (
+    POOLS,
     PooledTurnEmbeddings,
     has_customer_turn,
     prefix,
@@ -59,6 +60,7 @@ from colloquy.models.conversion_blocks import (
     EmbeddingBlock,
     FeatureBlock,
     HeadName,
+    TfidfBlock,
     make_block,
 )
 from colloquy.models.conversion_encoder import (
@@ -96,7 +98,9 @@ class ConversionPredictor:
     """Probability that a conversation converts, from its transcript and customer metadata.
 
     ``embedder`` is needed for the ``embedding`` block; ``embedding_model`` is the name
-    recorded in the artifact so :meth:`load` can rebuild the same encoder.
+    recorded in the artifact so :meth:`load` can rebuild the same encoder;
+    ``embedding_pools`` are the embedding block's pools
+    (:class:`~colloquy.features.transcript.PooledTurnEmbeddings`).
     """
 
     manifest_: dict[str, Any]
@@ -109,6 +113,7 @@ class ConversionPredictor:
         head: HeadName = "auto",
         embedder: Embedder | None = None,
         embedding_model: str = DEFAULT_MODEL,
+        embedding_pools: Sequence[str] = POOLS,
         denylist: Sequence[str] = DEFAULT_DENYLIST,
         leakage_threshold: float = 0.98,
         on_leakage: OnLeakage = "fail",
@@ -126,6 +131,7 @@ class ConversionPredictor:
         self.head = head
         self.embedder = embedder
         self.embedding_model = embedding_model
+        self.embedding_pools = tuple(embedding_pools)
         self.denylist = tuple(denylist)
         self.leakage_threshold = leakage_threshold
         self.on_leakage = on_leakage
@@ -152,6 +158,12 @@ class ConversionPredictor:
             raise UsageError(f"unknown head {self.head!r}", hint="choose auto, logreg or lightgbm")
         if "embedding" in self.blocks and self.embedder is None:
             raise UsageError("the embedding block needs an embedder")
+        unknown_pools = [p for p in self.embedding_pools if p not in POOLS]
+        if unknown_pools or not self.embedding_pools:
+            raise UsageError(
+                f"unknown or no embedding pools {unknown_pools or list(self.embedding_pools)}",
+                hint=f"choose from {', '.join(POOLS)}",
+            )
         if "prices" in self.blocks and not self.price_reference:
             raise UsageError(
                 "the prices block needs price_reference, the metadata field prices are "
@@ -167,7 +179,9 @@ class ConversionPredictor:
             raise UsageError(f"contrastive_folds must be at least 2, got {self.contrastive_folds}")
 
     def _make_blocks(self) -> dict[BlockName, FeatureBlock]:
-        pooled = PooledTurnEmbeddings(self.embedder) if self.embedder is not None else None
+        pooled = None
+        if self.embedder is not None:
+            pooled = PooledTurnEmbeddings(self.embedder, pools=self.embedding_pools)
         return {
             name: make_block(
                 name, pooled=pooled, encoder=MetadataEncoder(), price_reference=self.price_reference
@@ -312,7 +326,9 @@ class ConversionPredictor:
             target,
             parts,
             rows,
-            transform=lambda encoder, chosen: PooledTurnEmbeddings(encoder).transform(chosen),
+            transform=lambda encoder, chosen: PooledTurnEmbeddings(
+                encoder, pools=self.embedding_pools
+            ).transform(chosen),
             base_model=base,
             config=self.contrastive,
             progress=self.progress,
@@ -333,7 +349,7 @@ class ConversionPredictor:
                 progress=self.progress,
             )
             assert isinstance(block, EmbeddingBlock)
-            block.pooled = PooledTurnEmbeddings(self.tuned_encoder_)
+            block.pooled = PooledTurnEmbeddings(self.tuned_encoder_, pools=self.embedding_pools)
         self.encoder_choice_ = EncoderChoice(
             kept=kept,
             generic_auc=generic_result[2],
@@ -393,9 +409,10 @@ class ConversionPredictor:
     ) -> None:
         """Check the tabular blocks before training, TF-IDF terms once a vocabulary exists."""
         for name, block in self.blocks_.items():
-            if not block.interpretable or (name == "tfidf") != (final is not None):
+            words = isinstance(block, TfidfBlock)
+            if not block.interpretable or words != (final is not None):
                 continue
-            if name == "tfidf":
+            if words:
                 matrix = final[name].named_steps["tfidf"].transform(features[name])
                 names = block.feature_names(final[name])
             else:
@@ -493,7 +510,9 @@ class ConversionPredictor:
             if values is None or not len(values):
                 continue
             names = block.feature_names(model)
-            raw = None if name == "tfidf" else np.asarray(features, dtype=np.float64)[0]
+            raw = (
+                None if isinstance(block, TfidfBlock) else np.asarray(features, dtype=np.float64)[0]
+            )
             for j in np.flatnonzero(values):
                 value = _shown_value(raw, names, int(j))
                 original = records[0].get(names[j].removeprefix("metadata:"))

@@ -24,7 +24,7 @@ from typing import Any
 from colloquy.features.embeddings import CachedEmbedder, Embedder, SentenceEmbedder
 from colloquy.features.embeddings.sentence import model_fingerprint
 from colloquy.features.metadata import MetadataEncoder
-from colloquy.features.transcript import PooledTurnEmbeddings
+from colloquy.features.transcript import MEAN_POOLS, PooledTurnEmbeddings
 from colloquy.models.artifacts import (
     ArtifactError,
     dump_sklearn,
@@ -71,6 +71,7 @@ def save_predictor(
             head=predictor.head,
             embedding_model=predictor.embedding_model if predictor.embedder else None,
             embedder_id=predictor.embedder.model_id if predictor.embedder else None,
+            embedding_pools=list(predictor.embedding_pools),
             tuned_encoder=TUNED_ENCODER_DIR if tuned is not None else None,
             tuned_encoder_sha=(
                 model_fingerprint(staging / TUNED_ENCODER_DIR) if tuned is not None else None
@@ -118,6 +119,7 @@ def load_predictor(directory: Path, *, embedder: Embedder | None = None) -> Conv
         head=manifest["head"],
         embedder=embedder,
         embedding_model=manifest.get("embedding_model") or "",
+        embedding_pools=manifest.get("embedding_pools", MEAN_POOLS),
         denylist=manifest["denylist"],
         leakage_threshold=manifest["leakage_threshold"],
         metadata_ratios=[tuple(pair) for pair in manifest["metadata_ratios"]],
@@ -128,7 +130,9 @@ def load_predictor(directory: Path, *, embedder: Embedder | None = None) -> Conv
     turn_encoder: Embedder | None = tuned if tuned is not None else embedder
     if tuned is not None and isinstance(embedder, CachedEmbedder):
         turn_encoder = CachedEmbedder(tuned, embedder.cache)
-    pooled = PooledTurnEmbeddings(turn_encoder) if turn_encoder is not None else None
+    pooled = None
+    if turn_encoder is not None:
+        pooled = PooledTurnEmbeddings(turn_encoder, pools=predictor.embedding_pools)
     encoder = state["encoder"] if isinstance(state["encoder"], MetadataEncoder) else None
     predictor.blocks_ = {
         name: make_block(

@@ -30,13 +30,26 @@ from colloquy.features.dynamics import dynamics_matrix
 from colloquy.features.metadata import MetadataEncoder
 from colloquy.features.prices import PRICE_FEATURES, price_matrix
 from colloquy.features.transcript import PooledTurnEmbeddings, transcript_text
-from colloquy.schema import Conversation
+from colloquy.schema import Conversation, Speaker
 from colloquy.schema.conversation import JsonValue
 
-BlockName = Literal["tfidf", "embedding", "metadata", "dynamics", "prices"]
+BlockName = Literal["tfidf", "tfidf_customer", "embedding", "metadata", "dynamics", "prices"]
 HeadName = Literal["auto", "logreg", "lightgbm"]
-BLOCK_NAMES: tuple[BlockName, ...] = ("tfidf", "embedding", "metadata", "dynamics", "prices")
-DEFAULT_BLOCKS: tuple[BlockName, ...] = ("tfidf", "embedding", "metadata", "dynamics")
+BLOCK_NAMES: tuple[BlockName, ...] = (
+    "tfidf",
+    "tfidf_customer",
+    "embedding",
+    "metadata",
+    "dynamics",
+    "prices",
+)
+DEFAULT_BLOCKS: tuple[BlockName, ...] = (
+    "tfidf",
+    "tfidf_customer",
+    "embedding",
+    "metadata",
+    "dynamics",
+)
 """``prices`` joins these when a price reference field is configured (negotiations)."""
 Records = Sequence[Mapping[str, JsonValue]]
 Features = Any
@@ -115,16 +128,28 @@ class FeatureBlock(ABC):
         return np.asarray(final.coef_[0] * row.ravel(), dtype=np.float64)
 
 
+TOKEN_PATTERN = r"(?u)\$|\b\w+\b"
+"""Words of any length and the dollar sign.
+
+scikit-learn's default pattern drops one-character tokens, which in a sales or donation
+call are the amounts and the speaker's commitments: "I can give $1" became "can give",
+losing "$", "1" and "I". On PersuasionForGood (grouped 5-fold CV, TF-IDF block alone)
+keeping them raised ROC-AUC from 0.690 to 0.699.
+"""
+
+
 class TfidfBlock(FeatureBlock):
     """Word and bigram TF-IDF of everything said; the words a model can point to."""
 
     name: BlockName = "tfidf"
+    speaker: Speaker | None = None
+    label = "said"
 
     def fit(self, conversations: Sequence[Conversation], records: Records) -> TfidfBlock:
         return self
 
     def transform(self, conversations: Sequence[Conversation], records: Records) -> Features:
-        return [transcript_text(c) for c in conversations]
+        return [transcript_text(c, self.speaker) for c in conversations]
 
     def candidates(self, head: HeadName) -> list[dict[str, Any]]:
         return [{"C": c} for c in (3.0, 1.0, 10.0)]
@@ -134,12 +159,31 @@ class TfidfBlock(FeatureBlock):
         from sklearn.pipeline import Pipeline
 
         vectorizer = TfidfVectorizer(
-            ngram_range=(1, 2), min_df=2, sublinear_tf=True, max_features=50_000
+            ngram_range=(1, 2),
+            min_df=2,
+            sublinear_tf=True,
+            max_features=50_000,
+            token_pattern=TOKEN_PATTERN,
         )
         return Pipeline([("tfidf", vectorizer), ("model", _logreg(setting["C"]))])
 
     def feature_names(self, model: Any) -> list[str]:
-        return [f"said:{term}" for term in model.named_steps["tfidf"].get_feature_names_out()]
+        terms = model.named_steps["tfidf"].get_feature_names_out()
+        return [f"{self.label}:{term}" for term in terms]
+
+
+class CustomerTfidfBlock(TfidfBlock):
+    """The customer's own words, as a second TF-IDF block beside the whole transcript.
+
+    The embedding block already keeps the speakers apart; this gives words the same
+    chance, so the stacker can weigh "the customer said *donate*" apart from "the agent
+    said *donate*". On PersuasionForGood (grouped 5-fold CV, with the one-character
+    tokens kept) adding it raised the stacked model from 0.745 to 0.753, in every fold.
+    """
+
+    name: BlockName = "tfidf_customer"
+    speaker = Speaker.CUSTOMER
+    label = "customer said"
 
 
 class EmbeddingBlock(FeatureBlock):
@@ -283,6 +327,8 @@ def make_block(
 ) -> FeatureBlock:
     if name == "tfidf":
         return TfidfBlock()
+    if name == "tfidf_customer":
+        return CustomerTfidfBlock()
     if name == "embedding":
         if pooled is None:
             raise ValueError("the embedding block needs pooled turn embeddings")

@@ -37,7 +37,7 @@ from colloquy.errors import DataError, UsageError
 from colloquy.evaluation import binary_metrics, calibration_curve_png
 from colloquy.features.embeddings import DEFAULT_MODEL, Embedder, EmbeddingCache, get_embedder
 from colloquy.features.leakage import DEFAULT_DENYLIST
-from colloquy.features.transcript import has_customer_turn
+from colloquy.features.transcript import POOLS, PoolName, has_customer_turn
 from colloquy.models.contrastive_config import ContrastiveConfig
 from colloquy.models.conversion import ConversionPredictor, Progress
 from colloquy.models.conversion_blocks import DEFAULT_BLOCKS, BlockName, HeadName
@@ -82,11 +82,17 @@ class ConversionTrainingConfig(BaseModel):
 
     blocks: list[BlockName] | None = Field(
         default=None,
-        description="Feature blocks; None = tfidf, embedding, metadata, dynamics (+ prices "
-        "when a price reference is set)",
+        description="Feature blocks; None = tfidf, tfidf_customer, embedding, metadata, "
+        "dynamics (+ prices when a price reference is set)",
     )
     head: HeadName = "auto"
     model: str = DEFAULT_MODEL
+    embedding_pools: list[PoolName] = Field(
+        default_factory=lambda: list(POOLS),
+        min_length=1,
+        description="The embedding block's pools: mean turn vectors of the customer, the "
+        "agent and all turns, and the customer's words encoded as one text",
+    )
     denylist: list[str] = Field(default_factory=lambda: list(DEFAULT_DENYLIST))
     extra_denylist: list[str] = Field(
         default_factory=list, description="More post-outcome field patterns to remove"
@@ -226,6 +232,7 @@ def build_predictor(
         head=config.head,
         embedder=embedder,
         embedding_model=config.model,
+        embedding_pools=config.embedding_pools,
         denylist=[*config.denylist, *config.extra_denylist],
         leakage_threshold=config.leakage_threshold,
         on_leakage=config.on_leakage,

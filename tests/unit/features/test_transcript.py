@@ -9,6 +9,8 @@ from tests.counting_embedder import CountingEmbedder
 from colloquy.errors import UsageError
 from colloquy.features.embeddings import SentenceEmbedder
 from colloquy.features.transcript import (
+    MEAN_POOLS,
+    POOLS,
     PooledTurnEmbeddings,
     has_customer_turn,
     prefix,
@@ -79,15 +81,35 @@ def test_pooling_by_speaker_with_the_real_model(torch_embedder: SentenceEmbedder
     opening = prefix(conversation, turns=1)
     matrix = pooled.transform([conversation, opening])
     width = torch_embedder.dimension
-    assert matrix.shape == (2, 3 * width)
+    assert pooled.pools == POOLS
+    assert matrix.shape == (2, 4 * width)
     customer = torch_embedder.encode(["Hi, is the bike still available?", "Would you take 150?"])
     agent = torch_embedder.encode(["Yes it is, $200.", "Meet me at 170."])
     np.testing.assert_allclose(matrix[0, :width], customer.mean(axis=0), atol=1e-5)
     np.testing.assert_allclose(matrix[0, width : 2 * width], agent.mean(axis=0), atol=1e-5)
     both = np.vstack([customer, agent]).mean(axis=0)
-    np.testing.assert_allclose(matrix[0, 2 * width :], both, atol=1e-5)
+    np.testing.assert_allclose(matrix[0, 2 * width : 3 * width], both, atol=1e-5)
+    customer_text = torch_embedder.encode(["Hi, is the bike still available?\nWould you take 150?"])
+    np.testing.assert_allclose(matrix[0, 3 * width :], customer_text[0], atol=1e-5)
+    np.testing.assert_allclose(matrix[1, 3 * width :], customer[0], atol=1e-5)
     assert not matrix[1, width : 2 * width].any(), "the agent has not spoken yet"
-    assert counting.encoded == 4, "each distinct text is encoded once"
+    assert counting.encoded == 5, "four turns and one joined customer text, each encoded once"
     pooled.transform([without_turn(conversation, 1), conversation])
-    assert counting.encoded == 4, "occlusion and re-scoring reuse the memo"
-    assert len(pooled.feature_names()) == 3 * width
+    assert counting.encoded == 5, "occlusion of an agent turn and re-scoring reuse the memo"
+    pooled.transform([without_turn(conversation, 0)])
+    assert counting.encoded == 5, "the customer's text without turn 0 is turn 2, already known"
+    assert len(pooled.feature_names()) == 4 * width
+    assert pooled.feature_names()[3 * width] == "embedding:customer_text[0]"
+
+
+def test_mean_pools_only_and_unknown_pool(torch_embedder: SentenceEmbedder) -> None:
+    pooled = PooledTurnEmbeddings(torch_embedder, pools=MEAN_POOLS)
+    matrix = pooled.transform([negotiation()])
+    assert matrix.shape == (1, 3 * torch_embedder.dimension)
+    np.testing.assert_allclose(
+        matrix,
+        PooledTurnEmbeddings(torch_embedder).transform([negotiation()])[:, : matrix.shape[1]],
+        atol=1e-5,
+    )
+    with pytest.raises(UsageError, match=r"unknown or no embedding pools.*customer_txt"):
+        PooledTurnEmbeddings(torch_embedder, pools=("customer", "customer_txt"))

@@ -3,6 +3,7 @@ live scoring, explanations and the saved artifact."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -11,14 +12,21 @@ from sklearn.metrics import roc_auc_score
 
 from colloquy.errors import DataError, LeakageError, UsageError
 from colloquy.features.embeddings import SentenceEmbedder
-from colloquy.features.transcript import prefix, spoken_turns, without_turn
+from colloquy.features.transcript import (
+    MEAN_POOLS,
+    POOLS,
+    prefix,
+    spoken_turns,
+    transcript_text,
+    without_turn,
+)
 from colloquy.models.artifacts import ArtifactError
 from colloquy.models.contrastive_config import ContrastiveConfig
 from colloquy.models.conversion import ConversionPredictor
 from colloquy.pipelines.conversion import LabelledConversations, load_labelled
 from colloquy.schema import Conversation, Speaker
 
-FAST = ("tfidf", "metadata", "dynamics", "prices")
+FAST = ("tfidf", "tfidf_customer", "metadata", "dynamics", "prices")
 Split = tuple[list[Conversation], np.ndarray, list[Conversation], np.ndarray]
 """Training conversations and labels, then held-out conversations and labels."""
 
@@ -128,6 +136,24 @@ def test_explanation_is_consistent_with_the_model(
     assert explanation.to_dict()["key_turns"][0]["text"]
 
 
+def test_customer_words_are_a_block_of_their_own(
+    fitted: ConversionPredictor,
+    split: Split,
+) -> None:
+    conversation = split[2][3]
+    customer = fitted.blocks_["tfidf_customer"]
+    assert customer.transform([conversation], []) == [
+        transcript_text(conversation, Speaker.CUSTOMER)
+    ]
+    names = customer.feature_names(fitted.block_models_["tfidf_customer"])
+    assert names
+    assert all(name.startswith("customer said:") for name in names)
+    whole = fitted.block_models_["tfidf"].named_steps["tfidf"].vocabulary_
+    assert {"$", "i"} <= set(whole), "one-character tokens (amounts, 'I') are kept"
+    checked = {report["block"] for report in fitted.leakage_reports_}
+    assert {"tfidf", "tfidf_customer"} <= checked, "both word blocks pass the leakage check"
+
+
 def test_unseen_categories_and_missing_metadata_are_handled(
     fitted: ConversionPredictor,
     split: Split,
@@ -235,11 +261,37 @@ def test_embedding_block_round_trip_checks_the_encoder(
         loaded.predict_proba(test[:10]), model.predict_proba(test[:10]), atol=1e-6
     )
     manifest = tmp_path / "model" / "manifest.json"
+    assert json.loads(manifest.read_text())["embedding_pools"] == list(POOLS)
     manifest.write_text(
         manifest.read_text().replace(torch_embedder.model_id, "another-encoder"), encoding="utf-8"
     )
     with pytest.raises(ArtifactError, match="another-encoder"):
         ConversionPredictor.load(tmp_path / "model", embedder=torch_embedder)
+
+
+def test_a_model_saved_before_the_customer_text_pool_loads_with_mean_pools(
+    split: Split,
+    torch_embedder: SentenceEmbedder,
+    tmp_path: Path,
+) -> None:
+    train, y_train, test, _ = split
+    model = fast_model(
+        blocks=("embedding", "metadata"), embedder=torch_embedder, embedding_pools=MEAN_POOLS
+    ).fit(train[:60], y_train[:60])
+    model.save(tmp_path / "model")
+    manifest = tmp_path / "model" / "manifest.json"
+    older = json.loads(manifest.read_text())
+    del older["embedding_pools"]
+    manifest.write_text(json.dumps(older), encoding="utf-8")
+    loaded = ConversionPredictor.load(tmp_path / "model", embedder=torch_embedder)
+    assert loaded.embedding_pools == MEAN_POOLS
+    np.testing.assert_allclose(
+        loaded.predict_proba(test[:10]), model.predict_proba(test[:10]), atol=1e-6
+    )
+    with pytest.raises(UsageError, match=r"unknown or no embedding pools.*customer_txt"):
+        fast_model(
+            blocks=("embedding",), embedder=torch_embedder, embedding_pools=("customer_txt",)
+        ).fit(train, y_train)
 
 
 def test_contrastive_encoder_round_trip_and_rule(
