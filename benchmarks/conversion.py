@@ -9,11 +9,13 @@ recognise a returning person by their exact questionnaire answers. Every model c
 group-aware cross-validation on that fold's training rows only.
 
 1. **PersuasionForGood** (1,017 dialogues, donated > $0): the ablation — metadata only,
-   TF-IDF only (the floor to beat), generic MiniLM embeddings only, text only (TF-IDF +
-   embeddings + dynamics), transcript + metadata (the default), and the same with a
-   LightGBM head. Per-fold ROC-AUC mean with a 95 % t-interval over folds; ROC-AUC, PR-AUC,
-   Brier, log loss and top-decile lift of the pooled out-of-fold predictions; DeLong tests
-   of the default against the TF-IDF and metadata-only models on the same predictions.
+   TF-IDF only (the floor to beat), generic MiniLM embeddings only, text only (both TF-IDF
+   blocks + embeddings + dynamics), transcript + metadata (the default), the default with
+   logistic regression only, and the default without the customer's own blocks (the
+   customer-words TF-IDF and the customer-text embedding pool). Per-fold ROC-AUC mean with
+   a 95 % t-interval over folds; ROC-AUC, PR-AUC, Brier, log loss and top-decile lift of
+   the pooled out-of-fold predictions; DeLong tests of the default against the TF-IDF,
+   metadata-only and without-customer-blocks models on the same predictions.
 2. **CraigslistBargain** (643 public dev dialogues, deal reached; 32 in which the buyer
    never wrote a message are left out): models trained on whole dialogues (or also on 60 %
    prefixes) and scored on the first 20/40/60/80/100 % of each held-out dialogue's
@@ -55,6 +57,7 @@ from colloquy.evaluation import (
     roc_pr_png,
 )
 from colloquy.features.embeddings import EmbeddingCache, default_cache_path, get_embedder
+from colloquy.features.transcript import MEAN_POOLS
 from colloquy.models.conversion import ConversionPredictor
 from colloquy.pipelines.conversion import (
     DEFAULT_CONTRASTIVE,
@@ -70,6 +73,8 @@ RATIOS = (0.2, 0.4, 0.6, 0.8, 1.0)
 PLOTS = Path(__file__).parent / "results"
 Factory = Callable[[], ConversionPredictor]
 DEFAULT = "**Transcript + metadata (default: stacked, head auto)**"
+TFIDF = "TF-IDF + LR (transcript baseline)"
+WITHOUT_CUSTOMER = "Default without the customer's own blocks (no customer TF-IDF, mean pools only)"
 
 
 def _folds(y: np.ndarray, groups: Sequence[str] | None) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -142,13 +147,18 @@ def persuasion(embedder: Any, grouped: bool) -> tuple[str, dict[str, Any]]:
 
     contenders: dict[str, Factory] = {
         "Metadata only (one-hot + scaled, LR)": make(blocks=["metadata"], head="logreg"),
-        "TF-IDF + LR (transcript baseline)": make(blocks=["tfidf"]),
-        "Generic embeddings (MiniLM mean per speaker, LR)": make(blocks=["embedding"]),
-        "Text only (TF-IDF + embeddings + dynamics)": make(
-            blocks=["tfidf", "embedding", "dynamics"]
+        TFIDF: make(blocks=["tfidf"]),
+        "Generic embeddings (MiniLM: means per speaker + customer text, LR)": make(
+            blocks=["embedding"]
+        ),
+        "Text only (TF-IDF + customer TF-IDF + embeddings + dynamics)": make(
+            blocks=["tfidf", "tfidf_customer", "embedding", "dynamics"]
         ),
         DEFAULT: make(),
         "Transcript + metadata, logistic regression only": make(head="logreg"),
+        WITHOUT_CUSTOMER: make(
+            blocks=["tfidf", "embedding", "metadata", "dynamics"], embedding_pools=list(MEAN_POOLS)
+        ),
     }
     runs = {}
     for name, factory in contenders.items():
@@ -157,7 +167,7 @@ def persuasion(embedder: Any, grouped: bool) -> tuple[str, dict[str, Any]]:
     default = DEFAULT
     tests = {
         other: delong_test(y, runs[default]["oof"], runs[other]["oof"]).to_dict()
-        for other in ("TF-IDF + LR (transcript baseline)", "Metadata only (one-hot + scaled, LR)")
+        for other in (TFIDF, "Metadata only (one-hot + scaled, LR)", WITHOUT_CUSTOMER)
     }
     rows = [
         [
