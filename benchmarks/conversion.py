@@ -25,17 +25,21 @@ group-aware cross-validation on that fold's training rows only.
     python -m benchmarks.conversion [--skip-p4g] [--skip-craigslist]
     python -m benchmarks.conversion --protocol stratified --skip-craigslist
     python -m benchmarks.conversion --contrastive
+    python -m benchmarks.conversion --repeats
 
 The second command repeats the PersuasionForGood ablation with plain (ungrouped)
 stratified folds, the protocol the issue's floor (TF-IDF 0.69–0.70, metadata 0.65) was
 measured with, so both numbers can be compared with it; it lets the same persuadee sit in
 training and test folds, which flatters models that can memorise people. The third compares
-the default with the contrastively fine-tuned encoder (:func:`contrastive`).
+the default with the contrastively fine-tuned encoder (:func:`contrastive`). The fourth
+repeats the PersuasionForGood comparison on fold partitions not used to build the model
+(:func:`repeats`).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -77,14 +81,16 @@ TFIDF = "TF-IDF + LR (transcript baseline)"
 WITHOUT_CUSTOMER = "Default without the customer's own blocks (no customer TF-IDF, mean pools only)"
 
 
-def _folds(y: np.ndarray, groups: Sequence[str] | None) -> list[tuple[np.ndarray, np.ndarray]]:
+def _folds(
+    y: np.ndarray, groups: Sequence[str] | None, seed: int = 0
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """Stratified group folds, or plain stratified folds when ``groups`` is None."""
     from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
     if groups is None:
-        plain = StratifiedKFold(FOLDS, shuffle=True, random_state=0)
+        plain = StratifiedKFold(FOLDS, shuffle=True, random_state=seed)
         return list(plain.split(np.zeros(len(y)), y))
-    splitter = StratifiedGroupKFold(FOLDS, shuffle=True, random_state=0)
+    splitter = StratifiedGroupKFold(FOLDS, shuffle=True, random_state=seed)
     return list(splitter.split(np.zeros(len(y)), y, groups))
 
 
@@ -95,6 +101,7 @@ def cross_validate(
     y: np.ndarray,
     groups: Sequence[str] | None,
     ratios: Sequence[float | None] = (None,),
+    seed: int = 0,
 ) -> dict[float | None, dict[str, Any]]:
     """Out-of-fold probabilities and per-fold ROC-AUC at each prefix ratio."""
     from sklearn.metrics import roc_auc_score
@@ -102,7 +109,7 @@ def cross_validate(
     oof = {r: np.zeros(len(y)) for r in ratios}
     fold_auc: dict[float | None, list[float]] = {r: [] for r in ratios}
     started = time.perf_counter()
-    for number, (train, test) in enumerate(_folds(y, groups), start=1):
+    for number, (train, test) in enumerate(_folds(y, groups, seed), start=1):
         fold_groups = None if groups is None else [groups[i] for i in train]
         model = factory().fit([conversations[i] for i in train], y[train], groups=fold_groups)
         held_out = [conversations[i] for i in test]
@@ -383,6 +390,73 @@ def contrastive(embedder: Any) -> tuple[str, dict[str, Any]]:
     return body, {"summaries": summaries, "delong": paired, "encoder_choices": choices}
 
 
+REPEAT_SEEDS = (1, 2, 3)
+
+
+def repeats(embedder: Any) -> tuple[str, dict[str, Any]]:
+    """PersuasionForGood, group CV on fold partitions never used while building the model.
+
+    The default's blocks were chosen while looking at the seed-0 folds of the ablation, so
+    its number there carries some selection optimism. These partitions (seeds 1–3) were
+    not looked at before this table was made; a gain that holds on them is not an accident
+    of one partition (the dialogues are still the same ones).
+    """
+    labelled = load_labelled("persuasion4good", datasets_dir() / "persuasion4good")
+    conversations, y = labelled.conversations, np.asarray(labelled.labels, dtype=int)
+    groups = conversation_groups(conversations, "persuasion4good")
+    base = ConversionTrainingConfig()
+    configs = {
+        TFIDF: base.model_copy(update={"blocks": ["tfidf"]}),
+        WITHOUT_CUSTOMER: base.model_copy(
+            update={
+                "blocks": ["tfidf", "embedding", "metadata", "dynamics"],
+                "embedding_pools": list(MEAN_POOLS),
+            }
+        ),
+        DEFAULT: base,
+    }
+    means: dict[str, list[float]] = {name: [] for name in configs}
+    tests: list[dict[str, Any]] = []
+    for seed in REPEAT_SEEDS:
+        runs = {
+            name: cross_validate(
+                f"{name} (seed {seed})",
+                functools.partial(build_predictor, config, "persuasion4good", embedder=embedder),
+                conversations,
+                y,
+                groups,
+                seed=seed,
+            )[None]
+            for name, config in configs.items()
+        }
+        for name, run in runs.items():
+            means[name].append(float(np.mean(run["fold_auc"])))
+        tests.append(
+            {
+                "seed": seed,
+                **delong_test(y, runs[DEFAULT]["oof"], runs[WITHOUT_CUSTOMER]["oof"]).to_dict(),
+            }
+        )
+    rows = [
+        [name, *(_f(m) for m in values), _f(float(np.mean(values)))]
+        for name, values in means.items()
+    ]
+    table = markdown_table(
+        ["model", *(f"seed {seed}" for seed in REPEAT_SEEDS), "mean over partitions"], rows
+    )
+    lines = [
+        f"- seed {t['seed']}: default vs without the customer's blocks ΔAUC "
+        f"{t['difference']:+.3f}, DeLong z = {t['z']:.2f}, p = {t['p_value']:.2g}"
+        for t in tests
+    ]
+    body = (
+        f"{len(y):,} dialogues; ROC-AUC, mean of the 5 folds, of 5-fold stratified CV grouped "
+        "by persuadee on three fold partitions (seeds 1–3) that were not used while choosing "
+        "the model's blocks.\n\n" + table + "\n\n" + "\n".join(lines)
+    )
+    return body, {"seeds": list(REPEAT_SEEDS), "fold_mean_auc": means, "delong": tests}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--skip-p4g", action="store_true")
@@ -399,7 +473,23 @@ def main() -> None:
         action="store_true",
         help="only the contrastive-encoder comparison on PersuasionForGood (about 40 min)",
     )
+    parser.add_argument(
+        "--repeats",
+        action="store_true",
+        help="only PersuasionForGood on three more fold partitions (about 15 min)",
+    )
     args = parser.parse_args()
+    if args.repeats:
+        embedder = get_embedder(cache=EmbeddingCache(default_cache_path(Settings().resolved_home)))
+        body, payload = repeats(embedder)
+        write_section(
+            "conversion-repeats",
+            "Conversion prediction: other fold partitions",
+            "python -m benchmarks.conversion --repeats",
+            body,
+            payload,
+        )
+        return
     if args.contrastive:
         embedder = get_embedder(cache=EmbeddingCache(default_cache_path(Settings().resolved_home)))
         body, payload = contrastive(embedder)
