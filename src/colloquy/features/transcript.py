@@ -106,7 +106,8 @@ class PooledTurnEmbeddings:
     sequence length (128 word pieces by default: the whole customer side of 35 % of
     PersuasionForGood dialogues, whose median is 153). On PersuasionForGood (grouped 5-fold
     CV) adding it raised the embedding block alone from 0.668 to 0.674 and the stacked
-    model by 0.002–0.004; ``benchmarks/conversion.py`` has the current numbers.
+    model by 0.002–0.004, small gains measured on the partition it was chosen on;
+    ``benchmarks/conversion.py`` has the current numbers, on other partitions too.
 
     Each distinct text is encoded once per instance (an LRU memo of ``memo_size`` texts),
     so scoring the same conversation again, as leave-one-turn-out explanations and live
