@@ -44,6 +44,17 @@ manifest has no ``embedding_pools`` and they load with those three.
 """
 
 
+def check_pools(pools: Sequence[str]) -> tuple[str, ...]:
+    """``pools`` as a tuple, or a usage error naming the unknown ones and the valid ones."""
+    unknown = [p for p in pools if p not in POOLS]
+    if unknown or not pools:
+        raise UsageError(
+            f"unknown or no embedding pools {unknown or list(pools)}",
+            hint=f"choose from {', '.join(POOLS)}",
+        )
+    return tuple(pools)
+
+
 def is_spoken(turn: Turn) -> bool:
     """True for a turn someone said or wrote; False for structured events and empty turns."""
     return bool(turn.text.strip()) and EVENT_KEY not in turn.extra
@@ -124,14 +135,8 @@ class PooledTurnEmbeddings:
         memo_size: int = 50_000,
         batch_size: int = 64,
     ):
-        unknown = [p for p in pools if p not in POOLS]
-        if unknown or not pools:
-            raise UsageError(
-                f"unknown or no embedding pools {unknown or list(pools)}",
-                hint=f"choose from {', '.join(POOLS)}",
-            )
         self.embedder = embedder
-        self.pools = tuple(pools)
+        self.pools = check_pools(pools)
         self.memo_size = memo_size
         self.batch_size = batch_size
         self._memo: OrderedDict[str, NDArray[np.float32]] = OrderedDict()

@@ -46,6 +46,7 @@ from colloquy.features.metadata import MetadataEncoder
 from colloquy.features.transcript import (
     POOLS,
     PooledTurnEmbeddings,
+    check_pools,
     has_customer_turn,
     prefix,
     spoken_turns,
@@ -158,12 +159,7 @@ class ConversionPredictor:
             raise UsageError(f"unknown head {self.head!r}", hint="choose auto, logreg or lightgbm")
         if "embedding" in self.blocks and self.embedder is None:
             raise UsageError("the embedding block needs an embedder")
-        unknown_pools = [p for p in self.embedding_pools if p not in POOLS]
-        if unknown_pools or not self.embedding_pools:
-            raise UsageError(
-                f"unknown or no embedding pools {unknown_pools or list(self.embedding_pools)}",
-                hint=f"choose from {', '.join(POOLS)}",
-            )
+        check_pools(self.embedding_pools)
         if "prices" in self.blocks and not self.price_reference:
             raise UsageError(
                 "the prices block needs price_reference, the metadata field prices are "

@@ -1,5 +1,5 @@
-"""The feature blocks a conversion model stacks: transcript words, transcript meaning,
-talk dynamics and customer metadata.
+"""The feature blocks a conversion model stacks: transcript words (all of them and the
+customer's own), transcript meaning, talk dynamics and customer metadata.
 
 Each block turns conversations into one kind of evidence and owns the small model that
 reads it: TF-IDF n-grams and pooled MiniLM embeddings go to an L2 logistic regression (too
