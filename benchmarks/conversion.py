@@ -457,6 +457,17 @@ def repeats(embedder: Any) -> tuple[str, dict[str, Any]]:
     return body, {"seeds": list(REPEAT_SEEDS), "fold_mean_auc": means, "delong": tests}
 
 
+SEPARATE_SECTIONS: dict[str, tuple[Callable[[Any], tuple[str, dict[str, Any]]], str, str]] = {
+    "repeats": (repeats, "conversion-repeats", "Conversion prediction: other fold partitions"),
+    "contrastive": (
+        contrastive,
+        "conversion-contrastive",
+        "Conversion prediction: contrastive fine-tuning of the encoder",
+    ),
+}
+"""The flags that run one slow comparison on its own: section name and title for each."""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--skip-p4g", action="store_true")
@@ -479,28 +490,14 @@ def main() -> None:
         help="only PersuasionForGood on three more fold partitions (about 15 min)",
     )
     args = parser.parse_args()
-    if args.repeats:
-        embedder = get_embedder(cache=EmbeddingCache(default_cache_path(Settings().resolved_home)))
-        body, payload = repeats(embedder)
-        write_section(
-            "conversion-repeats",
-            "Conversion prediction: other fold partitions",
-            "python -m benchmarks.conversion --repeats",
-            body,
-            payload,
-        )
-        return
-    if args.contrastive:
-        embedder = get_embedder(cache=EmbeddingCache(default_cache_path(Settings().resolved_home)))
-        body, payload = contrastive(embedder)
-        write_section(
-            "conversion-contrastive",
-            "Conversion prediction: contrastive fine-tuning of the encoder",
-            "python -m benchmarks.conversion --contrastive",
-            body,
-            payload,
-        )
-        return
+    for flag, (run, name, title) in SEPARATE_SECTIONS.items():
+        if getattr(args, flag):
+            embedder = get_embedder(
+                cache=EmbeddingCache(default_cache_path(Settings().resolved_home))
+            )
+            body, payload = run(embedder)
+            write_section(name, title, f"python -m benchmarks.conversion --{flag}", body, payload)
+            return
     grouped = args.protocol == "group"
     cache = EmbeddingCache(default_cache_path(Settings().resolved_home))
     embedder = get_embedder(cache=cache)
