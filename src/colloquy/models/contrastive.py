@@ -294,6 +294,8 @@ class _Data:
     texts: list[str]
     labels: list[str]
     validation: tuple[list[str], list[str]] | None
+    label_codes: list[int]
+    """Each training label as an integer (its rank among the labels), for loss tensors."""
 
 
 def _prepare(
@@ -317,7 +319,13 @@ def _prepare(
             f"each; got {len(pairable)} among {len(train_labels)} examples",
             hint="add labelled examples or use a frozen encoder",
         )
-    return _Data(train_texts, train_labels, _prepare_validation(validation))
+    codes = {label: code for code, label in enumerate(sorted(set(train_labels)))}
+    return _Data(
+        train_texts,
+        train_labels,
+        _prepare_validation(validation),
+        [codes[label] for label in train_labels],
+    )
 
 
 def _prepare_validation(
@@ -679,8 +687,7 @@ class ContrastiveTrainer:
         embeddings = _embed(run.model, anchors + positives)
         first, second = embeddings[: len(batch)], embeddings[len(batch) :]
         if self.config.loss == "supcon":
-            codes = {label: code for code, label in enumerate(sorted(set(data.labels)))}
-            labels = torch.tensor([codes[data.labels[anchor]] for anchor, _ in batch])
+            labels = torch.tensor([data.label_codes[anchor] for anchor, _ in batch])
             loss = supcon_loss(first, second, labels, self.config.scale)
         else:
             loss = mnrl_loss(first, second, self.config.scale)
