@@ -40,6 +40,7 @@ import numpy.typing as npt
 from numpy.typing import NDArray
 
 from colloquy.errors import DataError, UsageError
+from colloquy.features.cues import CueDetector
 from colloquy.features.embeddings import DEFAULT_MODEL, Embedder, SentenceEmbedder
 from colloquy.features.leakage import DEFAULT_DENYLIST, check_leakage, strip_denied
 from colloquy.features.metadata import MetadataEncoder
@@ -61,6 +62,7 @@ from colloquy.models.conversion_blocks import (
     EmbeddingBlock,
     FeatureBlock,
     HeadName,
+    InsightsBlock,
     TfidfBlock,
     make_block,
 )
@@ -174,13 +176,27 @@ class ConversionPredictor:
         if self.contrastive_folds < 2:
             raise UsageError(f"contrastive_folds must be at least 2, got {self.contrastive_folds}")
 
+    @property
+    def insight_embeddings(self) -> bool:
+        """Whether the ``insights`` block's cue detector backs its patterns up with the
+        embedder (it does whenever the model has one)."""
+        block = getattr(self, "blocks_", {}).get("insights")
+        if isinstance(block, InsightsBlock):
+            return block.detector.embedder is not None
+        return "insights" in self.blocks and self.embedder is not None
+
     def _make_blocks(self) -> dict[BlockName, FeatureBlock]:
         pooled = None
         if self.embedder is not None:
             pooled = PooledTurnEmbeddings(self.embedder, pools=self.embedding_pools)
+        detector = CueDetector(self.embedder if self.insight_embeddings else None)
         return {
             name: make_block(
-                name, pooled=pooled, encoder=MetadataEncoder(), price_reference=self.price_reference
+                name,
+                pooled=pooled,
+                encoder=MetadataEncoder(),
+                price_reference=self.price_reference,
+                detector=detector,
             )
             for name in self.blocks
         }

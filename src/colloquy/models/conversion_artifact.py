@@ -21,6 +21,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from colloquy.features.cues import CueDetector
 from colloquy.features.embeddings import CachedEmbedder, Embedder, SentenceEmbedder
 from colloquy.features.embeddings.sentence import model_fingerprint
 from colloquy.features.metadata import MetadataEncoder
@@ -72,6 +73,7 @@ def save_predictor(
             embedding_model=predictor.embedding_model if predictor.embedder else None,
             embedder_id=predictor.embedder.model_id if predictor.embedder else None,
             embedding_pools=list(predictor.embedding_pools),
+            insight_embeddings=predictor.insight_embeddings,
             tuned_encoder=TUNED_ENCODER_DIR if tuned is not None else None,
             tuned_encoder_sha=(
                 model_fingerprint(staging / TUNED_ENCODER_DIR) if tuned is not None else None
@@ -105,7 +107,9 @@ def load_predictor(directory: Path, *, embedder: Embedder | None = None) -> Conv
         raise ArtifactError(f"{directory / STATE_FILE} does not hold a conversion model")
     blocks = list(manifest["blocks"])
     tuned = _tuned_encoder(directory, manifest)
-    if "embedding" in blocks and tuned is None:
+    # A model saved before the insights block existed has no insight_embeddings entry.
+    cue_embeddings = "insights" in blocks and bool(manifest.get("insight_embeddings"))
+    if ("embedding" in blocks and tuned is None) or cue_embeddings:
         if embedder is None:
             embedder = SentenceEmbedder(manifest["embedding_model"])
         if embedder.model_id != manifest["embedder_id"]:
@@ -134,9 +138,14 @@ def load_predictor(directory: Path, *, embedder: Embedder | None = None) -> Conv
     if turn_encoder is not None:
         pooled = PooledTurnEmbeddings(turn_encoder, pools=predictor.embedding_pools)
     encoder = state["encoder"] if isinstance(state["encoder"], MetadataEncoder) else None
+    detector = CueDetector(embedder if cue_embeddings else None)
     predictor.blocks_ = {
         name: make_block(
-            name, pooled=pooled, encoder=encoder, price_reference=predictor.price_reference
+            name,
+            pooled=pooled,
+            encoder=encoder,
+            price_reference=predictor.price_reference,
+            detector=detector,
         )
         for name in blocks
     }

@@ -1,15 +1,17 @@
 """The feature blocks a conversion model stacks: transcript words (all of them and the
-customer's own), transcript meaning, talk dynamics and customer metadata.
+customer's own), transcript meaning, the customer's sales-talk cues (objections,
+commitments, questions…), talk dynamics and customer metadata.
 
 Each block turns conversations into one kind of evidence and owns the small model that
 reads it: TF-IDF n-grams and pooled MiniLM embeddings go to an L2 logistic regression (too
-many columns for trees on a thousand dialogues); dynamics and metadata, a few dozen
-tabular columns, go to the chosen ``head``, logistic regression or LightGBM. Blocks are
-combined by late fusion (stacking) in :class:`~colloquy.models.conversion.ConversionPredictor`
-rather than by concatenating columns, because the blocks differ in width by three orders
-of magnitude: in a first measurement on PersuasionForGood (5-fold CV), one logistic
-regression over TF-IDF + scaled metadata columns reached ROC-AUC 0.71–0.74 depending on a
-hand-set metadata weight, while stacking per-block models reached 0.75 with no weight to
+many columns for trees on a thousand dialogues); dynamics, metadata and the cue counts, a
+few dozen tabular columns, go to the chosen ``head``, logistic regression or LightGBM.
+Blocks are combined by late fusion (stacking) in
+:class:`~colloquy.models.conversion.ConversionPredictor` rather than by concatenating
+columns, because the blocks differ in width by three orders of magnitude: in a first
+measurement on PersuasionForGood (5-fold CV), one logistic regression over TF-IDF + scaled
+metadata columns reached ROC-AUC 0.71–0.74 depending on a hand-set metadata weight, while
+stacking per-block models reached 0.75 with no weight to
 tune. ``benchmarks/conversion.py`` has the current numbers.
 
 Every block offers a few candidate regularisation settings; the predictor picks one per
@@ -25,6 +27,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from colloquy.features.cues import CUE_FEATURES, CueDetector, cue_matrix
 from colloquy.features.dynamics import FEATURE_NAMES as DYNAMICS_NAMES
 from colloquy.features.dynamics import dynamics_matrix
 from colloquy.features.metadata import MetadataEncoder
@@ -33,12 +36,15 @@ from colloquy.features.transcript import PooledTurnEmbeddings, transcript_text
 from colloquy.schema import Conversation, Speaker
 from colloquy.schema.conversation import JsonValue
 
-BlockName = Literal["tfidf", "tfidf_customer", "embedding", "metadata", "dynamics", "prices"]
+BlockName = Literal[
+    "tfidf", "tfidf_customer", "embedding", "insights", "metadata", "dynamics", "prices"
+]
 HeadName = Literal["auto", "logreg", "lightgbm"]
 BLOCK_NAMES: tuple[BlockName, ...] = (
     "tfidf",
     "tfidf_customer",
     "embedding",
+    "insights",
     "metadata",
     "dynamics",
     "prices",
@@ -47,6 +53,7 @@ DEFAULT_BLOCKS: tuple[BlockName, ...] = (
     "tfidf",
     "tfidf_customer",
     "embedding",
+    "insights",
     "metadata",
     "dynamics",
 )
@@ -320,12 +327,37 @@ class DynamicsBlock(_TabularBlock):
         return [f"dynamics:{name}" for name in DYNAMICS_NAMES]
 
 
+class InsightsBlock(_TabularBlock):
+    """The customer's sales-talk cues counted by kind (:func:`~colloquy.features.cues.cue_matrix`).
+
+    The same detector finds the insights a manager reads, so an explanation can say "the
+    customer made 2 commitments in the last third" in the words of the insights report.
+    With an embedder the detector's embedding fallback is on, as in the insight analyzer
+    (``detector.embedder`` is None without one, and the model records which it used).
+    """
+
+    name: BlockName = "insights"
+
+    def __init__(self, detector: CueDetector) -> None:
+        self.detector = detector
+
+    def fit(self, conversations: Sequence[Conversation], records: Records) -> InsightsBlock:
+        return self
+
+    def transform(self, conversations: Sequence[Conversation], records: Records) -> Features:
+        return cue_matrix(conversations, self.detector)
+
+    def base_names(self) -> list[str]:
+        return [f"insights:{name}" for name in CUE_FEATURES]
+
+
 def make_block(
     name: BlockName,
     *,
     pooled: PooledTurnEmbeddings | None,
     encoder: MetadataEncoder | None,
     price_reference: str | None = None,
+    detector: CueDetector | None = None,
 ) -> FeatureBlock:
     if name == "tfidf":
         return TfidfBlock()
@@ -335,6 +367,8 @@ def make_block(
         if pooled is None:
             raise ValueError("the embedding block needs pooled turn embeddings")
         return EmbeddingBlock(pooled)
+    if name == "insights":
+        return InsightsBlock(detector if detector is not None else CueDetector())
     if name == "metadata":
         return MetadataBlock(encoder)
     if name == "prices":

@@ -82,7 +82,7 @@ class ConversionTrainingConfig(BaseModel):
 
     blocks: list[BlockName] | None = Field(
         default=None,
-        description="Feature blocks; None = tfidf, tfidf_customer, embedding, metadata, "
+        description="Feature blocks; None = tfidf, tfidf_customer, embedding, insights, metadata, "
         "dynamics (+ prices when a price reference is set)",
     )
     head: HeadName = "auto"

@@ -22,10 +22,10 @@ from colloquy.analytics import (
     ExtractiveInsightAnalyzer,
     Insight,
 )
-from colloquy.analytics.insight_rules import first_amount, normalise, split_sentences
 from colloquy.analytics.insights import DEFAULT_SPEAKERS
 from colloquy.data.loaders import get_loader
 from colloquy.errors import UsageError
+from colloquy.features.cue_rules import first_amount, normalise, split_sentences
 from colloquy.features.embeddings import SentenceEmbedder
 from colloquy.schema import Conversation, DialogueAct, Speaker, Turn
 
@@ -257,19 +257,24 @@ def test_embeddings_find_what_no_pattern_lists(torch_embedder: SentenceEmbedder)
     assert [m.turn_index for m in result.by_kind("key_moment")] == [1]
 
 
-def test_one_encode_per_conversation_and_the_taxonomy_once(
+def test_one_encode_per_new_sentence_and_the_taxonomy_once(
     torch_embedder: SentenceEmbedder,
 ) -> None:
     counting = CountingEmbedder(torch_embedder)
     analyzer = ExtractiveInsightAnalyzer(counting)
-    analyzer.analyze(SALE)
-    analyzer.analyze(SALE)
+    first = analyzer.analyze(SALE)
     taxonomy, *per_conversation = counting.calls
     # 12 sentences in SALE's eight spoken turns; the event turn is not embedded.
-    assert per_conversation == [12, 12]
+    assert per_conversation == [12]
     assert taxonomy > 20
+    # Seen sentences come from the memo: the same call again encodes nothing.
+    assert analyzer.analyze(SALE) == first
+    longer = SALE.model_copy(
+        update={"turns": (*SALE.turns, Turn(index=9, speaker=Speaker.AGENT, text="Sure thing."))}
+    )
+    analyzer.analyze(longer)
     analyzer.analyze(_conversation(extra_last={"event": "quit"}))
-    assert len(counting.calls) == 3
+    assert counting.calls[1:] == [12, 1]
 
 
 @pytest.fixture(scope="module")

@@ -26,7 +26,7 @@ from colloquy.models.conversion import ConversionPredictor
 from colloquy.pipelines.conversion import LabelledConversations, load_labelled
 from colloquy.schema import Conversation, Speaker
 
-FAST = ("tfidf", "tfidf_customer", "metadata", "dynamics", "prices")
+FAST = ("tfidf", "tfidf_customer", "insights", "metadata", "dynamics", "prices")
 Split = tuple[list[Conversation], np.ndarray, list[Conversation], np.ndarray]
 """Training conversations and labels, then held-out conversations and labels."""
 
@@ -154,6 +154,21 @@ def test_customer_words_are_a_block_of_their_own(
     assert {"tfidf", "tfidf_customer"} <= checked, "both word blocks pass the leakage check"
 
 
+def test_the_customers_cues_are_a_block_read_in_the_insights_words(
+    fitted: ConversionPredictor,
+    craigslist: LabelledConversations,
+) -> None:
+    block = fitted.blocks_["insights"]
+    names = block.feature_names(fitted.block_models_["insights"])
+    assert names[:2] == ["insights:customer objections", "insights:customer questions"]
+    assert "insights:last amount the customer committed to is missing" in names
+    assert "insights" in {report["block"] for report in fitted.leakage_reports_}
+    assert not fitted.insight_embeddings, "without an embedder the cues are patterns only"
+    counts = block.transform(craigslist.conversations[:200], [])
+    buyers_price = counts[:, names.index("insights:customer price_mentions")]
+    assert (buyers_price > 0).mean() > 0.7, "buyers name a price in about four of five"
+
+
 def test_unseen_categories_and_missing_metadata_are_handled(
     fitted: ConversionPredictor,
     split: Split,
@@ -242,6 +257,7 @@ def test_saved_model_predicts_the_same(
     test = split[2][:40]
     manifest = fitted.save(tmp_path / "model", metrics={"note": "test"})
     assert manifest["blocks"] == list(FAST)
+    assert manifest["insight_embeddings"] is False
     loaded = ConversionPredictor.load(tmp_path / "model")
     np.testing.assert_allclose(loaded.predict_proba(test), fitted.predict_proba(test))
     assert loaded.manifest_["metrics"] == {"note": "test"}
@@ -253,15 +269,18 @@ def test_embedding_block_round_trip_checks_the_encoder(
     tmp_path: Path,
 ) -> None:
     train, y_train, test, _ = split
-    model = fast_model(blocks=("embedding", "metadata"), embedder=torch_embedder)
+    model = fast_model(blocks=("embedding", "insights", "metadata"), embedder=torch_embedder)
     model.fit(train[:60], y_train[:60])
     model.save(tmp_path / "model")
     loaded = ConversionPredictor.load(tmp_path / "model", embedder=torch_embedder)
     np.testing.assert_allclose(
         loaded.predict_proba(test[:10]), model.predict_proba(test[:10]), atol=1e-6
     )
+    assert loaded.insight_embeddings, "the cue detector keeps its embedding fallback"
     manifest = tmp_path / "model" / "manifest.json"
-    assert json.loads(manifest.read_text())["embedding_pools"] == list(POOLS)
+    saved = json.loads(manifest.read_text())
+    assert saved["embedding_pools"] == list(POOLS)
+    assert saved["insight_embeddings"] is True
     manifest.write_text(
         manifest.read_text().replace(torch_embedder.model_id, "another-encoder"), encoding="utf-8"
     )

@@ -1,8 +1,10 @@
-"""The rules behind the offline insight analyzer: sentences, amounts, cue patterns, taxonomy.
+"""The rules behind the sales-talk cues: sentences, amounts, cue patterns, taxonomy.
 
-Kept apart from :mod:`colloquy.analytics.insights` because these are data more than code:
-a reviewer tuning what counts as an objection edits this file only, and the analyzer's
-logic (whose turns count, how embeddings back up the patterns, key moments) stays put.
+Both the offline insight analyzer (:mod:`colloquy.analytics.insights`) and the conversion
+model's ``insights`` block read conversations through :mod:`colloquy.features.cues`, which
+applies these rules. They are kept apart because they are data more than code: a reviewer
+tuning what counts as an objection edits this file only, and the detector's logic (whose
+turns count, how embeddings back up the patterns) stays put.
 
 Patterns run on a *normalised* sentence: lower case, curly apostrophes made straight. Chat
 text often drops apostrophes ("dont", "ill", "im"), so the contractions below make them
