@@ -157,7 +157,7 @@ class ExtractiveInsightAnalyzer(InsightAnalyzer):
     commitment or objection at or after it (the customer's answer to a price); a turn is
     a key moment at most once.
 
-    Parameters are stored unchanged (the detector is built on first use), so the analyzer
+    Parameters are stored unchanged beside the detector built from them, so the analyzer
     follows the estimator contract and can be cloned by its parameters.
     """
 

@@ -189,7 +189,7 @@ class ConversionPredictor:
         pooled = None
         if self.embedder is not None:
             pooled = PooledTurnEmbeddings(self.embedder, pools=self.embedding_pools)
-        detector = CueDetector(self.embedder if self.insight_embeddings else None)
+        detector = CueDetector(self.embedder)
         return {
             name: make_block(
                 name,

@@ -11,8 +11,8 @@ Blocks are combined by late fusion (stacking) in
 columns, because the blocks differ in width by three orders of magnitude: in a first
 measurement on PersuasionForGood (5-fold CV), one logistic regression over TF-IDF + scaled
 metadata columns reached ROC-AUC 0.71–0.74 depending on a hand-set metadata weight, while
-stacking per-block models reached 0.75 with no weight to
-tune. ``benchmarks/conversion.py`` has the current numbers.
+stacking per-block models reached 0.75 with no weight to tune. ``benchmarks/conversion.py``
+has the current numbers.
 
 Every block offers a few candidate regularisation settings; the predictor picks one per
 block by inner cross-validation on the training rows, never on held-out data.

@@ -81,3 +81,24 @@ def test_the_embedding_fallback_adds_cues_the_patterns_miss(
 def test_a_threshold_outside_zero_to_one_is_refused(threshold: float) -> None:
     with pytest.raises(UsageError, match=r"within 0\.\.1"):
         CueDetector(similarity_threshold=threshold)
+
+
+def test_many_conversations_are_embedded_in_one_call_and_match_one_by_one(
+    torch_embedder: SentenceEmbedder,
+) -> None:
+    from tests.counting_embedder import CountingEmbedder
+
+    others = [
+        _conversation(("agent", "The bike is $400."), ("customer", "That is a bit much for me.")),
+        _conversation(("customer", "Can we talk next week?"), ("agent", "Sure.")),
+    ]
+    counting = CountingEmbedder(torch_embedder)
+    detector = CueDetector(counting)
+    together = detector.detect_all([DONATION, *others])
+    taxonomy, sentences = counting.calls
+    assert taxonomy > 20
+    assert sentences == 12, "the three conversations' 12 sentences in one encode call"
+    one_by_one = [CueDetector(torch_embedder).detect(c) for c in (DONATION, *others)]
+    assert [[(c.kind, c.turn.index, c.method) for c in cues] for cues in together] == [
+        [(c.kind, c.turn.index, c.method) for c in cues] for cues in one_by_one
+    ]
