@@ -301,10 +301,12 @@ def cue_matrix(conversations: Sequence[Conversation], detector: CueDetector) -> 
     and in the last third of its spoken turns (at least the last one), and the amount of
     their last commitment that named one (NaN when none did).
 
-    Only the customer's cues: on PersuasionForGood (grouped 5-fold CV, five fold
-    partitions) adding these columns as a block raised the stacked model by 0.0066–0.0084
-    (mean 0.0075); counting the agent's cues too gained less (mean 0.0062), because the
-    agent's questions and prices describe the pitch, not the customer's answer to it.
+    Only the customer's cues: on PersuasionForGood (grouped 5-fold CV, fold partitions
+    1–5) adding these columns as a block raised the stacked model by 0.0066–0.0084 (mean
+    0.0075); counting the agent's cues too gained less (mean 0.0062), perhaps because the
+    agent's questions and prices describe the pitch rather than the customer's answer. On
+    partitions 6–8, not used to choose, the ``insights`` block added 0.003–0.009
+    (``benchmarks/conversion.py --repeats``).
     """
     out = np.zeros((len(conversations), len(CUE_FEATURES)), dtype=np.float64)
     width = len(CUE_KINDS)
