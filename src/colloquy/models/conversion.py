@@ -178,12 +178,10 @@ class ConversionPredictor:
 
     @property
     def insight_embeddings(self) -> bool:
-        """Whether the ``insights`` block's cue detector backs its patterns up with the
-        embedder (it does whenever the model has one)."""
+        """Whether the fitted ``insights`` block's cue detector backs its patterns up with
+        the embedder (it does whenever the model has one); recorded in the manifest."""
         block = getattr(self, "blocks_", {}).get("insights")
-        if isinstance(block, InsightsBlock):
-            return block.detector.embedder is not None
-        return "insights" in self.blocks and self.embedder is not None
+        return isinstance(block, InsightsBlock) and block.detector.embedder is not None
 
     def _make_blocks(self) -> dict[BlockName, FeatureBlock]:
         pooled = None
