@@ -28,6 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from colloquy.features.cues import CUE_FEATURES, CueDetector, cue_matrix
+from colloquy.features.decision import DECISION_FEATURES, decision_matrix
 from colloquy.features.dynamics import FEATURE_NAMES as DYNAMICS_NAMES
 from colloquy.features.dynamics import dynamics_matrix
 from colloquy.features.metadata import MetadataEncoder
@@ -37,7 +38,7 @@ from colloquy.schema import Conversation, Speaker
 from colloquy.schema.conversation import JsonValue
 
 BlockName = Literal[
-    "tfidf", "tfidf_customer", "embedding", "insights", "metadata", "dynamics", "prices"
+    "tfidf", "tfidf_customer", "embedding", "insights", "decision", "metadata", "dynamics", "prices"
 ]
 HeadName = Literal["auto", "logreg", "lightgbm"]
 BLOCK_NAMES: tuple[BlockName, ...] = (
@@ -45,6 +46,7 @@ BLOCK_NAMES: tuple[BlockName, ...] = (
     "tfidf_customer",
     "embedding",
     "insights",
+    "decision",
     "metadata",
     "dynamics",
     "prices",
@@ -54,6 +56,7 @@ DEFAULT_BLOCKS: tuple[BlockName, ...] = (
     "tfidf_customer",
     "embedding",
     "insights",
+    "decision",
     "metadata",
     "dynamics",
 )
@@ -351,6 +354,22 @@ class InsightsBlock(_TabularBlock):
         return [f"insights:{name}" for name in CUE_FEATURES]
 
 
+class DecisionBlock(_TabularBlock):
+    """The customer's stated decision: the amount named, everything offered, declined
+    (:func:`~colloquy.features.decision.decision_matrix`)."""
+
+    name: BlockName = "decision"
+
+    def fit(self, conversations: Sequence[Conversation], records: Records) -> DecisionBlock:
+        return self
+
+    def transform(self, conversations: Sequence[Conversation], records: Records) -> Features:
+        return decision_matrix(conversations)
+
+    def base_names(self) -> list[str]:
+        return [f"decision:{name}" for name in DECISION_FEATURES]
+
+
 def make_block(
     name: BlockName,
     *,
@@ -369,6 +388,8 @@ def make_block(
         return EmbeddingBlock(pooled)
     if name == "insights":
         return InsightsBlock(detector if detector is not None else CueDetector())
+    if name == "decision":
+        return DecisionBlock()
     if name == "metadata":
         return MetadataBlock(encoder)
     if name == "prices":

@@ -26,7 +26,7 @@ from colloquy.models.conversion import ConversionPredictor
 from colloquy.pipelines.conversion import LabelledConversations, load_labelled
 from colloquy.schema import Conversation, Speaker
 
-FAST = ("tfidf", "tfidf_customer", "insights", "metadata", "dynamics", "prices")
+FAST = ("tfidf", "tfidf_customer", "insights", "decision", "metadata", "dynamics", "prices")
 Split = tuple[list[Conversation], np.ndarray, list[Conversation], np.ndarray]
 """Training conversations and labels, then held-out conversations and labels."""
 
@@ -167,6 +167,20 @@ def test_the_customers_cues_are_a_block_read_in_the_insights_words(
     counts = block.transform(craigslist.conversations[:200], [])
     buyers_price = counts[:, names.index("insights:customer price_mentions")]
     assert (buyers_price > 0).mean() > 0.7, "buyers name a price in about four of five"
+
+
+def test_the_customers_stated_decision_is_a_block_with_its_own_leakage_check(
+    fitted: ConversionPredictor,
+    craigslist: LabelledConversations,
+) -> None:
+    block = fitted.blocks_["decision"]
+    names = block.feature_names(fitted.block_models_["decision"])
+    assert names[0] == "decision:amount the customer named in the second half"
+    assert "decision:last amount the customer named is missing" in names
+    assert "decision" in {report["block"] for report in fitted.leakage_reports_}
+    matrix = block.transform(craigslist.conversations[:200], [])
+    named = matrix[:, names.index("decision:customer turns naming an amount")]
+    assert (named > 0).mean() > 0.5, "most buyers name a price with a dollar sign or word"
 
 
 def test_unseen_categories_and_missing_metadata_are_handled(
