@@ -82,8 +82,8 @@ class ConversionTrainingConfig(BaseModel):
 
     blocks: list[BlockName] | None = Field(
         default=None,
-        description="Feature blocks; None = tfidf, tfidf_customer, embedding, insights, metadata, "
-        "dynamics (+ prices when a price reference is set)",
+        description="Feature blocks; None = tfidf, tfidf_customer, embedding, insights, "
+        "decision, metadata, dynamics (+ prices when a price reference is set)",
     )
     head: HeadName = "auto"
     model: str = DEFAULT_MODEL
