@@ -36,6 +36,7 @@ def _row(conversation: Conversation) -> dict[str, float]:
         ("I will give 1$", [1.0]),
         ("I can give 50 cents, or 50c", [0.5, 0.5]),
         ("2 bucks it is", [2.0]),
+        ("o.k. agreed 1800 dollares done", [1800.0]),
         ("fifty cents is fine", [0.5]),
         ("Maybe twenty-five cents", [0.25]),
         ("seventy seven cents?", [0.77]),
@@ -53,7 +54,13 @@ def test_stated_amounts_reads_money_in_digits_words_and_coins(
 
 @pytest.mark.parametrize(
     "text",
-    ["I am 25 years old", "I have 2 kids", "a quarter of the money goes to admin", "It was 2018."],
+    [
+        "I am 25 years old",
+        "I have 2 kids",
+        "a quarter of the money goes to admin",
+        "It was 2018.",
+        "a charity for 2 centuries",
+    ],
 )
 def test_numbers_not_marked_as_money_are_not_amounts(text: str) -> None:
     assert stated_amounts(text) == []
