@@ -5,10 +5,11 @@ A persuasion or sales call usually ends with the customer stating a decision, an
 statement is the nearest thing in the transcript to the outcome. On PersuasionForGood
 (54 % donate), 16 % of the 45 persuadees whose last amount in the second half was "$0"
 donated, 62 % of the 534 who named a positive one, 47 % of the 438 who named none, and
-15 % of the 60 who declined in the second half. The word blocks see these statements only as scattered
-n-grams ("$", "0", "donate"), and the cue counts of :mod:`colloquy.features.cues` count a
-commitment without reading its amount or a refusal phrased as "I'll keep it". These
-columns read them directly, from the customer's spoken turns only.
+15 % of the 60 who declined in the second half. The word blocks see these statements
+only as scattered n-grams ("$", "0", "donate"), and the cue counts of
+:mod:`colloquy.features.cues` count a commitment without reading its amount or a refusal
+phrased as "I'll keep it". These columns read them directly, from the customer's spoken
+turns only.
 
 An amount counts only when it is marked as money: a currency sign before or after the
 number (``$1``, ``1$``), a unit (``50 cents``, ``2 bucks``, ``50c``), number words with a
