@@ -77,6 +77,86 @@ def first_amount(normalised: str) -> float | None:
     return value
 
 
+_ONES: Final = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+]
+_TENS: Final = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+_WORD_VALUES: Final[dict[str, int]] = {
+    **{word: value for value, word in enumerate(_ONES)},
+    **{word: 20 + 10 * i for i, word in enumerate(_TENS)},
+    "a": 1,
+    "a couple": 2,
+    "a couple of": 2,
+}
+_NUMBER_WORDS: Final = (
+    rf"(?:(?:{'|'.join(_TENS)})(?:[ -](?:{'|'.join(_ONES[1:10])}))?|{'|'.join(_ONES)}"
+    r"|a couple of|a couple|a)"
+)
+_MARKED_MONEY: Final = re.compile(
+    rf"\$\s?(?P<signed>{_NUMBER})"
+    rf"|(?P<number>{_NUMBER})\s*(?P<unit>(?:dollar(?:e?s)?|bucks?|cents?)\b|\$|c\b)"
+    rf"|\b(?P<words>{_NUMBER_WORDS})\s+(?P<word_unit>dollars?|bucks?|cents?)\b"
+    r"|\b(?P<coin>a penny|a nickel|a dime|a quarter(?! of)|half a dollar)\b"
+    r"|\b(?P<none>zero|nothing)\b"
+)
+_COINS: Final = {"a penny": 0.01, "a nickel": 0.05, "a dime": 0.1, "a quarter": 0.25}
+
+
+def _word_value(words: str) -> float:
+    parts = words.replace("-", " ").split()
+    if " ".join(parts) in _WORD_VALUES:
+        return float(_WORD_VALUES[" ".join(parts)])
+    return float(sum(_WORD_VALUES[part] for part in parts))
+
+
+def stated_amounts(normalised: str) -> list[float]:
+    """Every amount a normalised text marks as money, in the order said, in currency units.
+
+    Stricter than :func:`first_amount` about bare numbers (never counted here) and wider
+    about words: ``$1``, ``1$``, ``$1,200``, ``1 dollar``, ``2 bucks``, ``50 cents``,
+    ``50c``, ``fifty cents``, ``a dollar``, ``twenty-five cents``, ``a couple of dollars``,
+    coins (``a dime``, ``a quarter`` but not "a quarter of"), and ``zero``/``nothing``
+    (0). It is what a customer's stated decision is read with
+    (:mod:`colloquy.features.decision`).
+    """
+    found: list[float] = []
+    for match in _MARKED_MONEY.finditer(normalised):
+        if match.group("none"):
+            found.append(0.0)
+            continue
+        if match.group("coin"):
+            found.append(_COINS.get(match.group("coin"), 0.5))
+            continue
+        if match.group("signed"):
+            found.append(float(match.group("signed").replace(",", "")))
+            continue
+        if match.group("number"):
+            value, unit = float(match.group("number").replace(",", "")), match.group("unit")
+        else:
+            value, unit = _word_value(match.group("words")), match.group("word_unit")
+        found.append(value / 100 if unit.startswith("c") else value)
+    return found
+
+
 def negated(normalised: str, start: int, end: int) -> bool:
     """Whether a match (``start``..``end``) contains or directly follows a negation.
 
@@ -295,4 +375,5 @@ __all__ = [
     "negated",
     "normalise",
     "split_sentences",
+    "stated_amounts",
 ]

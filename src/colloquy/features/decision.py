@@ -11,13 +11,10 @@ only as scattered n-grams ("$", "0", "donate"), and the cue counts of
 phrased as "I'll keep it". These columns read them directly, from the customer's spoken
 turns only.
 
-An amount counts only when it is marked as money: a currency sign before or after the
-number (``$1``, ``1$``), a unit (``50 cents``, ``2 bucks``, ``50c``), number words with a
-unit (``fifty cents``, ``a dollar``, ``a couple of dollars``), coins (``a dime``, ``a
-quarter``), and the bare words "zero" and "nothing". Bare numbers do not count (a donation
-chat is full of ages and years; negotiations have the ``prices`` block for those). Amounts
-are given as ``log1p`` so a "$100 I gave last year" does not swamp the scale, and NaN when
-the customer named none.
+Amounts are read by :func:`~colloquy.features.cue_rules.stated_amounts`: only numbers
+marked as money count (a donation chat is full of ages and years; negotiations have the
+``prices`` block for bare prices). Amounts are given as ``log1p``, so a "$100 I gave
+last year" does not swamp the scale, and NaN when the customer named none.
 
 The turn's last amount stands for the turn, and "the second half" means the second half
 of the conversation's spoken turns (with an odd count, the middle turn is in it).
@@ -37,53 +34,10 @@ from typing import Final
 import numpy as np
 from numpy.typing import NDArray
 
-from colloquy.features.cue_rules import normalise
+from colloquy.features.cue_rules import normalise, stated_amounts
 from colloquy.features.transcript import is_spoken
 from colloquy.schema import Conversation, Speaker
 
-_ONES: Final = [
-    "zero",
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "eleven",
-    "twelve",
-    "thirteen",
-    "fourteen",
-    "fifteen",
-    "sixteen",
-    "seventeen",
-    "eighteen",
-    "nineteen",
-]
-_TENS: Final = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
-_WORD_VALUES: Final[dict[str, int]] = {
-    **{word: value for value, word in enumerate(_ONES)},
-    **{word: 20 + 10 * i for i, word in enumerate(_TENS)},
-    "a": 1,
-    "a couple": 2,
-    "a couple of": 2,
-}
-_NUMBER: Final = r"(?:\d+(?:\.\d+)?|\.\d+)"
-_NUMBER_WORDS: Final = (
-    rf"(?:(?:{'|'.join(_TENS)})(?:[ -](?:{'|'.join(_ONES[1:10])}))?|{'|'.join(_ONES)}"
-    r"|a couple of|a couple|a)"
-)
-_MONEY: Final = re.compile(
-    rf"\$\s?(?P<signed>{_NUMBER})"
-    rf"|(?P<number>{_NUMBER})\s*(?P<unit>(?:dollar(?:e?s)?|bucks?|cents?)\b|\$|c\b)"
-    rf"|\b(?P<words>{_NUMBER_WORDS})\s+(?P<word_unit>dollars?|bucks?|cents?)\b"
-    r"|\b(?P<coin>a penny|a nickel|a dime|a quarter(?! of)|half a dollar)\b"
-    r"|\b(?P<none>zero|nothing)\b"
-)
-_COINS: Final = {"a penny": 0.01, "a nickel": 0.05, "a dime": 0.1, "a quarter": 0.25}
 EVERYTHING: Final = re.compile(
     r"\b(?:all of (?:it|my|the)|whole (?:amount|thing|payment|bonus)"
     r"|entire (?:amount|payment|bonus)|everything|full amount)\b"
@@ -109,39 +63,6 @@ DECISION_FEATURES: Final[tuple[str, ...]] = (
 """Column names of :func:`decision_matrix`; amounts are ``log1p`` of currency units."""
 
 
-def _word_value(words: str) -> float:
-    parts = words.replace("-", " ").split()
-    if " ".join(parts) in _WORD_VALUES:
-        return float(_WORD_VALUES[" ".join(parts)])
-    return float(sum(_WORD_VALUES[part] for part in parts))
-
-
-def stated_amounts(text: str) -> list[float]:
-    """The money amounts in ``text``, in the order said, in whole currency units.
-
-    ``$1``, ``1$``, ``1 dollar``, ``2 bucks`` (1 and 2), ``50 cents``, ``50c``, ``fifty
-    cents`` (0.5), ``a dollar`` (1), ``twenty-five cents`` and ``a quarter`` (0.25),
-    ``zero``/``nothing`` (0).
-    """
-    found: list[float] = []
-    for match in _MONEY.finditer(normalise(text)):
-        if match.group("none"):
-            found.append(0.0)
-            continue
-        if match.group("coin"):
-            found.append(_COINS.get(match.group("coin"), 0.5))
-            continue
-        if match.group("signed"):
-            found.append(float(match.group("signed")))
-            continue
-        if match.group("number"):
-            value, unit = float(match.group("number")), match.group("unit")
-        else:
-            value, unit = _word_value(match.group("words")), match.group("word_unit")
-        found.append(value / 100 if unit.startswith("c") else value)
-    return found
-
-
 def decision_matrix(conversations: Sequence[Conversation]) -> NDArray[np.float64]:
     """Per conversation, the :data:`DECISION_FEATURES` of the customer's spoken turns.
 
@@ -161,7 +82,8 @@ def decision_matrix(conversations: Sequence[Conversation]) -> NDArray[np.float64
         for turn in spoken:
             if turn.speaker is not Speaker.CUSTOMER:
                 continue
-            amounts, text = stated_amounts(turn.text), normalise(turn.text)
+            text = normalise(turn.text)
+            amounts = stated_amounts(text)
             late = turn.index in second_half
             if amounts:
                 naming += 1
@@ -182,4 +104,4 @@ def decision_matrix(conversations: Sequence[Conversation]) -> NDArray[np.float64
     return out
 
 
-__all__ = ["DECISION_FEATURES", "DECLINE", "EVERYTHING", "decision_matrix", "stated_amounts"]
+__all__ = ["DECISION_FEATURES", "DECLINE", "EVERYTHING", "decision_matrix"]

@@ -7,7 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from colloquy.features.decision import DECISION_FEATURES, decision_matrix, stated_amounts
+from colloquy.features.cue_rules import normalise, stated_amounts
+from colloquy.features.decision import DECISION_FEATURES, decision_matrix
 from colloquy.features.transcript import prefix
 from colloquy.schema import Conversation, Speaker, Turn
 
@@ -37,6 +38,7 @@ def _row(conversation: Conversation) -> dict[str, float]:
         ("I can give 50 cents, or 50c", [0.5, 0.5]),
         ("2 bucks it is", [2.0]),
         ("o.k. agreed 1800 dollares done", [1800.0]),
+        ("I paid $1,200, not 1,500 dollars", [1200.0, 1500.0]),
         ("fifty cents is fine", [0.5]),
         ("Maybe twenty-five cents", [0.25]),
         ("seventy seven cents?", [0.77]),
@@ -49,7 +51,7 @@ def _row(conversation: Conversation) -> dict[str, float]:
 def test_stated_amounts_reads_money_in_digits_words_and_coins(
     text: str, amounts: list[float]
 ) -> None:
-    assert stated_amounts(text) == pytest.approx(amounts)
+    assert stated_amounts(normalise(text)) == pytest.approx(amounts)
 
 
 @pytest.mark.parametrize(
@@ -63,7 +65,7 @@ def test_stated_amounts_reads_money_in_digits_words_and_coins(
     ],
 )
 def test_numbers_not_marked_as_money_are_not_amounts(text: str) -> None:
-    assert stated_amounts(text) == []
+    assert stated_amounts(normalise(text)) == []
 
 
 DONOR = _conversation(
