@@ -68,9 +68,10 @@ def decision_matrix(conversations: Sequence[Conversation]) -> NDArray[np.float64
 
     On PersuasionForGood (grouped 5-fold CV), adding these columns as a block raised the
     stacked model's fold-mean ROC-AUC on all eleven fold partitions it was measured on:
-    by 0.012–0.017 (mean 0.014) on partitions 1–5, where the phrases and columns were
-    chosen, by 0.005–0.016 (mean 0.011) on partitions 6–10, used only to confirm, and by
-    0.004 on the benchmark's seed-0 partition (``benchmarks/conversion.py``).
+    by 0.011–0.016 (mean 0.0125) on partitions 1–5, where the phrases and columns were
+    chosen, by 0.005–0.016 (mean 0.010) on partitions 6–10, used only to confirm, and by
+    0.005 on the benchmark's seed-0 partition (``benchmarks/conversion.py``; BENCHMARKS.md
+    says which of these numbers came from the benchmark and which from the harness).
     """
     out = np.full((len(conversations), len(DECISION_FEATURES)), np.nan, dtype=np.float64)
     for row, conversation in enumerate(conversations):
