@@ -11,7 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from colloquy.features.embeddings import Embedder
-from colloquy.features.embeddings.base import Progress
+from colloquy.progress import ProgressCallback
 
 
 class CountingEmbedder(Embedder):
@@ -35,7 +35,11 @@ class CountingEmbedder(Embedder):
         return sum(self.calls)
 
     def encode(
-        self, texts: Sequence[str], *, batch_size: int = 64, progress: Progress | None = None
+        self,
+        texts: Sequence[str],
+        *,
+        batch_size: int = 64,
+        progress: ProgressCallback | None = None,
     ) -> NDArray[np.float32]:
         self.calls.append(len(texts))
         return super().encode(texts, batch_size=batch_size, progress=progress)

@@ -9,7 +9,7 @@ replaces the target only when complete.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
@@ -17,6 +17,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from colloquy.progress import ProgressCallback, emit
 from colloquy.schema import Conversation
 
 ExportFormat = Literal["jsonl", "parquet"]
@@ -49,8 +50,10 @@ def export_conversations(
     *,
     fmt: ExportFormat,
     batch_size: int = 5000,
+    progress: ProgressCallback | None = None,
 ) -> tuple[int, int]:
     """Write ``conversations`` to ``path``; returns (conversations, turns) written."""
+    conversations = _counted(conversations, progress)
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.partial")
@@ -126,3 +129,15 @@ def _turn_rows(conversation: Conversation) -> list[dict[str, Any]]:
         }
         for turn in conversation.turns
     ]
+
+
+def _counted(
+    conversations: Iterable[Conversation], progress: ProgressCallback | None, every: int = 1000
+) -> Iterator[Conversation]:
+    """``conversations`` unchanged, reporting the running count every ``every`` of them."""
+    done = 0
+    for done, conversation in enumerate(conversations, 1):
+        yield conversation
+        if done % every == 0:
+            emit(progress, "export", done, None, unit="conversations")
+    emit(progress, "export", done, done, unit="conversations")

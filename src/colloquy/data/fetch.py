@@ -35,9 +35,7 @@ from urllib.request import url2pathname
 import httpx
 
 from colloquy.errors import DataError, UsageError
-
-ProgressCallback = Callable[[str, int, int | None], None]
-"""Called as ``progress(relative_path, bytes_done, bytes_total_or_None)``."""
+from colloquy.progress import ProgressCallback, emit
 
 _CHUNK = 1 << 16
 _TIMEOUT = httpx.Timeout(60.0, connect=15.0)
@@ -341,8 +339,7 @@ class _Transfer:
             out.write(chunk)
             digest.update(chunk)
             done += len(chunk)
-            if self._progress is not None:
-                self._progress(spec.path, done, total)
+            emit(self._progress, spec.path, done, total, unit="bytes")
         return done, digest.hexdigest()
 
     def _chunks(self, url: str) -> Iterator[tuple[bytes, int | None]]:
@@ -485,7 +482,6 @@ def _publish(staging: Path, target_dir: Path, files: list[RemoteFile]) -> None:
 __all__ = [
     "DATASETS",
     "DatasetSource",
-    "ProgressCallback",
     "RemoteFile",
     "dataset_source",
     "fetch_dataset",

@@ -43,7 +43,7 @@ import shutil
 import tempfile
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -59,6 +59,7 @@ from torch.optim.lr_scheduler import LambdaLR
 from colloquy.errors import ColloquyError, DataError, UsageError
 from colloquy.logging import get_logger
 from colloquy.models.contrastive_config import ContrastiveConfig
+from colloquy.progress import ProgressCallback, emit
 
 __all__ = [
     "ContrastiveConfig",
@@ -74,7 +75,6 @@ __all__ = [
 
 log = get_logger(__name__)
 
-Progress = Callable[[str, int, int], None]
 """``(stage, done, total)``: ``("train", step, steps)`` and ``("validate", batch, batches)``."""
 
 Pair = tuple[int, int]
@@ -429,7 +429,7 @@ def _embed(model: SentenceTransformer, texts: list[str]) -> torch.Tensor:
 
 
 def _encode(
-    model: SentenceTransformer, texts: Sequence[str], progress: Progress | None = None
+    model: SentenceTransformer, texts: Sequence[str], progress: ProgressCallback | None = None
 ) -> torch.Tensor:
     """Normalised embeddings (CPU) of ``texts`` in eval mode, batched by length."""
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
@@ -440,8 +440,7 @@ def _encode(
         for done, start in enumerate(starts, 1):
             batch = [texts[i] for i in order[start : start + ENCODE_BATCH_SIZE]]
             chunks.append(F.normalize(_embed(model, batch), dim=-1).cpu())
-            if progress is not None:
-                progress("validate", done, len(starts))
+            emit(progress, "validate", done, len(starts), unit="batches")
     embeddings = torch.cat(chunks)
     inverse = torch.empty(len(order), dtype=torch.long)
     inverse[torch.tensor(order)] = torch.arange(len(order))
@@ -551,7 +550,7 @@ class ContrastiveTrainer:
         config: ContrastiveConfig,
         output_dir: Path,
         *,
-        progress: Progress | None = None,
+        progress: ProgressCallback | None = None,
     ) -> None:
         self.base_model = str(base_model)
         self.config = config
@@ -664,8 +663,7 @@ class ContrastiveTrainer:
         for batch in batches:
             losses.append(self._step(run, batch, data))
             run.global_step += 1
-            if self.progress is not None:
-                self.progress("train", run.global_step, total)
+            emit(self.progress, "train", run.global_step, total, unit="steps")
         accuracy = self._validate(run.model, data)
         run.epoch = epoch
         record = EpochRecord(

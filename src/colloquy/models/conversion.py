@@ -31,7 +31,7 @@ from __future__ import annotations
 import hashlib
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, Self
 
@@ -73,10 +73,10 @@ from colloquy.models.conversion_encoder import (
     outcome_examples,
 )
 from colloquy.models.explanation import BlockEvidence, Explanation, FeatureContribution, TurnEffect
+from colloquy.progress import ProgressCallback, emit
 from colloquy.schema import Conversation
 from colloquy.schema.conversation import JsonValue
 
-Progress = Callable[[str, int, int], None]
 OnLeakage = Literal["fail", "warn"]
 _EPS = 1e-4
 log = get_logger(__name__)
@@ -128,7 +128,7 @@ class ConversionPredictor:
         contrastive_folds: int = 2,
         contrastive_min_gain: float = 0.005,
         seed: int = 0,
-        progress: Progress | None = None,
+        progress: ProgressCallback | None = None,
     ) -> None:
         self.blocks = tuple(blocks)
         self.head = head
@@ -212,8 +212,7 @@ class ConversionPredictor:
         return records
 
     def _report(self, stage: str, done: int, total: int) -> None:
-        if self.progress is not None:
-            self.progress(stage, done, total)
+        emit(self.progress, stage, done, total)
 
     # ------------------------------------------------------------------ training
 

@@ -37,9 +37,9 @@ from colloquy.errors import DataError
 from colloquy.features.embeddings import SentenceEmbedder
 from colloquy.features.transcript import spoken_turns
 from colloquy.models.contrastive_config import ContrastiveConfig
+from colloquy.progress import ProgressCallback, ProgressEvent
 from colloquy.schema import Conversation, Speaker
 
-Progress = Callable[[str, int, int], None]
 CONVERTED, NOT_CONVERTED = "converted", "not converted"
 
 
@@ -80,7 +80,7 @@ def fine_tune(
     base_model: str | Path,
     config: ContrastiveConfig,
     directory: Path,
-    progress: Progress | None = None,
+    progress: ProgressCallback | None = None,
     stage: str = "contrastive fine-tune",
 ) -> SentenceEmbedder:
     """An encoder tuned on the outcomes of ``conversations``, saved under ``directory``.
@@ -103,12 +103,12 @@ def fine_tune(
     return SentenceEmbedder(str(result.model_dir))
 
 
-def _training_steps(progress: Progress, stage: str) -> Progress:
+def _training_steps(progress: ProgressCallback, stage: str) -> ProgressCallback:
     """The trainer's ``train`` steps reported as ``stage`` (it has no validation here)."""
 
-    def report(kind: str, done: int, total: int) -> None:
-        if kind == "train":
-            progress(stage, done, total)
+    def report(event: ProgressEvent) -> None:
+        if event.stage == "train":
+            progress(ProgressEvent(stage, event.done, event.total, event.unit))
 
     return report
 
@@ -122,7 +122,7 @@ def cross_fitted_vectors(
     transform: Callable[[SentenceEmbedder, Sequence[Conversation]], NDArray[np.float32]],
     base_model: str | Path,
     config: ContrastiveConfig,
-    progress: Progress | None = None,
+    progress: ProgressCallback | None = None,
 ) -> NDArray[np.float32]:
     """Each row's vector from an encoder tuned on the conversations of the other parts.
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal, Self
 
@@ -45,6 +45,7 @@ from colloquy.models.artifacts import (
 )
 from colloquy.models.contrastive_config import ContrastiveConfig
 from colloquy.models.heads import HeadName, MLPHead, make_head
+from colloquy.progress import ProgressCallback, renamed
 
 Method = Literal["tfidf", "frozen", "contrastive"]
 MIN_PER_CLASS_FOR_EARLY_STOPPING = 30
@@ -52,7 +53,6 @@ MIN_PER_CLASS_FOR_EARLY_STOPPING = 30
 WEIGHT_GRID = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
 Backend = Literal["torch", "onnx", "onnx-int8"]
 METHODS: tuple[Method, ...] = ("tfidf", "frozen", "contrastive")
-Progress = Callable[[str, int, int], None]
 
 
 class IntentClassifier:
@@ -74,7 +74,7 @@ class IntentClassifier:
         cache_path: Path | None = None,
         work_dir: Path | None = None,
         seed: int = 0,
-        progress: Progress | None = None,
+        progress: ProgressCallback | None = None,
     ) -> None:
         self.method = method
         self.head = head
@@ -315,16 +315,13 @@ class IntentClassifier:
         directory: Path | str,
         *,
         backend: Backend | None = None,
-        progress: Progress | None = None,
+        progress: ProgressCallback | None = None,
     ) -> IntentClassifier:
         """A classifier saved by :meth:`save`, ready to predict (the encoder stays loaded)."""
         return _load(Path(directory).expanduser(), backend, progress)
 
-    def _report(self, stage: str) -> Callable[[int, int], None] | None:
-        if self.progress is None:
-            return None
-        progress = self.progress
-        return lambda done, total: progress(stage, done, total)
+    def _report(self, stage: str) -> ProgressCallback | None:
+        return None if self.progress is None else renamed(self.progress, stage)
 
 
 def _check_training_data(
@@ -451,7 +448,9 @@ def _save(classifier: IntentClassifier, directory: Path, fields: dict[str, Any])
         )
 
 
-def _load(directory: Path, backend: Backend | None, progress: Progress | None) -> IntentClassifier:
+def _load(
+    directory: Path, backend: Backend | None, progress: ProgressCallback | None
+) -> IntentClassifier:
     manifest = read_manifest(directory, kind="intent")
     model_ref = manifest["embedder"]["model"]
     model = directory / "encoder" if model_ref == "encoder" else model_ref

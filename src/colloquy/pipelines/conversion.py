@@ -39,8 +39,9 @@ from colloquy.features.embeddings import DEFAULT_MODEL, Embedder, EmbeddingCache
 from colloquy.features.leakage import DEFAULT_DENYLIST
 from colloquy.features.transcript import POOLS, PoolName, has_customer_turn
 from colloquy.models.contrastive_config import ContrastiveConfig
-from colloquy.models.conversion import ConversionPredictor, Progress
+from colloquy.models.conversion import ConversionPredictor
 from colloquy.models.conversion_blocks import DEFAULT_BLOCKS, BlockName, HeadName
+from colloquy.progress import ProgressCallback
 from colloquy.schema import Conversation
 from colloquy.schema.conversation import JsonValue
 
@@ -215,7 +216,7 @@ def build_predictor(
     source: Source,
     *,
     cache_path: Path | None = None,
-    progress: Progress | None = None,
+    progress: ProgressCallback | None = None,
     embedder: Any = None,
 ) -> ConversionPredictor:
     """The predictor ``config`` describes, with the source's metadata-ratio preset."""
@@ -258,7 +259,7 @@ def train_conversion(
     output: Path,
     config: ConversionTrainingConfig,
     cache_path: Path | None = None,
-    progress: Progress | None = None,
+    progress: ProgressCallback | None = None,
 ) -> dict[str, Any]:
     """Fit a conversion model on ``data`` and write it to ``output``; returns its manifest."""
     labelled = load_labelled(source, data, min_price_ratio=config.min_price_ratio)

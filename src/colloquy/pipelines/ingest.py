@@ -19,9 +19,9 @@ from colloquy.data.clean import Cleaner
 from colloquy.data.loaders import Loader, LoadReport
 from colloquy.data.pii import PiiMasker
 from colloquy.pipelines.bulk_gc import fewer_gc_passes
+from colloquy.progress import ProgressCallback
 from colloquy.schema import Conversation
 from colloquy.storage import InsertReport, Store
-from colloquy.storage.repository import ProgressCallback
 
 
 @dataclass(frozen=True, slots=True)

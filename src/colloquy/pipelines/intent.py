@@ -20,7 +20,8 @@ from colloquy.evaluation import ClassificationMetrics, classification_metrics
 from colloquy.models.artifacts import data_fingerprint
 from colloquy.models.contrastive_config import ContrastiveConfig
 from colloquy.models.heads import HeadName
-from colloquy.models.intent import Backend, IntentClassifier, Method, Progress
+from colloquy.models.intent import Backend, IntentClassifier, Method
+from colloquy.progress import ProgressCallback
 
 
 class IntentTrainingConfig(BaseModel):
@@ -55,7 +56,7 @@ def train_intent(
     config: IntentTrainingConfig,
     oos_label: str | None = None,
     cache_path: Path | None = None,
-    progress: Progress | None = None,
+    progress: ProgressCallback | None = None,
 ) -> dict[str, Any]:
     """Fit an intent model on ``data`` and write it to ``output``; returns its manifest."""
     texts, labels = read_labelled_texts(data, text_column=text_column, label_column=label_column)
@@ -98,7 +99,7 @@ def evaluate_intent(
     label_column: str,
     oos_label: str | None = None,
     backend: Backend | None = None,
-    progress: Progress | None = None,
+    progress: ProgressCallback | None = None,
 ) -> tuple[dict[str, Any], ClassificationMetrics]:
     """Score a saved model on a labelled file: the JSON summary and the full metrics."""
     classifier = IntentClassifier.load(model_dir, backend=backend, progress=progress)

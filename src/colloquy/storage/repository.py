@@ -17,14 +17,12 @@ import orjson
 from sqlalchemy import Connection, delete, func, insert, or_, select, update
 
 from colloquy.errors import ConflictError, NotFoundError
+from colloquy.progress import ProgressCallback, emit
 from colloquy.schema import Conversation, DialogueAct, Outcome, Turn
 from colloquy.storage.tables import TURN_COLUMNS, conversations, datasets, splits, turns
 
 MAX_BATCH_TURNS = 5000
 """A batch is also cut at this many turns, so long dialogues cannot make it large."""
-
-ProgressCallback = Callable[[int, int], None]
-"""Called after each batch with (conversations seen so far, turns written so far)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,12 +249,10 @@ def insert_conversations(
         if len(batch) >= batch_size or batch_turns >= MAX_BATCH_TURNS:
             _insert_batch(conn, dataset_id, dataset_name, batch, report)
             batch, batch_turns = [], 0
-            if on_batch is not None:
-                on_batch(report.received, report.turns)
+            _report_batch(on_batch, report)
     if batch:
         _insert_batch(conn, dataset_id, dataset_name, batch, report)
-        if on_batch is not None:
-            on_batch(report.received, report.turns)
+        _report_batch(on_batch, report)
     return report
 
 
@@ -522,3 +518,9 @@ def iter_conversations(
 
 def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _report_batch(progress: ProgressCallback | None, report: InsertReport) -> None:
+    """Conversations read so far, with the turns written as the event's detail."""
+    detail = f"{report.turns:,} turns stored"
+    emit(progress, "ingest", report.received, None, unit="conversations", detail=detail)

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from colloquy.logging import get_logger
+from colloquy.progress import ProgressCallback
 from colloquy.schema import Conversation
 from colloquy.storage import repository
 from colloquy.storage.engine import (
@@ -27,7 +28,6 @@ from colloquy.storage.repository import (
     DatasetInfo,
     DatasetStats,
     InsertReport,
-    ProgressCallback,
 )
 
 log = get_logger(__name__)

@@ -21,6 +21,7 @@ import pytest
 
 from colloquy.data.fetch import DATASETS, dataset_source, fetch_dataset
 from colloquy.errors import DataError, UsageError
+from colloquy.progress import ProgressEvent
 
 EXPECTED = {
     "banking77",
@@ -114,9 +115,10 @@ def test_fetch_from_file_mirror(banking_mirror: Path, datasets_dir: Path, tmp_pa
     dest = tmp_path / "data"
     seen: dict[str, int] = {}
 
-    def progress(path: str, done: int, total: int | None) -> None:
-        assert total is not None
-        seen[path] = done
+    def progress(event: ProgressEvent) -> None:
+        assert event.total is not None
+        assert event.unit == "bytes"
+        seen[event.stage] = event.done
 
     folder = fetch_dataset("banking77", dest, base_url=banking_mirror.as_uri(), progress=progress)
 

@@ -195,9 +195,9 @@ def test_a_different_model_id_misses(cache: EmbeddingCache) -> None:
 def test_progress_counts_hits_and_misses(cache: EmbeddingCache) -> None:
     cached = CachedEmbedder(CountingEmbedder(), cache)
     cached.encode(["a", "b"])
-    calls: list[tuple[int, int]] = []
+    calls: list[tuple[int, int | None]] = []
 
-    cached.encode(["a", "b", "c"], batch_size=2, progress=lambda d, t: calls.append((d, t)))
+    cached.encode(["a", "b", "c"], batch_size=2, progress=lambda e: calls.append((e.done, e.total)))
 
     assert calls == [(2, 3), (3, 3)]
 

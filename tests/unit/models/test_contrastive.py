@@ -32,6 +32,7 @@ from colloquy.models.contrastive import (
     nearest_centroid_accuracy,
     supcon_loss,
 )
+from colloquy.progress import ProgressEvent
 
 # --------------------------------------------------------------------------- make_batches
 
@@ -449,8 +450,8 @@ def test_an_interrupted_run_resumes_to_the_same_result(
 ) -> None:
     steps = fitted.result.history[0].steps
 
-    def interrupt_in_epoch_two(stage: str, done: int, total: int) -> None:
-        if stage == "train" and done == steps + 2:
+    def interrupt_in_epoch_two(event: ProgressEvent) -> None:
+        if event.stage == "train" and event.done == steps + 2:
             raise SimulatedInterruptError
 
     trainer = ContrastiveTrainer(

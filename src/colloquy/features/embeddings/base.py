@@ -11,15 +11,13 @@ cosine similarity is a plain dot product everywhere.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import NDArray
 
 from colloquy.errors import ColloquyError, UsageError
-
-Progress = Callable[[int, int], None]
-"""``progress(done, total)``: called after each batch with the number of texts encoded."""
+from colloquy.progress import ProgressCallback, emit
 
 
 class Embedder(ABC):
@@ -44,7 +42,7 @@ class Embedder(ABC):
         texts: Sequence[str],
         *,
         batch_size: int = 64,
-        progress: Progress | None = None,
+        progress: ProgressCallback | None = None,
     ) -> NDArray[np.float32]:
         """Embed ``texts``: float32 rows of unit length, in input order, shape ``(n, d)``.
 
@@ -72,8 +70,7 @@ class Embedder(ABC):
                 )
             out[index] = vectors
             done += len(index)
-            if progress is not None:
-                progress(done, total)
+            emit(progress, "embedding", done, total, unit="texts")
         return l2_normalise(out)
 
 
@@ -102,4 +99,4 @@ def l2_normalise(vectors: np.ndarray) -> NDArray[np.float32]:
     return out
 
 
-__all__ = ["Embedder", "Progress", "check_texts", "l2_normalise"]
+__all__ = ["Embedder", "check_texts", "l2_normalise"]

@@ -6,13 +6,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
 from colloquy.data.export import export_conversations
 from colloquy.data.fetch import DATASETS, fetch_dataset
@@ -23,7 +16,7 @@ from colloquy.data.splits import kfold_split, split_conversations
 from colloquy.errors import UsageError
 from colloquy.pipelines.ingest import ingest as run_ingest
 from colloquy.services.cli.context import state
-from colloquy.services.cli.progress import spinner
+from colloquy.services.cli.progress import progress_bars
 from colloquy.services.cli.render import (
     OutputFormat,
     print_json,
@@ -89,14 +82,9 @@ def ingest(
     settings = state(ctx).settings
     ingest_settings = settings.ingest.model_copy(update={"clean": clean, "mask_pii": mask_pii})
     name = dataset or source
-    with state(ctx).open_store() as store, spinner() as progress:
-        task = progress.add_task(f"ingesting {source} into {name!r}", total=None)
-
-        def advance(seen: int, turns: int) -> None:
-            progress.update(task, description=f"{seen:,} conversations, {turns:,} turns stored")
-
+    with state(ctx).open_store() as store, progress_bars() as progress:
         result = run_ingest(
-            store, loader, target, dataset=name, settings=ingest_settings, on_batch=advance
+            store, loader, target, dataset=name, settings=ingest_settings, on_batch=progress
         )
     summary = result.to_dict()
     if fmt is OutputFormat.JSON:
@@ -323,10 +311,12 @@ def export(
     """Write a stored dataset to JSONL or Parquet."""
     if fmt not in ("jsonl", "parquet"):
         raise UsageError(f"--format must be jsonl or parquet, not {fmt!r}")
-    with state(ctx).open_store() as store, spinner() as progress:
-        progress.add_task(f"exporting {name} to {output}", total=None)
+    with state(ctx).open_store() as store, progress_bars() as progress:
         n_conversations, n_turns = export_conversations(
-            store.conversations(name), output, fmt="jsonl" if fmt == "jsonl" else "parquet"
+            store.conversations(name),
+            output,
+            fmt="jsonl" if fmt == "jsonl" else "parquet",
+            progress=progress,
         )
     stdout.print(f"wrote {n_conversations:,} conversations, {n_turns:,} turns to {output}")
 
@@ -347,20 +337,6 @@ def fetch(
 ) -> None:
     """Download a public dataset from its canonical source into the datasets folder."""
     target = dest or state(ctx).settings.resolved_data_dir
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        DownloadColumn(),
-        TimeElapsedColumn(),
-        console=stderr,
-        transient=True,
-    ) as progress:
-        tasks: dict[str, Any] = {}
-
-        def report(relative: str, done: int, total: int | None) -> None:
-            if relative not in tasks:
-                tasks[relative] = progress.add_task(relative, total=total)
-            progress.update(tasks[relative], completed=done, total=total)
-
-        folder = fetch_dataset(name, target, base_url=base_url, force=force, progress=report)
+    with progress_bars() as progress:
+        folder = fetch_dataset(name, target, base_url=base_url, force=force, progress=progress)
     stdout.print(f"{name} is in {folder}")

@@ -32,9 +32,9 @@ def intent(
     """Accuracy, macro-F1 (with 95 % CIs), calibration and out-of-scope scores."""
     from colloquy.evaluation import write_classification_report
     from colloquy.pipelines.intent import evaluate_intent
-    from colloquy.services.cli.progress import stage_progress
+    from colloquy.services.cli.progress import progress_bars
 
-    with stage_progress() as progress:
+    with progress_bars() as progress:
         summary, metrics = evaluate_intent(
             model,
             data,

@@ -57,12 +57,12 @@ def intent(
     """Train an intent classifier on a labelled text file."""
     from colloquy.features.embeddings.cache import default_cache_path
     from colloquy.pipelines.intent import IntentTrainingConfig, train_intent
-    from colloquy.services.cli.progress import stage_progress
+    from colloquy.services.cli.progress import progress_bars
 
     training = load_yaml_model(config, IntentTrainingConfig) if config else IntentTrainingConfig()
     training = training.model_copy(update=_overrides("method", method, METHODS, seed))
     cache = default_cache_path(state(ctx).settings.resolved_home)
-    with stage_progress() as progress:
+    with progress_bars() as progress:
         manifest = train_intent(
             data,
             text_column=text_column,
@@ -127,7 +127,7 @@ def conversion(
         check_source,
         train_conversion,
     )
-    from colloquy.services.cli.progress import stage_progress
+    from colloquy.services.cli.progress import progress_bars
 
     chosen = check_source(source)
     training = (
@@ -137,7 +137,7 @@ def conversion(
     if contrastive and training.contrastive is None:
         training = training.model_copy(update={"contrastive": DEFAULT_CONTRASTIVE})
     cache = default_cache_path(state(ctx).settings.resolved_home)
-    with stage_progress() as progress:
+    with progress_bars() as progress:
         manifest = train_conversion(
             chosen, data, output=output, config=training, cache_path=cache, progress=progress
         )
