@@ -7,6 +7,7 @@ releases. ``tests/unit/test_public_api.py`` keeps this list honest.
 from colloquy._version import __version__
 from colloquy.config import Settings, load_settings
 from colloquy.errors import (
+    ArtifactError,
     ColloquyError,
     ConfigError,
     ConflictError,
@@ -25,6 +26,7 @@ from colloquy.schema import Conversation, DialogueAct, Outcome, SchemaError, Spe
 from colloquy.storage import Store
 
 __all__ = [
+    "ArtifactError",
     "ColloquyError",
     "ConfigError",
     "ConflictError",

@@ -10,9 +10,10 @@ where (file, line, field) and how to fix it, so the edge can print it as one lin
     ├── ConfigError                    exit 2   bad YAML, unknown key, invalid value
     ├── UsageError                     exit 2   a wrong argument combination or name
     ├── DataError                      exit 65  input data that cannot be read
-    │   ├── SchemaViolationError                     a record breaks the conversation schema
+    │   ├── SchemaError                         a record breaks the conversation schema
     │   ├── ParseError                          a file or row that cannot be parsed
     │   └── LeakageError                        a feature that gives the outcome away
+    ├── ArtifactError                  exit 66  a model directory that is unusable or unsafe
     ├── NotFoundError                  exit 4   a dataset, model or file that is absent
     ├── LLMError                       exit 69  the LLM endpoint failed or answered nonsense
     └── StorageError                   exit 3   the database cannot do what was asked
@@ -62,8 +63,17 @@ class DataError(ColloquyError):
     exit_code = 65
 
 
-class SchemaViolationError(DataError):
-    """A record does not satisfy the conversation schema."""
+class SchemaError(DataError, ValueError):
+    """A record failed validation; ``errors`` lists ``(field path, message, value)``.
+
+    Also a :class:`ValueError`, so code validating records the Pydantic way can catch it.
+    """
+
+    def __init__(self, record: str, errors: list[tuple[str, str, object]]) -> None:
+        self.record = record
+        self.errors = errors
+        parts = [f"{path}: {msg} (got {value!r})" for path, msg, value in errors]
+        super().__init__(f"invalid {record}: " + "; ".join(parts))
 
 
 class ParseError(DataError):
@@ -87,6 +97,13 @@ class ParseError(DataError):
 
 class LeakageError(DataError):
     """A feature predicts the outcome too well to be known before it (target leakage)."""
+
+
+class ArtifactError(ColloquyError):
+    """A model directory that cannot be used: wrong version, missing, corrupt, tampered
+    with, or holding anything that could run code on load (66 is sysexits' EX_NOINPUT)."""
+
+    exit_code = 66
 
 
 class NotFoundError(ColloquyError):

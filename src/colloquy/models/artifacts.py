@@ -29,17 +29,11 @@ from pathlib import Path
 from typing import Any
 
 from colloquy._version import __version__
-from colloquy.errors import ColloquyError, NotFoundError
+from colloquy.errors import ArtifactError, ColloquyError, NotFoundError
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 _TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.")
-
-
-class ArtifactError(ColloquyError):
-    """A model directory that cannot be used: wrong version, missing or corrupt files."""
-
-    exit_code = 66
 
 
 def data_fingerprint(texts: Sequence[str], labels: Sequence[str]) -> str:

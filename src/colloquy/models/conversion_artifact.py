@@ -21,13 +21,13 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from colloquy.errors import ArtifactError
 from colloquy.features.cues import CueDetector
 from colloquy.features.embeddings import CachedEmbedder, Embedder, SentenceEmbedder
 from colloquy.features.embeddings.sentence import model_fingerprint
 from colloquy.features.metadata import MetadataEncoder
 from colloquy.features.transcript import MEAN_POOLS, PooledTurnEmbeddings
 from colloquy.models.artifacts import (
-    ArtifactError,
     dump_sklearn,
     load_sklearn,
     read_manifest,

@@ -25,7 +25,7 @@ from typing import Any, Literal, Self
 
 import numpy as np
 
-from colloquy.errors import DataError, UsageError
+from colloquy.errors import ArtifactError, DataError, UsageError
 from colloquy.features.embeddings import (
     DEFAULT_MODEL,
     CachedEmbedder,
@@ -35,7 +35,6 @@ from colloquy.features.embeddings import (
     TfidfEmbedder,
 )
 from colloquy.models.artifacts import (
-    ArtifactError,
     checked,
     dump_sklearn,
     load_sklearn,

@@ -16,18 +16,10 @@ from typing import Any, Self
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from colloquy.errors import SchemaError
+
 JsonValue = Any
 """A value that survives ``json.dumps``: None, bool, int, float, str, list, dict."""
-
-
-class SchemaError(ValueError):
-    """A record failed validation; ``errors`` lists ``(field path, message, value)``."""
-
-    def __init__(self, record: str, errors: list[tuple[str, str, object]]) -> None:
-        self.record = record
-        self.errors = errors
-        parts = [f"{path}: {msg} (got {value!r})" for path, msg, value in errors]
-        super().__init__(f"invalid {record}: " + "; ".join(parts))
 
 
 def _as_utc(value: datetime | None) -> datetime | None:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from colloquy.errors import DataError, LeakageError, UsageError
+from colloquy.errors import ArtifactError, DataError, LeakageError, UsageError
 from colloquy.features.embeddings import SentenceEmbedder
 from colloquy.features.transcript import (
     MEAN_POOLS,
@@ -20,7 +20,6 @@ from colloquy.features.transcript import (
     transcript_text,
     without_turn,
 )
-from colloquy.models.artifacts import ArtifactError
 from colloquy.models.contrastive_config import ContrastiveConfig
 from colloquy.models.conversion import ConversionPredictor
 from colloquy.pipelines.conversion import LabelledConversations, load_labelled

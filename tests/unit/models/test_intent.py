@@ -10,8 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from colloquy.errors import DataError, NotFoundError
-from colloquy.models.artifacts import ArtifactError
+from colloquy.errors import ArtifactError, DataError, NotFoundError
 from colloquy.models.intent import IntentClassifier
 
 INTENTS = ("card_arrival", "lost_or_stolen_card", "exchange_rate", "top_up_failed", "pin_blocked")

@@ -6,7 +6,6 @@ import sys
 import traceback
 
 from colloquy.errors import ColloquyError
-from colloquy.schema import SchemaError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,8 +24,6 @@ def main(argv: list[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except ColloquyError as exc:
         return _fail(exc, exc.one_line(), exc.exit_code, debug)
-    except SchemaError as exc:
-        return _fail(exc, str(exc), 65, debug)
     except KeyboardInterrupt:
         print("colloquy: interrupted", file=sys.stderr)
         return 130
