@@ -5,10 +5,16 @@ The loaders read datasets where they lie (``$COLLOQUY_DATA_DIR``, by default
 from the places the data is published, so a fresh machine can get the same bytes:
 
 - every file is named with its upstream URL, pinned to a commit where one is known, and
-  with its SHA-256 where the bytes are known, so a changed upstream file is caught;
+  with its SHA-256 where the bytes are known (:mod:`colloquy.data.fetch_sources`), so a
+  changed upstream file is caught;
 - each file streams (httpx) into a staging folder beside the destination; only when every
   file has arrived and been verified are they moved into place with ``os.replace``, so a
   failed or interrupted fetch leaves nothing partial behind;
+- a transient network failure (no connection, a timeout, a dropped or truncated
+  response, HTTP 408/429/5xx) is retried a bounded number of times with exponential
+  back-off, each try rewriting the file from its first byte; a permanent one (HTTP 404,
+  a checksum mismatch, an unreadable ``file://``) fails at once, since repeating the
+  request would get the same answer;
 - ``base_url`` swaps the upstream for a mirror holding the same relative paths — an
   ``http(s)://`` server or a ``file://`` folder (which is how the tests run, offline);
 - ``urls`` overrides single files, for sources that need a login. The full Customer
@@ -24,241 +30,83 @@ import fnmatch
 import hashlib
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Collection, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from types import MappingProxyType
 from typing import BinaryIO
 from urllib.parse import quote, unquote, urlparse
 from urllib.request import url2pathname
 
 import httpx
 
+from colloquy.data.fetch_sources import DATASETS, DatasetSource, RemoteFile, dataset_source
 from colloquy.errors import DataError, UsageError
+from colloquy.logging import get_logger
 from colloquy.progress import ProgressCallback, emit
+
+log = get_logger(__name__)
 
 _CHUNK = 1 << 16
 _TIMEOUT = httpx.Timeout(60.0, connect=15.0)
+_TRANSIENT_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
+"""Answers that say "not now" rather than "never": worth asking again after a pause."""
 
 
 @dataclass(frozen=True, slots=True)
-class RemoteFile:
-    """One file of a dataset: where it goes, where it comes from, what it must hash to."""
+class RetryPolicy:
+    """How often, and after how long a pause, a transient download failure is retried.
 
-    path: str
-    """Relative path inside the dataset folder (and under a ``base_url`` mirror)."""
-    url: str
-    sha256: str | None = None
+    Try ``n`` (counting from 1) that fails transiently is followed, while fewer than
+    ``attempts`` tries were made, by a pause of ``backoff * 2 ** (n - 1)`` seconds, capped
+    at ``max_delay``, or longer when the server asks for it with ``Retry-After`` (also
+    capped). ``sleep`` is injectable so tests need not wait.
+    """
+
+    attempts: int = 4
+    backoff: float = 1.0
+    max_delay: float = 30.0
+    sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.attempts < 1:
+            raise UsageError(f"retry attempts must be at least 1, not {self.attempts}")
+        if self.backoff < 0 or self.max_delay < 0:
+            raise UsageError("retry backoff and max_delay must not be negative")
+
+    def delay(self, failures: int, retry_after: float | None = None) -> float:
+        """Seconds to wait after the ``failures``-th failed try."""
+        wait = min(self.backoff * 2.0 ** (failures - 1), self.max_delay)
+        if retry_after is not None:
+            wait = max(wait, min(retry_after, self.max_delay))
+        return wait
 
 
-@dataclass(frozen=True, slots=True)
-class DatasetSource:
-    """A public dataset: its files, its licence, and anything a user must know."""
+class _TransientError(Exception):
+    """A failure worth retrying; carries the error to raise once the tries run out."""
 
-    name: str
-    title: str
-    license: str
-    homepage: str
-    files: tuple[RemoteFile, ...]
-    notes: str = ""
+    def __init__(self, error: DataError, retry_after: float | None = None) -> None:
+        super().__init__(error.one_line())
+        self.error = error
+        self.retry_after = retry_after
 
 
-def _github(repo: str, ref: str, path: str) -> str:
-    return f"https://raw.githubusercontent.com/{repo}/{ref}/{quote(path)}"
-
-
-def _files(
-    repo: str, ref: str, pairs: Mapping[str, str | None], prefix: str = ""
-) -> tuple[RemoteFile, ...]:
-    """Files at the same relative path upstream (under ``prefix``) as locally."""
-    return tuple(
-        RemoteFile(path, _github(repo, ref, prefix + path), sha) for path, sha in pairs.items()
+def _is_transient(exc: httpx.HTTPError) -> bool:
+    """Timeouts, refused or reset connections, a server that hangs up mid-answer (httpx
+    checks a body against its ``Content-Length``), a proxy that fails; not a malformed URL
+    or a request httpx itself refuses to send."""
+    transient = (
+        httpx.TimeoutException,
+        httpx.NetworkError,
+        httpx.RemoteProtocolError,
+        httpx.ProxyError,
     )
+    return isinstance(exc, transient)
 
 
-_BANKING77 = "PolyAI-LDN/task-specific-datasets"
-_SGD = "google-research-datasets/dstc8-schema-guided-dialogue"
-_SGD_COMMIT = "e852981ae34990f4358979625854259302feaa78"
-_SGD_KNOWN = {
-    "train/schema.json": "97b6c21673aa7e5c2d1ceef52aa35170c565223cdcbf33bb24c69739bda04a82",
-    "train/dialogues_015.json": "b698e8db9b0898186453ec9fcec5f80ab043cfe301447d28dc577e99bd3acfd3",
-    "train/dialogues_026.json": "2b2e2c497c870d39c575892c7aae38b08cd4e39bd3a795be1e8550330e747800",
-    "train/dialogues_033.json": "74c23ae93203ed5672015ce13d01c01d80d4f3a3ccd64c8f62f52e0b7c411871",
-    "train/dialogues_043.json": "98c9cc7865bc70e67123cc4e64daad8843d5750552bae2559d7bb95aae782c0a",
-    "train/dialogues_065.json": "a9bd32fb9cce88b4bd0a4a11b136423401ba6e14fb5be306fe1eda9e485e8760",
-    "train/dialogues_125.json": "45d59601652c9b648175125718b55e5d65b3567c09518c9d054f67bdc8b2eaba",
-    "dev/schema.json": "8fee8b1211500a4a1fb071765150e3267d20148bcad72a22c04bb1fdcd649366",
-    "dev/dialogues_001.json": "fe3a8ed9e160c15e20e7cfd16d03734b4473df0d3864f2ad687ea9eeee5eea52",
-    "dev/dialogues_002.json": "fcbc8ba411ed8b3e0b06dff31819dc366f6bc6d228e021053920365e11004b03",
-    "dev/dialogues_003.json": "5915cea36b77de920fbd66569333db2395626ec465ba23e2f0caa77fba2e5dae",
-    "test/schema.json": "0b4af32e01695aec4788681fe6b22fb7ee908907269f5ac7167d01f4c4132bcb",
-    "test/dialogues_001.json": "1fa13b0fe607100bc66ed15e0490df9c52a2cec087ca9733e0f506755eef0ada",
-    "test/dialogues_002.json": "b3b2a2596fad9146e96e4e1aa288f975332e2c7a3153bb2379d75e8d71c35a20",
-    "test/dialogues_003.json": "b595a04f7848aed76d11e82250089023e42a6e5ce047c78b8ddd0f4856dcbecb",
-    "LICENSE.txt": "71a43a169b52bb1b39510b65ec5b43b4bbb59196d449a835fe58b50af6a72742",
-}
-_SGD_SPLITS = {"train": 127, "dev": 20, "test": 34}
-"""Dialogue files per split in the full DSTC8 release."""
-
-
-def _sgd_files() -> tuple[RemoteFile, ...]:
-    paths = ["LICENSE.txt"]
-    for split, count in _SGD_SPLITS.items():
-        paths.append(f"{split}/schema.json")
-        paths.extend(f"{split}/dialogues_{n:03d}.json" for n in range(1, count + 1))
-    return _files(_SGD, _SGD_COMMIT, {path: _SGD_KNOWN.get(path) for path in paths})
-
-
-_P4G = "ohyj1002/persuasionforgood"
-_P4G_COMMIT = "3fbc0df7bd2a081413cad6e6092e7c712efc26c4"
-_BITEXT = "bitext/customer-support-llm-chatbot-training-dataset"
-_BITEXT_CSV = "Bitext_Sample_Customer_Support_Training_Dataset.csv"
-_CRAIGSLIST = "rishabhjoshi/DialoGraph_ICLR21"
-_TWCS_MIRROR = "monalisapatra26/data_visualization"
-
-_REGISTRY: tuple[DatasetSource, ...] = (
-    DatasetSource(
-        name="banking77",
-        title="BANKING77: 13,083 banking queries labelled with 77 intents",
-        license="CC BY 4.0",
-        homepage="https://github.com/PolyAI-LDN/task-specific-datasets",
-        files=_files(
-            _BANKING77,
-            "master",
-            {
-                "train.csv": "b06e26ac675513959a63135f11b94ea7786ed02da65db93a5650d8838cbc664b",
-                "test.csv": "d12d6e3bc4c3103966ae786dc435913c0c563dfa328f5a3646d0e62cfeeb474d",
-                "categories.json": (
-                    "53261da888122daf2d120d925458631d9619e15d82e56052e7a42e535ce32b63"
-                ),
-            },
-            prefix="banking_data/",
-        ),
-    ),
-    DatasetSource(
-        name="bitext",
-        title="Bitext customer-support training sample: 4,514 requests, 27 intents",
-        license="CDLA-Sharing-1.0",
-        homepage="https://github.com/bitext/customer-support-llm-chatbot-training-dataset",
-        files=(
-            RemoteFile(
-                _BITEXT_CSV,
-                _github(
-                    _BITEXT, "337b96868e02b40a05f9c0df3290c65a15ea573e", f"data/train/{_BITEXT_CSV}"
-                ),
-                "079b0cec48d34c319c9877b6d178390bf7187a7f7a604958e0ed5a096bba5af6",
-            ),
-            RemoteFile(
-                "LICENSE.txt",
-                _github(_BITEXT, "72ea2203180d14a416b579c657033ecd21e59a11", "LICENSE.txt"),
-                "f6054388eae4947a769ca2020c54e6d394eb01c41d58db55bb6cfd24ce71cdd8",
-            ),
-        ),
-        notes="The 4,514-row release from commit 337b968 (deleted upstream one commit later), "
-        "not the 26,872-row v11 file.",
-    ),
-    DatasetSource(
-        name="sgd",
-        title="Schema-Guided Dialogue (DSTC8): multi-domain task-oriented dialogues",
-        license="CC BY-SA 4.0",
-        homepage="https://github.com/google-research-datasets/dstc8-schema-guided-dialogue",
-        files=_sgd_files(),
-        notes="The full release: 127/20/34 dialogue files (about 250 MB); pass only= to pick.",
-    ),
-    DatasetSource(
-        name="twitter_support",
-        title="Customer Support on Twitter (TWCS): first 5,000 tweets",
-        license="CC BY-NC-SA 4.0 (non-commercial)",
-        homepage="https://www.kaggle.com/datasets/thoughtvector/customer-support-on-twitter",
-        files=(
-            RemoteFile(
-                "twcs_first5000.csv",
-                _github(_TWCS_MIRROR, "40f027927281c1193b45982e5623487ad49da67e", "twcs.csv"),
-                "02fe3ab3a8d27030732b6f25ef369d577ddc329fc8087ef6b25199ad0211308f",
-            ),
-        ),
-        notes="The full 2.8M-tweet twcs.csv is on Kaggle and needs a Kaggle login "
-        "(kaggle datasets download thoughtvector/customer-support-on-twitter); this fetches "
-        "the public 5,000-tweet GitHub mirror. To fetch the full file from a place you can "
-        "reach, pass urls={'twcs.csv': URL} with only=['twcs.csv'].",
-    ),
-    DatasetSource(
-        name="persuasion4good",
-        title="PersuasionForGood: 1,017 donation-persuasion dialogues with outcomes",
-        license="Apache-2.0",
-        homepage="https://gitlab.com/ucdavisnlp/persuasionforgood",
-        files=(
-            *_files(
-                _P4G,
-                _P4G_COMMIT,
-                {
-                    "FullData/full_dialog.csv": (
-                        "3ecaa3e9f0577170b91c3306d2439c910150cf010b76e7637ef3bab724075a9f"
-                    ),
-                    "FullData/full_info.csv": (
-                        "93be6f62d41f4925e8be21534c23cd75444e1a5d5384abe13b15eda2b37838b4"
-                    ),
-                    "FullData/readme.md": (
-                        "ac2d2e5095ff44e0e0330f8bd9b1454124cb2d31775b4805a12b00c24d46dc24"
-                    ),
-                    "AnnotatedData/300_dialog.xlsx": (
-                        "48e292ceb4b5574694e82581eb2a25883ce9ef75817193820dfe3c5621c62767"
-                    ),
-                    "AnnotatedData/300_info.xlsx": (
-                        "5d07b790f7794cba6c1cb96f680ccb38053fac133077b613fa121c2588172f2f"
-                    ),
-                    "AnnotatedData/readme.md": (
-                        "a038535ee5814310caa078bc2a1804275e5750ac538ec6c15f4ca81bb28fc40e"
-                    ),
-                    "persuader_scheme.docx": (
-                        "b50f49982701a425adfd8f9c9b713222be2fc772e9ef324ef1ff405645d1690e"
-                    ),
-                    "persuadee_scheme.docx": (
-                        "f06779586e0e0bc5743ea37fe38433523313b5f6bc87d051bc5be478e25ad000"
-                    ),
-                },
-                prefix="data/",
-            ),
-            RemoteFile(
-                "LICENSE",
-                _github(_P4G, _P4G_COMMIT, "LICENSE"),
-                "3a6fae17894cb2907700bb95910241bd67f921e78d6f3c75ca347fb6bd204a46",
-            ),
-        ),
-        notes="From the GitHub mirror of the GitLab original.",
-    ),
-    DatasetSource(
-        name="craigslist_bargain",
-        title="CraigslistBargain: 643 buyer-seller negotiations (dev split) with outcomes",
-        license="unknown (research data)",
-        homepage="https://github.com/rishabhjoshi/DialoGraph_ICLR21",
-        files=(
-            RemoteFile(
-                "dev.json",
-                _github(
-                    _CRAIGSLIST,
-                    "405e047c38d5e5d3c6aba17ec1b20f18080890c7",
-                    "data/negotiation_data/dev.json",
-                ),
-                "f666811a8a7b5e19c33cb3e4325031f6747586ba43430d208aebfae0bd4224c0",
-            ),
-        ),
-        notes="The dev split from the DialoGraph mirror; train.json has no public copy there.",
-    ),
-)
-
-DATASETS: Mapping[str, DatasetSource] = MappingProxyType({s.name: s for s in _REGISTRY})
-"""Every dataset ``fetch_dataset`` knows, by name."""
-
-
-def dataset_source(name: str) -> DatasetSource:
-    """The registry entry for ``name``; an unknown name lists the valid ones."""
-    try:
-        return DATASETS[name]
-    except KeyError:
-        raise UsageError(
-            f"unknown dataset {name!r}", hint=f"valid datasets: {', '.join(sorted(DATASETS))}"
-        ) from None
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After", "").strip()
+    return float(value) if value.isdigit() else None
 
 
 # ---------------------------------------------------------------------------- planning
@@ -365,32 +213,59 @@ class _Transfer:
             raise DataError(f"cannot read {url}: {exc.strerror or exc}") from None
 
     def _http_chunks(self, url: str) -> Iterator[tuple[bytes, int | None]]:
+        hint = "check the network connection or proxy, or use a mirror (base_url)"
         try:
             with self._client().stream("GET", url) as response:
                 if response.status_code != httpx.codes.OK:
-                    raise DataError(
+                    error = DataError(
                         f"{url} answered HTTP {response.status_code} {response.reason_phrase}",
                         hint="check the URL, or pass a mirror with base_url / urls",
                     )
+                    if response.status_code in _TRANSIENT_STATUS:
+                        raise _TransientError(error, _retry_after(response))
+                    raise error
                 length = response.headers.get("Content-Length")
                 total = int(length) if length and length.isdigit() else None
                 for chunk in response.iter_bytes(_CHUNK):
                     yield chunk, total
         except httpx.HTTPError as exc:
-            raise DataError(
-                f"could not download {url}: {exc.__class__.__name__}: {exc}",
-                hint="check the network connection or proxy, or use a mirror (base_url)",
-            ) from None
+            error = DataError(
+                f"could not download {url}: {exc.__class__.__name__}: {exc}", hint=hint
+            )
+            if _is_transient(exc):
+                raise _TransientError(error) from None
+            raise error from None
 
 
-def _download(transfer: _Transfer, spec: RemoteFile, staged: Path) -> None:
-    """Fetch ``spec`` into ``staged`` and verify it; raise ``DataError`` if it is wrong."""
+def _download(transfer: _Transfer, spec: RemoteFile, staged: Path, retry: RetryPolicy) -> None:
+    """Fetch ``spec`` into ``staged`` and verify it; raise ``DataError`` if it is wrong.
+
+    Each try truncates ``staged`` and writes it from the start, so bytes of a failed try
+    never mix with those of the next.
+    """
     staged.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with staged.open("wb") as out:
-            size, digest = transfer.copy(spec, out)
-    except OSError as exc:
-        raise DataError(f"could not write {staged}: {exc.strerror or exc}") from None
+    failures = 0
+    while True:
+        try:
+            size, digest = _write(transfer, spec, staged)
+            break
+        except _TransientError as exc:
+            failures += 1
+            if failures >= retry.attempts:
+                tries = "1 try" if failures == 1 else f"{failures} tries"
+                raise DataError(
+                    f"{exc.error.message} (gave up after {tries})", hint=exc.error.hint
+                ) from None
+            wait = retry.delay(failures, exc.retry_after)
+            log.warning(
+                "fetch.retry",
+                file=spec.path,
+                error=exc.error.message,
+                attempt=failures,
+                attempts=retry.attempts,
+                wait_s=wait,
+            )
+            retry.sleep(wait)
     if size == 0:
         raise DataError(f"{spec.url} is empty", hint="the source or mirror is incomplete")
     if spec.sha256 is not None and digest != spec.sha256:
@@ -398,6 +273,14 @@ def _download(transfer: _Transfer, spec: RemoteFile, staged: Path) -> None:
             f"{spec.path} from {spec.url} has SHA-256 {digest}, expected {spec.sha256}",
             hint="the upstream file changed or the mirror is corrupt; nothing was written",
         )
+
+
+def _write(transfer: _Transfer, spec: RemoteFile, staged: Path) -> tuple[int, str]:
+    try:
+        with staged.open("wb") as out:
+            return transfer.copy(spec, out)
+    except OSError as exc:
+        raise DataError(f"could not write {staged}: {exc.strerror or exc}") from None
 
 
 @contextlib.contextmanager
@@ -432,6 +315,7 @@ def fetch_dataset(
     force: bool = False,
     client: httpx.Client | None = None,
     progress: ProgressCallback | None = None,
+    retry: RetryPolicy | None = None,
 ) -> Path:
     """Download dataset ``name`` into ``dest_dir/name`` and return that folder.
 
@@ -441,12 +325,14 @@ def fetch_dataset(
     for single files (replacing a listed file, whose checksum is then not enforced, or
     adding one). ``only`` keeps the files whose relative path matches one of its glob
     patterns. Files already present (non-empty, right checksum) are kept unless ``force``.
+    ``retry`` says how transient network failures are retried (default: ``RetryPolicy()``).
 
     Raises :class:`~colloquy.errors.UsageError` for an unknown name or a bad URL and
     :class:`~colloquy.errors.DataError` when a download fails or does not verify; in either
     case nothing new is left in ``dest_dir``.
     """
     source = dataset_source(name)
+    policy = retry if retry is not None else RetryPolicy()
     files = _plan(source, base_url=base_url, urls=urls, only=only)
     root = Path(dest_dir).expanduser()
     target_dir = root / source.name
@@ -464,7 +350,7 @@ def fetch_dataset(
         with _http_client(client) as get_client:
             transfer = _Transfer(get_client, progress)
             for spec in todo:
-                _download(transfer, spec, _safe_target(staging, spec.path))
+                _download(transfer, spec, _safe_target(staging, spec.path), policy)
         _publish(staging, target_dir, todo)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -483,6 +369,7 @@ __all__ = [
     "DATASETS",
     "DatasetSource",
     "RemoteFile",
+    "RetryPolicy",
     "dataset_source",
     "fetch_dataset",
 ]

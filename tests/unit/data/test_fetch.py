@@ -1,7 +1,8 @@
-"""``fetch_dataset``: registry, verified atomic downloads, mirrors — never the internet.
+"""``fetch_dataset``: registry, verified atomic downloads, mirrors, retries — never the internet.
 
 The "remote" is a folder built in ``tmp_path`` from copies of the real dataset files,
-reached through ``file://`` or a real HTTP server on 127.0.0.1.
+reached through ``file://`` or a real HTTP server on 127.0.0.1 (one that can be told to
+fail its first requests, to exercise the retries).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
-from colloquy.data.fetch import DATASETS, dataset_source, fetch_dataset
+from colloquy.data.fetch import DATASETS, RetryPolicy, dataset_source, fetch_dataset
 from colloquy.errors import DataError, UsageError
 from colloquy.progress import ProgressEvent
 
@@ -221,17 +222,211 @@ def test_http_error_status_is_a_data_error(
     assert _tree(dest) == []
 
 
-def test_unreachable_server_is_a_data_error(local_client: httpx.Client, tmp_path: Path) -> None:
+def test_unreachable_server_is_retried_then_a_data_error(
+    local_client: httpx.Client, tmp_path: Path
+) -> None:
     with socket.socket() as probe:  # a port nobody listens on once the probe closes
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    with pytest.raises(DataError, match=rf"could not download http://127\.0\.0\.1:{port}/"):
+    waits: list[float] = []
+    retry = RetryPolicy(attempts=3, backoff=0.5, sleep=waits.append)
+    with pytest.raises(DataError, match=rf"could not download http://127\.0\.0\.1:{port}/") as err:
         fetch_dataset(
-            "banking77", tmp_path / "d", base_url=f"http://127.0.0.1:{port}", client=local_client
+            "banking77",
+            tmp_path / "d",
+            base_url=f"http://127.0.0.1:{port}",
+            client=local_client,
+            retry=retry,
         )
+    assert "gave up after 3 tries" in str(err.value)
+    assert "\n" not in str(err.value)
+    assert waits == [0.5, 1.0]
     assert _tree(tmp_path / "d") == []
 
 
 def test_unsupported_scheme(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="unsupported URL"):
         fetch_dataset("banking77", tmp_path, base_url="ftp://example.org/banking77")
+
+
+class FlakyServer:
+    """A loopback HTTP server over a folder that answers its first requests with faults.
+
+    ``faults`` is consumed one per request: ``"503"``-style status codes (``"429"`` with a
+    ``Retry-After`` of ``retry_after`` seconds), ``"drop"`` (hang up without answering) or
+    ``"truncate"`` (promise the whole file, send half, hang up), or ``"ok"``. Once it is
+    empty, the folder is served normally.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.faults: list[str] = []
+        self.requests: list[str] = []
+        self.retry_after = "1"
+        self._lock = threading.Lock()
+        plan = self
+
+        class Handler(SimpleHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                with plan._lock:
+                    plan.requests.append(self.path)
+                    fault = plan.faults.pop(0) if plan.faults else None
+                if fault in (None, "ok"):
+                    super().do_GET()
+                elif fault == "drop":
+                    self.close_connection = True
+                elif fault == "truncate":
+                    body = (folder / self.path.lstrip("/")).read_bytes()
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body[: len(body) // 2])
+                    self.close_connection = True
+                else:
+                    self.send_response(int(fault))
+                    if fault == "429":
+                        self.send_header("Retry-After", plan.retry_after)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+
+        handler = functools.partial(Handler, directory=str(folder))
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def __enter__(self) -> FlakyServer:
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@pytest.fixture
+def flaky(banking_mirror: Path) -> Iterator[FlakyServer]:
+    with FlakyServer(banking_mirror) as server:
+        yield server
+
+
+@pytest.mark.parametrize("fault", ["503", "500", "502", "504", "408", "drop", "truncate"])
+def test_transient_failures_are_retried_with_backoff(
+    fault: str, flaky: FlakyServer, local_client: httpx.Client, tmp_path: Path
+) -> None:
+    flaky.faults[:] = [fault, fault]
+    waits: list[float] = []
+    folder = fetch_dataset(
+        "banking77",
+        tmp_path / "d",
+        base_url=flaky.url,
+        client=local_client,
+        only=["train.csv"],
+        retry=RetryPolicy(backoff=0.25, sleep=waits.append),
+    )
+    assert flaky.requests == ["/train.csv"] * 3
+    assert waits == [0.25, 0.5]
+    expected = next(f.sha256 for f in DATASETS["banking77"].files if f.path == "train.csv")
+    assert _sha(folder / "train.csv") == expected
+    assert _tree(tmp_path / "d") == ["banking77", "banking77/train.csv"]
+
+
+def test_retry_after_is_honoured_up_to_the_cap(
+    flaky: FlakyServer, local_client: httpx.Client, tmp_path: Path
+) -> None:
+    flaky.faults[:] = ["429", "429"]
+    flaky.retry_after = "120"
+    waits: list[float] = []
+    fetch_dataset(
+        "banking77",
+        tmp_path / "d",
+        base_url=flaky.url,
+        client=local_client,
+        only=["categories.json"],
+        retry=RetryPolicy(backoff=0.25, max_delay=5.0, sleep=waits.append),
+    )
+    assert waits == [5.0, 5.0]
+    assert (tmp_path / "d" / "banking77" / "categories.json").is_file()
+
+
+def test_a_server_that_keeps_failing_gives_up_and_leaves_nothing(
+    flaky: FlakyServer, local_client: httpx.Client, tmp_path: Path
+) -> None:
+    flaky.faults[:] = ["503"] * 10
+    waits: list[float] = []
+    with pytest.raises(DataError, match=r"answered HTTP 503 .*gave up after 4 tries"):
+        fetch_dataset(
+            "banking77",
+            tmp_path / "d",
+            base_url=flaky.url,
+            client=local_client,
+            retry=RetryPolicy(backoff=0.1, sleep=waits.append),
+        )
+    assert len(flaky.requests) == 4
+    assert waits == [0.1, 0.2, 0.4]
+    assert _tree(tmp_path / "d") == []
+
+
+def test_a_failure_after_some_files_arrived_leaves_nothing(
+    flaky: FlakyServer, local_client: httpx.Client, tmp_path: Path
+) -> None:
+    flaky.faults[:] = ["ok", "truncate", "truncate"]
+    waits: list[float] = []
+    with pytest.raises(DataError, match=r"test\.csv: RemoteProtocolError: .*gave up after 2 tries"):
+        fetch_dataset(
+            "banking77",
+            tmp_path / "d",
+            base_url=flaky.url,
+            client=local_client,
+            retry=RetryPolicy(attempts=2, backoff=0.0, sleep=waits.append),
+        )
+    assert flaky.requests == ["/train.csv", "/test.csv", "/test.csv"]
+    assert waits == [0.0]
+    assert _tree(tmp_path / "d") == []
+
+
+@pytest.mark.parametrize("fault", ["404", "403", "410"])
+def test_permanent_http_errors_are_not_retried(
+    fault: str, flaky: FlakyServer, local_client: httpx.Client, tmp_path: Path
+) -> None:
+    flaky.faults[:] = [fault]
+    waits: list[float] = []
+    with pytest.raises(DataError, match=rf"answered HTTP {fault}") as err:
+        fetch_dataset(
+            "banking77",
+            tmp_path / "d",
+            base_url=flaky.url,
+            client=local_client,
+            retry=RetryPolicy(sleep=waits.append),
+        )
+    assert "gave up" not in str(err.value)
+    assert len(flaky.requests) == 1
+    assert waits == []
+    assert _tree(tmp_path / "d") == []
+
+
+def test_checksum_mismatch_over_http_is_not_retried(
+    banking_mirror: Path, flaky: FlakyServer, local_client: httpx.Client, tmp_path: Path
+) -> None:
+    with (banking_mirror / "categories.json").open("a", encoding="utf-8") as handle:
+        handle.write(" ")
+    waits: list[float] = []
+    with pytest.raises(DataError, match="SHA-256"):
+        fetch_dataset(
+            "banking77",
+            tmp_path / "d",
+            base_url=flaky.url,
+            client=local_client,
+            only=["categories.json"],
+            retry=RetryPolicy(sleep=waits.append),
+        )
+    assert flaky.requests == ["/categories.json"]
+    assert waits == []
+
+
+def test_retry_policy_backoff_doubles_up_to_the_cap() -> None:
+    policy = RetryPolicy(backoff=1.0, max_delay=3.0)
+    assert [policy.delay(n) for n in (1, 2, 3, 4)] == [1.0, 2.0, 3.0, 3.0]
+    assert policy.delay(1, retry_after=2.5) == 2.5
+    with pytest.raises(UsageError, match="at least 1"):
+        RetryPolicy(attempts=0)
