@@ -444,7 +444,7 @@ def test_mapping_from_cli_pairs() -> None:
     assert mapping.metadata == ("plan", "region")
     assert mapping.role_for("CALLER") is Speaker.CUSTOMER
     assert mapping.role_for("Support") is Speaker.AGENT
-    with pytest.raises(UsageError, match="invalid column mapping"):
+    with pytest.raises(UsageError, match="unknown field 'colour'"):
         ColumnMapping.from_pairs(["colour=blue"])
     with pytest.raises(UsageError, match="FIELD=COLUMN"):
         ColumnMapping.from_pairs(["text"])
