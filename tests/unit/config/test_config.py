@@ -96,5 +96,7 @@ def test_top_level_must_be_a_mapping(tmp_path: Path) -> None:
 
 def test_invalid_environment_value(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLLOQUY_LOGGING__LEVEL", "loud")
-    with pytest.raises(ConfigError, match=r"environment or defaults: key 'logging\.level'"):
+    with pytest.raises(
+        ConfigError, match=r"environment variable COLLOQUY_LOGGING__LEVEL: key 'logging\.level'"
+    ):
         load_settings()
