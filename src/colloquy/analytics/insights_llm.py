@@ -20,7 +20,8 @@ Design choices, and why:
 * **Event turns never reach the model**: a negotiation's accept / reject events give the
   outcome away, exactly as in the offline analyzer.
 * **LangChain is imported on first use**, so ``import colloquy.analytics`` stays fast and
-  offline installs that never configure an endpoint never load it.
+  offline installs that never configure an endpoint never load it; it is the ``llm``
+  extra, and without it the first call says which command installs it.
 
 A local server needs no key; a placeholder is sent when none is configured, never a key
 from another variable, so a hosted provider's key cannot leak to a different endpoint.
@@ -44,6 +45,7 @@ from colloquy.analytics.insights import (
     explainer_key_moments,
 )
 from colloquy.errors import LLMError
+from colloquy.extras import require
 from colloquy.features.transcript import is_spoken, spoken_turns
 from colloquy.logging import get_logger
 from colloquy.schema import Conversation, Turn
@@ -156,6 +158,8 @@ class LLMInsightAnalyzer(InsightAnalyzer):
 
     def _complete(self, text: str) -> str:
         """The model's answer to the prompt, or an :class:`LLMError` saying why there is none."""
+        for module in ("langchain_core", "langchain_openai", "openai"):
+            require(module, extra="llm", feature="insights from an LLM")
         import openai
 
         try:

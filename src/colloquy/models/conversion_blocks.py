@@ -27,6 +27,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from colloquy.extras import available, require
 from colloquy.features.cues import CUE_FEATURES, CueDetector, cue_matrix
 from colloquy.features.decision import DECISION_FEATURES, decision_matrix
 from colloquy.features.dynamics import FEATURE_NAMES as DYNAMICS_NAMES
@@ -73,6 +74,7 @@ def _logreg(c: float) -> Any:
 
 
 def _lightgbm(setting: Mapping[str, Any], seed: int) -> Any:
+    require("lightgbm", extra="lightgbm", feature="the LightGBM head")
     from lightgbm import LGBMClassifier
 
     params = {k: v for k, v in setting.items() if k != "model"}
@@ -97,9 +99,12 @@ _LIGHTGBM_GRID: tuple[dict[str, Any], ...] = (
 
 
 def _tabular_candidates(head: HeadName, cs: Sequence[float]) -> list[dict[str, Any]]:
-    """Logistic-regression and/or LightGBM settings; ``auto`` lets inner CV pick either."""
+    """Logistic-regression and/or LightGBM settings; ``auto`` lets inner CV pick either,
+    or takes logistic regression alone when the ``lightgbm`` extra is not installed."""
     linear = [{"model": "logreg", "C": c} for c in cs]
     trees = [dict(s) for s in _LIGHTGBM_GRID]
+    if head == "auto" and not available("lightgbm"):
+        return linear
     return {"logreg": linear, "lightgbm": trees}.get(head, linear + trees)
 
 

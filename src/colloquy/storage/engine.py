@@ -19,6 +19,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 
 from colloquy.errors import ConfigError, DatabaseUnavailableError, ReadOnlyStoreError, StorageError
+from colloquy.extras import require
 
 _URL_EXAMPLES = "sqlite:///path/to/colloquy.db or postgresql+psycopg://user@host:5432/dbname"
 
@@ -68,6 +69,8 @@ def create_store_engine(url: str, *, echo: bool = False) -> Engine:
                 ) from None
         kwargs["connect_args"] = {"timeout": 30}
     else:
+        if parsed.get_driver_name() == "psycopg":
+            require("psycopg", extra="postgres", feature="a PostgreSQL store")
         kwargs["pool_pre_ping"] = True
         kwargs["connect_args"] = {"connect_timeout": 5}
     try:

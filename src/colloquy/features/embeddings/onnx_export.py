@@ -38,6 +38,7 @@ from typing import Any, Literal
 import numpy as np
 
 from colloquy.errors import ColloquyError, ConfigError
+from colloquy.extras import require
 
 FP32_NAME = "model.onnx"
 INT8_NAME = "model_int8.onnx"
@@ -107,6 +108,7 @@ def file_state(path: Path, fingerprint: str) -> FileState:
 
 def export_onnx(model_dir: Path, target: Path, *, fingerprint: str) -> None:
     """Export the transformer in ``model_dir`` to ``target`` (fp32), atomically and checked."""
+    require("onnxscript", extra="onnx", feature="exporting an encoder to ONNX")
     import onnx
     import torch
     from transformers import AutoModel
