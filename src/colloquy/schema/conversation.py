@@ -4,6 +4,11 @@ Records are frozen Pydantic models: validated on construction, immutable afterwa
 round-tripped losslessly through JSON (``to_json`` / ``from_json``). A conversation's
 ``content_hash`` is stable across processes and platforms, so storage can recognise a
 conversation it has already seen and skip it.
+
+Every record also fits every store: ids, sources, channels, speaker ids and intents have
+the lengths of their columns, and no text, key or JSON value holds a NUL character, which
+PostgreSQL refuses and SQLite would keep. A record that breaks a limit is a
+:class:`SchemaError` naming the field, on any backend.
 """
 
 from __future__ import annotations
@@ -11,15 +16,75 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, Self
+from typing import Annotated, Any, Self
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from colloquy.errors import SchemaError
 
 JsonValue = Any
 """A value that survives ``json.dumps``: None, bool, int, float, str, list, dict."""
+
+MAX_ID_LENGTH = 300
+"""Longest conversation id (the store's ``external_id`` column)."""
+MAX_SOURCE_LENGTH = 100
+"""Longest source name."""
+MAX_CHANNEL_LENGTH = 50
+"""Longest channel name."""
+MAX_NAME_LENGTH = 200
+"""Longest speaker id, intent, dataset or split name."""
+
+_NUL = "\x00"
+
+
+def nul_problem(value: JsonValue) -> str | None:
+    """Where in ``value`` (a string or JSON value, keys included) a NUL character sits."""
+    if isinstance(value, str):
+        return f"position {value.index(_NUL)}" if _NUL in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str) and _NUL in key:
+                return f"key {key!r}"
+            inner = nul_problem(item)
+            if inner is not None:
+                return f"[{key!r}] {inner}"
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            inner = nul_problem(item)
+            if inner is not None:
+                return f"[{index}] {inner}"
+    return None
+
+
+def _without_nul(value: Any) -> Any:
+    if not value or (type(value) is str and _NUL not in value):
+        return value
+    problem = nul_problem(value)
+    if problem is not None:
+        raise PydanticCustomError(
+            "nul_character",
+            "holds a NUL character (\\x00) at {where}; no store accepts it, remove it",
+            {"where": problem},
+        )
+    return value
+
+
+NoNul = AfterValidator(_without_nul)
+Id = Annotated[str, Field(min_length=1, max_length=MAX_ID_LENGTH), NoNul]
+Source = Annotated[str, Field(min_length=1, max_length=MAX_SOURCE_LENGTH), NoNul]
+Channel = Annotated[str, Field(max_length=MAX_CHANNEL_LENGTH), NoNul]
+Name = Annotated[str, Field(max_length=MAX_NAME_LENGTH), NoNul]
+Text = Annotated[str, NoNul]
+JsonObject = Annotated[dict[str, JsonValue], NoNul]
 
 
 def _as_utc(value: datetime | None) -> datetime | None:
@@ -74,18 +139,25 @@ class _Record(BaseModel):
 
 def _schema_error(record: str, exc: ValidationError) -> SchemaError:
     errors = [
-        (".".join(str(p) for p in err["loc"]) or record, err["msg"], err.get("input"))
+        (".".join(str(p) for p in err["loc"]) or record, err["msg"], _short(err.get("input")))
         for err in exc.errors()
     ]
     return SchemaError(record, errors)
 
 
+def _short(value: object, limit: int = 60) -> object:
+    """A long string cut for a one-line message (a whole transcript is no help there)."""
+    if isinstance(value, str) and len(value) > limit:
+        return value[: limit - 1] + "…"
+    return value
+
+
 class DialogueAct(_Record):
     """One dialogue act in a turn, e.g. ``INFORM(date=2019-03-06)`` or ``OFFER(price=120)``."""
 
-    act: str = Field(min_length=1)
-    slot: str | None = None
-    values: tuple[JsonValue, ...] = ()
+    act: Annotated[str, Field(min_length=1), NoNul]
+    slot: Text | None = None
+    values: Annotated[tuple[JsonValue, ...], NoNul] = ()
 
 
 EVENT_KEY = "event"
@@ -104,12 +176,12 @@ class Turn(_Record):
 
     index: int = Field(ge=0)
     speaker: Speaker
-    text: str
-    speaker_id: str | None = None
+    text: Text
+    speaker_id: Name | None = None
     timestamp: datetime | None = None
-    intent: str | None = None
+    intent: Name | None = None
     dialogue_acts: tuple[DialogueAct, ...] = ()
-    extra: dict[str, JsonValue] = Field(default_factory=dict)
+    extra: JsonObject = Field(default_factory=dict)
 
     _utc_timestamp = field_validator("timestamp")(_as_utc)
 
@@ -119,20 +191,20 @@ class Outcome(_Record):
 
     converted: bool | None = None
     value: float | None = None
-    notes: str | None = None
+    notes: Text | None = None
 
 
 class Conversation(_Record):
     """A conversation between a customer and an agent, bot or brand."""
 
-    id: str = Field(min_length=1)
-    source: str = Field(min_length=1)
-    channel: str = "chat"
+    id: Id
+    source: Source
+    channel: Channel = "chat"
     started_at: datetime | None = None
     turns: tuple[Turn, ...] = ()
-    metadata: dict[str, JsonValue] = Field(default_factory=dict)
+    metadata: JsonObject = Field(default_factory=dict)
     outcome: Outcome | None = None
-    labels: dict[str, JsonValue] = Field(default_factory=dict)
+    labels: JsonObject = Field(default_factory=dict)
 
     _utc_started_at = field_validator("started_at")(_as_utc)
 
@@ -183,3 +255,15 @@ class Conversation(_Record):
     def customer_turns(self) -> tuple[Turn, ...]:
         """The turns the customer said."""
         return tuple(t for t in self.turns if t.speaker is Speaker.CUSTOMER)
+
+
+def check_limits(conversation: Conversation) -> None:
+    """Re-check a conversation's lengths and NULs, as construction does.
+
+    ``model_copy(update=…)`` skips validation, so a record rebuilt that way (cleaned,
+    relabelled) can break a limit; the store calls this before writing one it suspects.
+    """
+    try:
+        Conversation.model_validate(conversation.model_dump())
+    except ValidationError as exc:
+        raise _schema_error(f"conversation {_short(conversation.id)!r}", exc) from None
