@@ -2,10 +2,18 @@
 
 The names below are the supported public API; everything else may change between
 releases. ``tests/unit/test_public_api.py`` keeps this list honest.
+
+Settings, the store and the schema records are resolved on first access (PEP 562
+``__getattr__``): importing ``colloquy`` must not pull in Pydantic, SQLAlchemy or Alembic,
+because every CLI start-up (``--version``, shell completion) pays for what it imports.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
 from colloquy._version import __version__
-from colloquy.config import Settings, load_settings
 from colloquy.errors import (
     ArtifactError,
     ColloquyError,
@@ -19,11 +27,26 @@ from colloquy.errors import (
     NotFoundError,
     ParseError,
     ReadOnlyStoreError,
+    SchemaError,
     StorageError,
     UsageError,
 )
-from colloquy.schema import Conversation, DialogueAct, Outcome, SchemaError, Speaker, Turn
-from colloquy.storage import Store
+
+if TYPE_CHECKING:
+    from colloquy.config import Settings, load_settings
+    from colloquy.schema import Conversation, DialogueAct, Outcome, Speaker, Turn
+    from colloquy.storage import Store
+
+_LAZY = {
+    "Conversation": "colloquy.schema",
+    "DialogueAct": "colloquy.schema",
+    "Outcome": "colloquy.schema",
+    "Settings": "colloquy.config",
+    "Speaker": "colloquy.schema",
+    "Store": "colloquy.storage",
+    "Turn": "colloquy.schema",
+    "load_settings": "colloquy.config",
+}
 
 __all__ = [
     "ArtifactError",
@@ -51,3 +74,16 @@ __all__ = [
     "__version__",
     "load_settings",
 ]
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'colloquy' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

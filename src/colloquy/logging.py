@@ -1,7 +1,10 @@
 """Structured logs on stderr: JSON lines for machines, a readable console for people.
 
 Every line carries the ``correlation_id`` of the command or request that produced it, so
-one run can be followed through the store, the models and the services.
+one run can be followed through the store, the models and the services. That includes
+records from libraries that log through the standard ``logging`` module (Alembic, httpx):
+their handler formats with structlog's ``ProcessorFormatter`` and the same processors,
+so in JSON mode every stderr line is one JSON object.
 """
 
 from __future__ import annotations
@@ -16,10 +19,24 @@ import structlog
 LogFormat = Literal["auto", "json", "console"]
 
 
+def _processors() -> list[Any]:
+    """What every record goes through before rendering, structlog's or the stdlib's."""
+    return [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+
+
 def configure_logging(
     level: str = "info", fmt: LogFormat = "auto", stream: TextIO | None = None
 ) -> None:
-    """Route structlog (and the standard ``logging`` module) to ``stream`` (stderr)."""
+    """Route structlog and the standard ``logging`` module to ``stream`` (stderr).
+
+    Third-party loggers stay at warning or above whatever ``level`` is (their debug output
+    drowns colloquy's); their records are rendered like colloquy's own, with the
+    correlation id.
+    """
     out = stream if stream is not None else sys.stderr
     use_json = fmt == "json" or (fmt == "auto" and not out.isatty())
     renderer: Any = (
@@ -30,9 +47,7 @@ def configure_logging(
     numeric = logging.getLevelNamesMapping()[level.upper()]
     structlog.configure(
         processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            *_processors(),
             structlog.processors.StackInfoRenderer(),
             structlog.processors.format_exc_info,
             renderer,
@@ -41,7 +56,23 @@ def configure_logging(
         logger_factory=structlog.PrintLoggerFactory(file=out),
         cache_logger_on_first_use=False,
     )
-    logging.basicConfig(level=max(numeric, logging.WARNING), stream=out, force=True)
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[*_processors(), structlog.stdlib.add_logger_name],
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info,
+                renderer,
+            ],
+        )
+    )
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+        old.close()
+    root.addHandler(handler)
+    root.setLevel(max(numeric, logging.WARNING))
 
 
 def new_correlation_id() -> str:

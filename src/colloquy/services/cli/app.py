@@ -1,14 +1,19 @@
-"""The root ``colloquy`` Typer app: global options and the command groups."""
+"""The root ``colloquy`` Typer app: global options and the command groups.
+
+Only Typer and the command modules' light top levels are imported here; settings,
+logging and everything heavy load inside the callback or the command that needs them.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer._click import Context as ClickContext
+from typer.core import TyperGroup
 
 from colloquy import __version__
-from colloquy.logging import configure_logging, new_correlation_id
 from colloquy.services.cli import (
     config_cmd,
     data_cmd,
@@ -19,11 +24,27 @@ from colloquy.services.cli import (
 )
 from colloquy.services.cli.context import state
 
+
+class CommandInterruptedError(Exception):
+    """Ctrl-C inside a command, carried past Typer, which would turn it into a silent 130."""
+
+
+class RootGroup(TyperGroup):
+    """The root group: lets an interrupt reach :func:`colloquy.services.cli.main.main`."""
+
+    def invoke(self, ctx: ClickContext) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt as exc:
+            raise CommandInterruptedError from exc
+
+
 app = typer.Typer(
     name="colloquy",
+    cls=RootGroup,
     help="Conversation intelligence: ingest, understand, predict, serve.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
 app.add_typer(config_cmd.app, name="config")
@@ -54,6 +75,8 @@ def root(
     ] = False,
 ) -> None:
     """colloquy reads customer conversations and learns from them."""
+    from colloquy.logging import configure_logging, new_correlation_id
+
     cli = state(ctx)
     cli.config_file = config
     cli.debug = debug

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlsplit, urlunsplit
 
 import typer
 
 from colloquy.services.cli.context import state
 from colloquy.services.cli.render import OutputFormat, print_json, print_table
-from colloquy.storage import render_url
 
 app = typer.Typer(help="Inspect configuration.", no_args_is_help=True)
 
@@ -34,6 +34,20 @@ def show(
         print_json(values)
         return
     print_table("colloquy settings", ["key", "value"], list(_flatten(values)))
+
+
+def render_url(url: str) -> str:
+    """``url`` with its password replaced by ``***``.
+
+    Done with the standard library rather than SQLAlchemy's URL type: ``config show`` must
+    start without importing SQLAlchemy, and must still print a value that is no URL at all.
+    """
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    userinfo, _, hostinfo = parts.netloc.rpartition("@")
+    user = userinfo.partition(":")[0]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{hostinfo}"))
 
 
 def _flatten(values: dict[str, Any], prefix: str = "") -> list[tuple[str, object]]:

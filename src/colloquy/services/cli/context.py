@@ -1,14 +1,19 @@
-"""State shared by every command of one CLI invocation: settings and the debug flag."""
+"""State shared by every command of one CLI invocation: settings and the debug flag.
+
+Settings and the store are imported on first use, so commands that need neither start fast.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from colloquy.config import Settings, load_settings
-from colloquy.storage import Store
+if TYPE_CHECKING:
+    from colloquy.config import Settings
+    from colloquy.storage import Store
 
 
 @dataclass
@@ -22,11 +27,15 @@ class CliState:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
+            from colloquy.config import load_settings
+
             self._settings = load_settings(self.config_file)
         return self._settings
 
     def open_store(self) -> Store:
         """The configured store, with its schema checked (new SQLite files are migrated)."""
+        from colloquy.storage import Store
+
         settings = self.settings
         return Store.open(
             settings.resolved_database_url,
@@ -36,6 +45,8 @@ class CliState:
 
     def connect_store(self) -> Store:
         """The configured store without a schema check (for `db` commands)."""
+        from colloquy.storage import Store
+
         settings = self.settings
         return Store.connect(settings.resolved_database_url, echo=settings.storage.echo)
 

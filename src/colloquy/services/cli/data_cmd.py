@@ -1,22 +1,19 @@
-"""``colloquy data``: ingest datasets into the store and look at what is there."""
+"""``colloquy data``: ingest datasets into the store and look at what is there.
+
+Loaders, pandas, pyarrow and matplotlib are imported inside the commands that use them,
+so ``data list`` and ``data show`` start without them.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
-from colloquy.data.export import export_conversations
-from colloquy.data.fetch import DATASETS, fetch_dataset
-from colloquy.data.loaders import LOADERS, ColumnMapping, SqlQuerySource, get_loader
-from colloquy.data.loaders.base import OnError
-from colloquy.data.quality import quality_report
-from colloquy.data.splits import kfold_split, split_conversations
 from colloquy.errors import UsageError
-from colloquy.pipelines.ingest import ingest as run_ingest
 from colloquy.services.cli.context import state
-from colloquy.services.cli.progress import progress_bars
+from colloquy.services.cli.main import writing
 from colloquy.services.cli.render import (
     OutputFormat,
     print_json,
@@ -26,16 +23,38 @@ from colloquy.services.cli.render import (
     stdout,
 )
 
+if TYPE_CHECKING:
+    from colloquy.data.loaders.base import OnError
+
 app = typer.Typer(help="Ingest and inspect conversation datasets.", no_args_is_help=True)
 
 FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f")]
 _TABULAR = {"csv", "jsonl", "parquet", "sql"}
 
 
+def _source_names() -> list[str]:
+    from colloquy.data.loaders import LOADERS
+
+    return sorted(LOADERS)
+
+
+def _dataset_names() -> list[str]:
+    from colloquy.data.fetch import DATASETS
+
+    return sorted(DATASETS)
+
+
 @app.command("ingest")
 def ingest(
     ctx: typer.Context,
-    source: Annotated[str, typer.Argument(help=f"One of: {', '.join(sorted(LOADERS))}.")],
+    source: Annotated[
+        str,
+        typer.Argument(
+            help="csv, jsonl, parquet, sql, transcript, conversations or a public dataset's "
+            "loader (banking77, bitext, …); a wrong name lists them all.",
+            autocompletion=_source_names,
+        ),
+    ],
     path: Annotated[
         str, typer.Argument(help="A file or dataset folder (for sql: a database URL).")
     ],
@@ -73,6 +92,10 @@ def ingest(
 
     Re-ingesting the same data adds nothing (conversations are de-duplicated by content).
     """
+    from colloquy.data.loaders import SqlQuerySource, get_loader
+    from colloquy.pipelines.ingest import ingest as run_ingest
+    from colloquy.services.cli.progress import progress_bars
+
     if on_error not in ("fail", "skip"):
         raise UsageError(f"--on-error must be 'fail' or 'skip', not {on_error!r}")
     mode: OnError = "fail" if on_error == "fail" else "skip"
@@ -107,6 +130,8 @@ def _loader_options(
     speaker: list[str] | None,
     default_role: str | None,
 ) -> dict[str, Any]:
+    from colloquy.data.loaders import ColumnMapping
+
     options: dict[str, Any] = {}
     if source in _TABULAR:
         options["mapping"] = ColumnMapping.from_pairs(column or [])
@@ -115,12 +140,9 @@ def _loader_options(
     if source == "sql" and not query:
         raise UsageError("source sql needs --query", hint="e.g. --query 'SELECT * FROM chats'")
     if source == "transcript":
-        speaker_map: dict[str, str] = {}
-        for pair in speaker or []:
-            name, sep, role = pair.partition("=")
-            if not sep or not name.strip():
-                raise UsageError(f"bad --speaker {pair!r}", hint="write NAME=ROLE, e.g. Dana=agent")
-            speaker_map[name.strip()] = role.strip()
+        from colloquy.services.cli.parsing import parse_speaker_map
+
+        speaker_map = parse_speaker_map(speaker or [])
         if speaker_map:
             options["speaker_map"] = speaker_map
         if default_role:
@@ -210,10 +232,13 @@ def quality(
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Completeness, duplicates, label balance, turn and speaker statistics of a dataset."""
+    from colloquy.data.quality import quality_report
+
     with state(ctx).open_store() as store:
         report = quality_report(store.conversations(name), label_key=label)
     if html is not None:
-        written = report.to_html(html)
+        with writing(html):
+            written = report.to_html(html)
         stderr.print(f"wrote {written}")
     if fmt is OutputFormat.JSON:
         print_json(report.to_dict())
@@ -249,7 +274,13 @@ def split(
     ] = None,
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
-    """Deterministic, stratified, group-aware splits, saved with the dataset by id."""
+    """Deterministic, stratified, group-aware splits, saved with the dataset by id.
+
+    The file (``--output``) is written before the split is saved in the store, so a path
+    that cannot be written leaves the store as it was.
+    """
+    from colloquy.data.splits import kfold_split, split_conversations
+
     with state(ctx).open_store() as store:
         conversations = store.conversations(name)
         if kfold is not None:
@@ -271,9 +302,10 @@ def split(
                 official_key=official,
             )
         document = result.to_dict()
+        if output is not None:
+            with writing(output):
+                result.save(output)
         store.save_split(name, split_name, ids_sha256=result.ids_sha256, document=document)
-    if output is not None:
-        result.save(output)
     if fmt is OutputFormat.JSON:
         print_json({k: v for k, v in document.items() if k != "assignment"})
         return
@@ -304,27 +336,38 @@ def export(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="A stored dataset.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")],
-    fmt: Annotated[
-        str, typer.Option("--format", "-f", help="jsonl (lossless) or parquet (a turn table).")
+    to: Annotated[
+        Literal["jsonl", "parquet"],
+        typer.Option("--to", help="jsonl (lossless) or parquet (a turn table)."),
     ] = "jsonl",
+    fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
-    """Write a stored dataset to JSONL or Parquet."""
-    if fmt not in ("jsonl", "parquet"):
-        raise UsageError(f"--format must be jsonl or parquet, not {fmt!r}")
-    with state(ctx).open_store() as store, progress_bars() as progress:
+    """Write a stored dataset to JSONL or Parquet (the file is replaced only when complete)."""
+    from colloquy.data.export import export_conversations
+    from colloquy.services.cli.progress import progress_bars
+
+    with state(ctx).open_store() as store, progress_bars() as progress, writing(output):
         n_conversations, n_turns = export_conversations(
-            store.conversations(name),
-            output,
-            fmt="jsonl" if fmt == "jsonl" else "parquet",
-            progress=progress,
+            store.conversations(name), output, fmt=to, progress=progress
         )
+    summary = {"dataset": name, "output": output, "format": to}
+    summary |= {"conversations": n_conversations, "turns": n_turns}
+    if fmt is OutputFormat.JSON:
+        print_json(summary)
+        return
     stdout.print(f"wrote {n_conversations:,} conversations, {n_turns:,} turns to {output}")
 
 
 @app.command("fetch")
 def fetch(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help=f"One of: {', '.join(sorted(DATASETS))}.")],
+    name: Annotated[
+        str,
+        typer.Argument(
+            help="A public dataset (banking77, bitext, sgd, …); a wrong name lists them all.",
+            autocompletion=_dataset_names,
+        ),
+    ],
     dest: Annotated[
         Path | None, typer.Option("--dest", help="Datasets folder (default $COLLOQUY_DATA_DIR).")
     ] = None,
@@ -336,6 +379,9 @@ def fetch(
     ),
 ) -> None:
     """Download a public dataset from its canonical source into the datasets folder."""
+    from colloquy.data.fetch import fetch_dataset
+    from colloquy.services.cli.progress import progress_bars
+
     target = dest or state(ctx).settings.resolved_data_dir
     with progress_bars() as progress:
         folder = fetch_dataset(name, target, base_url=base_url, force=force, progress=progress)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from colloquy.services.cli.context import state
 from colloquy.services.cli.render import OutputFormat, print_json, print_mapping
-from colloquy.storage import SchemaStatus
+
+if TYPE_CHECKING:
+    from colloquy.storage import SchemaStatus
 
 app = typer.Typer(help="Manage the conversation store.", no_args_is_help=True)
 
