@@ -23,10 +23,9 @@ single transcript (``predict``) that is an error naming the conversation.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -38,18 +37,20 @@ from colloquy.evaluation import binary_metrics, calibration_curve_png
 from colloquy.features.embeddings import DEFAULT_MODEL, Embedder, EmbeddingCache, get_embedder
 from colloquy.features.leakage import DEFAULT_DENYLIST
 from colloquy.features.transcript import POOLS, PoolName, has_customer_turn
+from colloquy.models.choices import SOURCES, Source
 from colloquy.models.contrastive_config import ContrastiveConfig
 from colloquy.models.conversion import ConversionPredictor
 from colloquy.models.conversion_blocks import DEFAULT_BLOCKS, BlockName, HeadName
+from colloquy.pipelines.intent import overwrite_option
+from colloquy.pipelines.records import (
+    ConversionEvaluation,
+    ConversionManifest,
+    ConversionTrainingMetrics,
+    finite,
+)
 from colloquy.progress import ProgressCallback
 from colloquy.schema import Conversation
-from colloquy.schema.conversation import JsonValue
 
-if TYPE_CHECKING:
-    from colloquy.analytics import InsightAnalyzer
-
-Source = Literal["persuasion4good", "craigslist_bargain", "jsonl"]
-SOURCES: tuple[Source, ...] = ("persuasion4good", "craigslist_bargain", "jsonl")
 _LOADER = {
     "persuasion4good": "persuasion4good",
     "craigslist_bargain": "craigslist_bargain",
@@ -206,9 +207,20 @@ def conversation_groups(
     return [str(c.metadata.get(key) or f"conversation:{c.id}") for c in conversations]
 
 
-def _embedder(model: str, cache_path: Path | None) -> Any:
+def _embedder(model: str, cache_path: Path | None) -> Embedder:
     cache = EmbeddingCache(cache_path) if cache_path is not None else None
-    return get_embedder(model, cache=cache)
+    embedder: Embedder = get_embedder(model, cache=cache)
+    return embedder
+
+
+def cached_embedder(model: Path, cache_path: Path | None) -> Embedder | None:
+    """The sentence encoder a saved model needs (``None`` without an embedding block)."""
+    from colloquy.models.artifacts import read_manifest
+
+    manifest = read_manifest(model, kind="conversion")
+    if "embedding" not in manifest.get("blocks", []):
+        return None
+    return _embedder(manifest["embedding_model"], cache_path)
 
 
 def build_predictor(
@@ -258,10 +270,14 @@ def train_conversion(
     *,
     output: Path,
     config: ConversionTrainingConfig,
+    overwrite: bool = False,
     cache_path: Path | None = None,
     progress: ProgressCallback | None = None,
-) -> dict[str, Any]:
-    """Fit a conversion model on ``data`` and write it to ``output``; returns its manifest."""
+) -> ConversionManifest:
+    """Fit a conversion model on ``data`` and write it to ``output``; returns its manifest.
+
+    ``overwrite`` allows replacing an existing model directory (never other files).
+    """
     labelled = load_labelled(source, data, min_price_ratio=config.min_price_ratio)
     predictor = build_predictor(config, source, cache_path=cache_path, progress=progress)
     started = time.perf_counter()
@@ -270,16 +286,21 @@ def train_conversion(
         labelled.labels,
         groups=conversation_groups(labelled.conversations, source, config.group_field),
     )
-    metrics = {
-        "source": source,
-        "training_conversations": len(labelled.conversations),
-        "unlabelled_left_out": labelled.unlabelled,
-        "no_customer_turn_left_out": labelled.no_customer_turn,
-        "min_price_ratio": config.min_price_ratio,
-        "converted_share": round(float(np.mean(labelled.labels)), 4),
-        "training_seconds": round(time.perf_counter() - started, 1),
-    }
-    return predictor.save(output, metrics=metrics)
+    metrics = ConversionTrainingMetrics(
+        source=source,
+        training_conversations=len(labelled.conversations),
+        unlabelled_left_out=labelled.unlabelled,
+        no_customer_turn_left_out=labelled.no_customer_turn,
+        min_price_ratio=config.min_price_ratio,
+        converted_share=round(float(np.mean(labelled.labels)), 4),
+        training_seconds=round(time.perf_counter() - started, 1),
+    )
+    manifest = predictor.save(
+        output,
+        metrics=metrics.model_dump(mode="json"),
+        **overwrite_option(predictor.save, overwrite),
+    )
+    return ConversionManifest.from_manifest(manifest)
 
 
 def evaluate_conversion(
@@ -290,118 +311,35 @@ def evaluate_conversion(
     prefix_ratio: float | None = None,
     report: Path | None = None,
     cache_path: Path | None = None,
-) -> dict[str, Any]:
+) -> ConversionEvaluation:
     """Score a saved model on labelled ``data``, optionally on the first ``prefix_ratio``."""
-    predictor = ConversionPredictor.load(model, embedder=_cached_embedder(model, cache_path))
+    if prefix_ratio is not None and not 0 < prefix_ratio <= 1:
+        raise UsageError(f"--prefix-ratio must be in (0, 1], got {prefix_ratio}")
+    predictor = ConversionPredictor.load(model, embedder=cached_embedder(model, cache_path))
     labelled = load_labelled(
         source, data, min_price_ratio=predictor.manifest_["metrics"].get("min_price_ratio")
     )
     probabilities = predictor.prefix_proba(labelled.conversations, ratio=prefix_ratio)
     y = np.asarray(labelled.labels, dtype=int)
     metrics = binary_metrics(y, probabilities)
-    result: dict[str, Any] = {
-        **metrics.to_dict(),
-        "prefix_ratio": prefix_ratio if prefix_ratio is not None else 1.0,
-        "unlabelled_left_out": labelled.unlabelled,
-        "no_customer_turn_left_out": labelled.no_customer_turn,
-    }
-    if report is not None:
-        report.mkdir(parents=True, exist_ok=True)
-        result["calibration_plot"] = str(
-            calibration_curve_png(y, probabilities, report / "calibration.png")
-        )
-    return result
-
-
-def _cached_embedder(model: Path, cache_path: Path | None) -> Any:
-    from colloquy.models.artifacts import read_manifest
-
-    manifest = read_manifest(model, kind="conversion")
-    if "embedding" not in manifest.get("blocks", []):
-        return None
-    return _embedder(manifest["embedding_model"], cache_path)
-
-
-def parse_metadata(raw: str | None) -> dict[str, JsonValue]:
-    """``--metadata`` as a JSON object (inline, or ``@file.json``)."""
-    import json
-
-    if raw is None:
-        return {}
-    text = Path(raw[1:]).read_text(encoding="utf-8") if raw.startswith("@") else raw
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UsageError(
-            f"--metadata is not valid JSON ({exc.msg} at column {exc.colno})",
-            hint='pass an object such as \'{"age": 41, "plan": "pro"}\' or @metadata.json',
-        ) from None
-    if not isinstance(value, dict):
-        raise UsageError("--metadata must be a JSON object", hint="e.g. '{\"age\": 41}'")
-    return value
-
-
-def parse_speaker_map(pairs: list[str]) -> dict[str, str]:
-    """``--speaker Buyer=customer`` options as a speaker map for the transcript loader."""
-    mapping = {}
-    for pair in pairs:
-        name, sep, role = pair.partition("=")
-        if not sep or not name.strip() or not role.strip():
-            raise UsageError(
-                f"--speaker {pair!r} is not NAME=ROLE", hint="e.g. --speaker Buyer=customer"
-            )
-        mapping[name.strip()] = role.strip()
-    return mapping
-
-
-def predict_conversion(
-    model: Path,
-    transcript: Path,
-    *,
-    metadata: Mapping[str, JsonValue] | None = None,
-    speaker_map: Mapping[str, str] | None = None,
-    analyzer_factory: Callable[[Embedder | None], InsightAnalyzer] | None = None,
-    cache_path: Path | None = None,
-) -> dict[str, Any]:
-    """Probability, explanation, running score and insights for one transcript file."""
-    from colloquy.data.loaders.transcripts import TRANSCRIPT_SUFFIXES
-
-    if transcript.suffix.lower() not in TRANSCRIPT_SUFFIXES:
-        raise UsageError(
-            f"{transcript}: unknown transcript format {transcript.suffix or '(no suffix)'!r}",
-            hint=f"use one of {', '.join(sorted(TRANSCRIPT_SUFFIXES))}",
-        )
-    conversations = list(get_loader("transcript", speaker_map=speaker_map).load(transcript))
-    predictor = ConversionPredictor.load(model, embedder=_cached_embedder(model, cache_path))
-    if len(conversations) != 1:
-        raise UsageError(
-            f"{transcript} holds {len(conversations)} transcripts; predict one at a time"
-        )
-    conversation = conversations[0]
-    if metadata:
-        conversation = conversation.model_copy(
-            update={"metadata": {**conversation.metadata, **metadata}}
-        )
-    explanation = predictor.explain(conversation)
-    issues = dict(_encoder_issues(predictor))
-    from colloquy.analytics import ExtractiveInsightAnalyzer
-
-    if analyzer_factory is not None:
-        chosen = analyzer_factory(predictor.embedder)
-    else:
-        chosen = ExtractiveInsightAnalyzer(embedder=predictor.embedder)
-    insights = chosen.analyze(conversation, key_turns=[t.turn_index for t in explanation.key_turns])
-    return {
-        "conversation_id": conversation.id,
-        "probability": explanation.probability,
-        "running_probability": [round(p, 4) for p in predictor.running_scores(conversation)],
-        "explanation": explanation.to_dict(),
-        "insights": insights.to_dict(),
-        "metadata_issues": issues,
-    }
-
-
-def _encoder_issues(predictor: ConversionPredictor) -> dict[str, int]:
-    block = predictor.blocks_.get("metadata")
-    encoder = getattr(block, "encoder", None)
-    return dict(getattr(encoder, "last_transform_issues_", {}) or {})
+    ci = metrics.roc_auc_ci
+    evaluation = ConversionEvaluation(
+        n=metrics.n,
+        positives=metrics.positives,
+        base_rate=metrics.base_rate,
+        roc_auc=finite(metrics.roc_auc),
+        pr_auc=finite(metrics.pr_auc),
+        brier=metrics.brier,
+        log_loss=metrics.log_loss,
+        lift_top_decile=finite(metrics.lift_top_decile),
+        roc_auc_ci_low=finite(ci.low) if ci else None,
+        roc_auc_ci_high=finite(ci.high) if ci else None,
+        prefix_ratio=prefix_ratio if prefix_ratio is not None else 1.0,
+        unlabelled_left_out=labelled.unlabelled,
+        no_customer_turn_left_out=labelled.no_customer_turn,
+    )
+    if report is None:
+        return evaluation
+    report.mkdir(parents=True, exist_ok=True)
+    plot = calibration_curve_png(y, probabilities, report / "calibration.png")
+    return evaluation.model_copy(update={"calibration_plot": str(plot)})

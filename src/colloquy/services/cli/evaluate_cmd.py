@@ -7,18 +7,25 @@ from typing import Annotated
 
 import typer
 
+from colloquy.models.choices import SOURCES
 from colloquy.services.cli.options import BackendOption
 from colloquy.services.cli.render import OutputFormat, print_json, print_mapping, stderr
 
 app = typer.Typer(help="Evaluate models.", no_args_is_help=True)
+
+FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="table or json.")]
 
 
 @app.command("intent")
 def intent(
     model: Annotated[Path, typer.Option("--model", help="Model directory.")],
     data: Annotated[Path, typer.Option("--data", help="CSV, JSONL or Parquet file.")],
-    text_column: Annotated[str, typer.Option("--text-column")],
-    label_column: Annotated[str, typer.Option("--label-column")],
+    text_column: Annotated[
+        str, typer.Option("--text-column", help="The column holding the message.")
+    ],
+    label_column: Annotated[
+        str, typer.Option("--label-column", help="The column holding its true intent.")
+    ],
     oos_label: Annotated[
         str | None, typer.Option("--oos-label", help="Label of out-of-scope rows.")
     ] = None,
@@ -27,28 +34,26 @@ def intent(
         typer.Option("--report", help="Write a report (HTML, Markdown, plots, CSVs) here."),
     ] = None,
     backend: BackendOption = None,
-    fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.TABLE,
+    fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Accuracy, macro-F1 (with 95 % CIs), calibration and out-of-scope scores."""
-    from colloquy.evaluation import write_classification_report
     from colloquy.pipelines.intent import evaluate_intent
     from colloquy.services.cli.progress import progress_bars
 
     with progress_bars() as progress:
-        summary, metrics = evaluate_intent(
+        evaluation = evaluate_intent(
             model,
             data,
             text_column=text_column,
             label_column=label_column,
             oos_label=oos_label,
             backend=backend,
+            report=report,
             progress=progress,
         )
-    if report is not None:
-        files = write_classification_report(
-            metrics, report, title=f"Intent model {model.name} on {data.name}", extra=summary
-        )
-        stderr.print(f"report written to {files.html}")
+    if evaluation.report is not None:
+        stderr.print(f"report written to {evaluation.report}")
+    summary = evaluation.model_dump(mode="json", exclude_none=True)
     if fmt is OutputFormat.JSON:
         print_json(summary)
         return
@@ -59,9 +64,7 @@ def intent(
 def conversion(
     ctx: typer.Context,
     model: Annotated[Path, typer.Option("--model", help="Model directory.")],
-    source: Annotated[
-        str, typer.Option("--source", help="persuasion4good, craigslist_bargain or jsonl.")
-    ],
+    source: Annotated[str, typer.Option("--source", help=f"One of {', '.join(SOURCES)}.")],
     data: Annotated[Path, typer.Option("--data", help="The source's folder or file.")],
     prefix_ratio: Annotated[
         float | None,
@@ -70,16 +73,13 @@ def conversion(
     report: Annotated[
         Path | None, typer.Option("--report", help="Write the calibration plot here.")
     ] = None,
-    fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.TABLE,
+    fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """ROC-AUC (95 % CI), PR-AUC, Brier, log loss and top-decile lift on labelled data."""
-    from colloquy.errors import UsageError
     from colloquy.features.embeddings.cache import default_cache_path
     from colloquy.pipelines.conversion import check_source, evaluate_conversion
     from colloquy.services.cli.context import state
 
-    if prefix_ratio is not None and not 0 < prefix_ratio <= 1:
-        raise UsageError(f"--prefix-ratio must be in (0, 1], got {prefix_ratio}")
     result = evaluate_conversion(
         model,
         check_source(source),
@@ -89,6 +89,6 @@ def conversion(
         cache_path=default_cache_path(state(ctx).settings.resolved_home),
     )
     if fmt is OutputFormat.JSON:
-        print_json(result)
+        print_json(result.model_dump(mode="json"))
         return
-    print_mapping(f"{model.name} on {data.name}", result)
+    print_mapping(f"{model.name} on {data.name}", result.model_dump(mode="json"))

@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from colloquy.config import load_yaml_model
 from colloquy.errors import UsageError
+from colloquy.models.choices import CONVERSION_HEADS, METHODS, SOURCES
 from colloquy.services.cli.context import state
 from colloquy.services.cli.render import OutputFormat, print_json, print_mapping
 
-METHODS = ("tfidf", "frozen", "contrastive")
-HEADS = ("auto", "logreg", "lightgbm")
+if TYPE_CHECKING:
+    from colloquy.pipelines.records import EncoderChoiceRecord
+
+OverwriteOption = Annotated[
+    bool,
+    typer.Option(
+        "--overwrite",
+        help="Replace the model directory at --output. Without it an existing model is "
+        "kept, and a path holding anything else is never touched.",
+    ),
+]
+FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="table or json.")]
 
 
 def _overrides(
@@ -39,8 +50,12 @@ app = typer.Typer(help="Train models.", no_args_is_help=True)
 def intent(
     ctx: typer.Context,
     data: Annotated[Path, typer.Option("--data", help="CSV, JSONL or Parquet file.")],
-    text_column: Annotated[str, typer.Option("--text-column")],
-    label_column: Annotated[str, typer.Option("--label-column")],
+    text_column: Annotated[
+        str, typer.Option("--text-column", help="The column holding the message.")
+    ],
+    label_column: Annotated[
+        str, typer.Option("--label-column", help="The column holding its intent.")
+    ],
     output: Annotated[Path, typer.Option("--output", "-o", help="Model directory to write.")],
     method: Annotated[
         str | None, typer.Option("--method", help=f"One of {', '.join(METHODS)}.")
@@ -51,8 +66,9 @@ def intent(
     config: Annotated[
         Path | None, typer.Option("--config", help="Training configuration (YAML).")
     ] = None,
-    seed: Annotated[int | None, typer.Option("--seed")] = None,
-    fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.TABLE,
+    seed: Annotated[int | None, typer.Option("--seed", help="Random seed.")] = None,
+    overwrite: OverwriteOption = False,
+    fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Train an intent classifier on a labelled text file."""
     from colloquy.features.embeddings.cache import default_cache_path
@@ -70,24 +86,25 @@ def intent(
             output=output,
             config=training,
             oos_label=oos_label,
+            overwrite=overwrite,
             cache_path=cache,
             progress=progress,
         )
     if fmt is OutputFormat.JSON:
-        print_json(manifest)
+        print_json(manifest.model_dump(mode="json"))
         return
-    metrics = manifest.get("metrics", {})
+    metrics = manifest.metrics
     print_mapping(
         f"intent model written to {output}",
         {
-            "method": manifest["method"],
-            "head": manifest["head"],
-            "classes": len(manifest["labels"]),
-            "tfidf_weight": manifest["tfidf_weight"],
-            "oos_threshold": manifest["threshold"],
-            "training_rows": metrics.get("training_rows"),
-            "training_seconds": metrics.get("training_seconds"),
-            "validation_accuracy": metrics.get("validation_accuracy"),
+            "method": manifest.method,
+            "head": manifest.head,
+            "classes": len(manifest.labels),
+            "tfidf_weight": manifest.tfidf_weight,
+            "oos_threshold": manifest.threshold,
+            "training_rows": metrics.training_rows,
+            "training_seconds": metrics.training_seconds,
+            "validation_accuracy": metrics.validation_accuracy,
         },
     )
 
@@ -95,9 +112,7 @@ def intent(
 @app.command("conversion")
 def conversion(
     ctx: typer.Context,
-    source: Annotated[
-        str, typer.Option("--source", help="persuasion4good, craigslist_bargain or jsonl.")
-    ],
+    source: Annotated[str, typer.Option("--source", help=f"One of {', '.join(SOURCES)}.")],
     data: Annotated[Path, typer.Option("--data", help="The source's folder or file.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Model directory to write.")],
     config: Annotated[
@@ -105,9 +120,9 @@ def conversion(
     ] = None,
     head: Annotated[
         str | None,
-        typer.Option("--head", help="auto, logreg or lightgbm (for the tabular blocks)."),
+        typer.Option("--head", help=f"The tabular blocks' model: {', '.join(CONVERSION_HEADS)}."),
     ] = None,
-    seed: Annotated[int | None, typer.Option("--seed")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Random seed.")] = None,
     contrastive: Annotated[
         bool,
         typer.Option(
@@ -117,7 +132,8 @@ def conversion(
             "sets its hyper-parameters.",
         ),
     ] = False,
-    fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.TABLE,
+    overwrite: OverwriteOption = False,
+    fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Train a conversion predictor on transcripts + customer metadata with outcomes."""
     from colloquy.features.embeddings.cache import default_cache_path
@@ -133,43 +149,49 @@ def conversion(
     training = (
         load_yaml_model(config, ConversionTrainingConfig) if config else ConversionTrainingConfig()
     )
-    training = training.model_copy(update=_overrides("head", head, HEADS, seed))
+    training = training.model_copy(update=_overrides("head", head, CONVERSION_HEADS, seed))
     if contrastive and training.contrastive is None:
         training = training.model_copy(update={"contrastive": DEFAULT_CONTRASTIVE})
     cache = default_cache_path(state(ctx).settings.resolved_home)
     with progress_bars() as progress:
         manifest = train_conversion(
-            chosen, data, output=output, config=training, cache_path=cache, progress=progress
+            chosen,
+            data,
+            output=output,
+            config=training,
+            overwrite=overwrite,
+            cache_path=cache,
+            progress=progress,
         )
     if fmt is OutputFormat.JSON:
-        print_json(manifest)
+        print_json(manifest.model_dump(mode="json"))
         return
-    metrics = manifest.get("metrics", {})
+    metrics = manifest.metrics
     print_mapping(
         f"conversion model written to {output}",
         {
-            "blocks": ", ".join(manifest["blocks"]),
-            "head": manifest["head"],
+            "blocks": ", ".join(manifest.blocks),
+            "head": manifest.head,
             "inner-CV ROC-AUC per block": ", ".join(
-                f"{k} {v:.3f}" for k, v in manifest["block_inner_cv_auc"].items()
+                f"{k} {v:.3f}" for k, v in manifest.block_inner_cv_auc.items()
             ),
-            "training_conversations": metrics.get("training_conversations"),
-            "converted_share": metrics.get("converted_share"),
+            "training_conversations": metrics.training_conversations,
+            "converted_share": metrics.converted_share,
             "left out (no outcome / no customer turn)": (
-                f"{metrics.get('unlabelled_left_out')} / {metrics.get('no_customer_turn_left_out')}"
+                f"{metrics.unlabelled_left_out} / {metrics.no_customer_turn_left_out}"
             ),
-            "metadata fields denied": ", ".join(manifest["denied_fields"]) or "none",
-            "contrastive encoder": _encoder_choice(manifest.get("encoder_choice")),
-            "training_seconds": metrics.get("training_seconds"),
+            "metadata fields denied": ", ".join(manifest.denied_fields) or "none",
+            "contrastive encoder": _encoder_choice(manifest.encoder_choice),
+            "training_seconds": metrics.training_seconds,
         },
     )
 
 
-def _encoder_choice(choice: dict[str, Any] | None) -> str:
-    if not choice:
+def _encoder_choice(choice: EncoderChoiceRecord | None) -> str:
+    if choice is None:
         return "off"
-    verdict = "kept" if choice["kept"] else "not kept"
+    verdict = "kept" if choice.kept else "not kept"
     return (
-        f"{verdict} (embedding block inner-CV ROC-AUC {choice['tuned_auc']:.3f} tuned vs "
-        f"{choice['generic_auc']:.3f} generic)"
+        f"{verdict} (embedding block inner-CV ROC-AUC {choice.tuned_auc:.3f} tuned vs "
+        f"{choice.generic_auc:.3f} generic)"
     )
