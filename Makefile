@@ -4,12 +4,26 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-export COLLOQUY_DATA_DIR ?= $(abspath ../shared/datasets)
+# Extras installed by `make install`: every optional part, and the tools to work on colloquy.
+EXTRAS ?= all,dev
+# Where PyTorch comes from (constraints.txt pins its version). On Linux, PyPI's torch wheel
+# brings gigabytes of CUDA libraries: `auto` takes the CPU build from PyTorch's own index
+# when that answers, else whatever pip is configured with (a local wheel or mirror, as on
+# CI). Empty: pip's configured index; a URL: that index (…/whl/cu126 for a CUDA build).
+TORCH_INDEX_URL ?= auto
+TORCH_CPU_INDEX := https://download.pytorch.org/whl/cpu
+REACHABLE = $(BIN)/python -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=5)'
+COLLOQUY_HOME ?= $(HOME)/.colloquy
+export COLLOQUY_DATA_DIR ?= $(if $(wildcard ../shared/datasets/.),$(abspath ../shared/datasets),$(COLLOQUY_HOME)/datasets)
 export HF_HUB_OFFLINE := 1
+# The demo fetches a missing dataset from its public source, or from this mirror: a folder,
+# file:// or http(s):// URL holding <dataset>/<file> as $(COLLOQUY_DATA_DIR) does.
+DEMO_MIRROR ?=
+DEMO_DATASETS := banking77 craigslist_bargain
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv install demo test test-all check format bench clean
+.PHONY: help venv install demo demo-data test test-all check format bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -24,14 +38,31 @@ $(BIN)/python:
 install: $(STAMP) ## Install colloquy and its dev tools (torch CPU build first)
 
 $(STAMP): $(BIN)/python pyproject.toml constraints.txt
-	$(BIN)/pip install --quiet -c constraints.txt torch
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	@index='$(TORCH_INDEX_URL)'; \
+	if [ "$$index" = auto ]; then \
+	  index=; \
+	  if [ "$$(uname -s)" = Linux ] && $(REACHABLE) '$(TORCH_CPU_INDEX)/torch/' 2>/dev/null; \
+	  then index='$(TORCH_CPU_INDEX)'; fi; \
+	fi; \
+	echo "installing torch from $${index:-the configured pip index}"; \
+	$(BIN)/pip install --quiet -c constraints.txt $${index:+--index-url "$$index"} torch
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[$(EXTRAS)]'
 	touch $(STAMP)
 
-DEMO_HOME = $${COLLOQUY_HOME:-$$HOME/.colloquy}
+DEMO_HOME = $(COLLOQUY_HOME)
 B77 = $(COLLOQUY_DATA_DIR)/banking77
 
-demo: install ## Ingest BANKING77, train an intent model; train a conversion model and explain a call
+demo-data: install ## Fetch the demo's datasets into $COLLOQUY_DATA_DIR unless they are there
+	@for name in $(DEMO_DATASETS); do \
+	  if [ -d "$(COLLOQUY_DATA_DIR)/$$name" ]; then \
+	    echo "$$name: using $(COLLOQUY_DATA_DIR)/$$name"; \
+	  else \
+	    $(BIN)/colloquy data fetch "$$name" --dest "$(COLLOQUY_DATA_DIR)" \
+	      $(if $(DEMO_MIRROR),--base-url "$(patsubst %/,%,$(DEMO_MIRROR))/$$name") || exit 1; \
+	  fi; \
+	done
+
+demo: install demo-data ## Ingest BANKING77, train an intent model; train a conversion model and explain a call
 	$(BIN)/colloquy db upgrade
 	$(BIN)/colloquy data ingest banking77 $(B77) --dataset banking77
 	$(BIN)/colloquy data show banking77
