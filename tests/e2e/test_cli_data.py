@@ -46,8 +46,12 @@ def test_csv_with_mapping_show_export_and_reimport(tmp_path: Path, env: dict[str
     assert shown["outcomes"] == {"converted=True": 1, "converted=False": 1}
 
     exported = tmp_path / "crm.jsonl"
-    result = run("data", "export", "crm", "--format", "jsonl", "--output", str(exported), env=env)
+    result = run(
+        "data", "export", "crm", "--to", "jsonl", "--output", str(exported), "--format", "json",
+        env=env,
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["conversations"] == 2
     lines = exported.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 2
     assert "<CARD>" in lines[0]
@@ -58,7 +62,7 @@ def test_csv_with_mapping_show_export_and_reimport(tmp_path: Path, env: dict[str
     assert json.loads(again.stdout)["inserted"] == 2
 
     parquet = tmp_path / "crm.parquet"
-    run("data", "export", "crm", "--format", "parquet", "--output", str(parquet), env=env)
+    run("data", "export", "crm", "--to", "parquet", "--output", str(parquet), env=env)
     frame = pd.read_parquet(parquet)
     assert list(frame["speaker"]) == ["customer", "agent", "customer"]
     assert frame["outcome_converted"].tolist() == [True, True, False]

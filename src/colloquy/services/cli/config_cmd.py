@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import typer
 
 from colloquy.services.cli.context import state
+from colloquy.services.cli.options import FormatOption
 from colloquy.services.cli.render import OutputFormat, print_json, print_table
 
 app = typer.Typer(help="Inspect configuration.", no_args_is_help=True)
@@ -16,7 +17,7 @@ app = typer.Typer(help="Inspect configuration.", no_args_is_help=True)
 @app.command("show")
 def show(
     ctx: typer.Context,
-    fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.TABLE,
+    fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Print every setting with its effective value (passwords hidden)."""
     settings = state(ctx).settings

@@ -14,6 +14,7 @@ import typer
 from colloquy.errors import UsageError
 from colloquy.services.cli.context import state
 from colloquy.services.cli.main import writing
+from colloquy.services.cli.options import FormatOption
 from colloquy.services.cli.render import (
     OutputFormat,
     print_json,
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
 
 app = typer.Typer(help="Ingest and inspect conversation datasets.", no_args_is_help=True)
 
-FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f")]
 _TABULAR = {"csv", "jsonl", "parquet", "sql"}
 
 
@@ -258,7 +258,9 @@ def split(
         typer.Option("--fractions", help="e.g. train=0.8,validation=0.1,test=0.1"),
     ] = None,
     kfold: Annotated[int | None, typer.Option("--kfold", help="k folds instead.")] = None,
-    seed: Annotated[int, typer.Option("--seed")] = 0,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Random seed; the same seed gives the same split.")
+    ] = 0,
     label: Annotated[
         str | None, typer.Option("--label", help="Label key to stratify by (default intent).")
     ] = "intent",

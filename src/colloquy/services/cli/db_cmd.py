@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
 import typer
 
 from colloquy.services.cli.context import state
+from colloquy.services.cli.options import FormatOption
 from colloquy.services.cli.render import OutputFormat, print_json, print_mapping
 
 if TYPE_CHECKING:
     from colloquy.storage import SchemaStatus
 
 app = typer.Typer(help="Manage the conversation store.", no_args_is_help=True)
-
-FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f")]
 
 
 def _render(title: str, result: SchemaStatus, fmt: OutputFormat) -> None:
