@@ -18,6 +18,7 @@ from sqlalchemy import Engine, inspect
 
 from colloquy.errors import MigrationError
 from colloquy.storage.engine import render_url, translate_errors
+from colloquy.storage.tables import metadata
 
 _SCRIPT_LOCATION = Path(__file__).with_name("alembic")
 
@@ -82,16 +83,24 @@ def upgrade(engine: Engine, revision: str = "head") -> SchemaStatus:
 
 
 def ensure_schema(engine: Engine) -> None:
-    """Migrate a fresh SQLite database; refuse to use one that is behind.
+    """Migrate a fresh SQLite database; refuse to use one that is behind or lacks a table.
 
     PostgreSQL databases are shared infrastructure, so they are only ever migrated by
     an explicit ``colloquy db upgrade``.
     """
     current = status(engine)
-    if current.up_to_date:
-        return
     with translate_errors(engine), engine.connect() as conn:
         tables = set(inspect(conn).get_table_names())
+    if current.up_to_date:
+        missing = sorted(set(metadata.tables) - tables)
+        if missing:
+            raise MigrationError(
+                f"database {current.url} is at colloquy's schema but has no table "
+                f"{', '.join(missing)}: it was changed outside colloquy",
+                hint="restore it from a backup, or point COLLOQUY_DATABASE_URL at a new "
+                "database and run `colloquy db upgrade`",
+            )
+        return
     fresh = current.current is None and not tables - {"alembic_version"}
     if fresh and engine.dialect.name == "sqlite":
         upgrade(engine)

@@ -16,7 +16,10 @@ from sqlalchemy import Connection, Engine
 from colloquy.logging import get_logger
 from colloquy.progress import ProgressCallback
 from colloquy.schema import Conversation
-from colloquy.storage import repository
+from colloquy.storage import datasets as dataset_rows
+from colloquy.storage import reading, splits
+from colloquy.storage.bulk import InsertReport, insert_conversations
+from colloquy.storage.datasets import DatasetInfo, DatasetStats
 from colloquy.storage.engine import (
     check_connection,
     create_store_engine,
@@ -24,11 +27,6 @@ from colloquy.storage.engine import (
     translate_errors,
 )
 from colloquy.storage.migrate import SchemaStatus, ensure_schema, status, upgrade
-from colloquy.storage.repository import (
-    DatasetInfo,
-    DatasetStats,
-    InsertReport,
-)
 
 log = get_logger(__name__)
 
@@ -41,18 +39,22 @@ class Store:
         self.batch_size = batch_size
 
     @classmethod
-    def open(cls, url: str, *, batch_size: int = 2000, echo: bool = False) -> Store:
+    def open(
+        cls, url: str, *, batch_size: int = 2000, echo: bool = False, busy_timeout: float = 30
+    ) -> Store:
         """Connect to ``url`` and make sure its schema is current (new SQLite files are
-        migrated on the spot)."""
-        engine = create_store_engine(url, echo=echo)
+        migrated on the spot). ``busy_timeout``: seconds to wait for another writer."""
+        engine = create_store_engine(url, echo=echo, busy_timeout=busy_timeout)
         check_connection(engine)
         ensure_schema(engine)
         return cls(engine, batch_size=batch_size)
 
     @classmethod
-    def connect(cls, url: str, *, batch_size: int = 2000, echo: bool = False) -> Store:
+    def connect(
+        cls, url: str, *, batch_size: int = 2000, echo: bool = False, busy_timeout: float = 30
+    ) -> Store:
         """Connect to ``url`` without touching its schema (for ``db status``/``db upgrade``)."""
-        engine = create_store_engine(url, echo=echo)
+        engine = create_store_engine(url, echo=echo, busy_timeout=busy_timeout)
         check_connection(engine)
         return cls(engine, batch_size=batch_size)
 
@@ -98,10 +100,10 @@ class Store:
         """
         log.info("ingest.started", dataset=dataset, source=source, url=render_url(self.engine.url))
         with self.transaction() as conn:
-            dataset_id = repository.create_dataset(
+            dataset_id = dataset_rows.create_dataset(
                 conn, name=dataset, source=source, description=description, params=params
             )
-            report = repository.insert_conversations(
+            report = insert_conversations(
                 conn,
                 dataset_id=dataset_id,
                 dataset_name=dataset,
@@ -116,7 +118,7 @@ class Store:
                 "duplicates": report.duplicates,
                 "turns": report.turns,
             }
-            repository.append_ingest_record(conn, dataset_id=dataset_id, entry=entry)
+            dataset_rows.append_ingest_record(conn, dataset_id=dataset_id, entry=entry)
         log.info(
             "ingest.committed",
             dataset=dataset,
@@ -129,42 +131,40 @@ class Store:
 
     def datasets(self) -> list[DatasetInfo]:
         with self.transaction() as conn:
-            return repository.list_datasets(conn)
+            return dataset_rows.list_datasets(conn)
 
     def dataset(self, name: str) -> DatasetInfo:
         with self.transaction() as conn:
-            return repository.get_dataset(conn, name=name)
+            return dataset_rows.get_dataset(conn, name=name)
 
     def stats(self, name: str) -> DatasetStats:
         with self.transaction() as conn:
-            dataset_id = repository.get_dataset(conn, name=name).id
-            return repository.dataset_stats(conn, dataset_id=dataset_id)
+            dataset_id = dataset_rows.get_dataset(conn, name=name).id
+            return dataset_rows.dataset_stats(conn, dataset_id=dataset_id)
 
     def save_split(
         self, dataset: str, name: str, *, ids_sha256: str, document: dict[str, Any]
     ) -> None:
         """Keep a split (as ``Split.to_dict()``) with its dataset, replacing one so named."""
         with self.transaction() as conn:
-            dataset_id = repository.get_dataset(conn, name=dataset).id
-            repository.save_split(
+            dataset_id = dataset_rows.get_dataset(conn, name=dataset).id
+            splits.save_split(
                 conn, dataset_id=dataset_id, name=name, ids_sha256=ids_sha256, document=document
             )
 
     def load_split(self, dataset: str, name: str) -> dict[str, Any]:
         with self.transaction() as conn:
-            dataset_id = repository.get_dataset(conn, name=dataset).id
-            return repository.load_split(
-                conn, dataset_id=dataset_id, dataset_name=dataset, name=name
-            )
+            dataset_id = dataset_rows.get_dataset(conn, name=dataset).id
+            return splits.load_split(conn, dataset_id=dataset_id, dataset_name=dataset, name=name)
 
     def delete_dataset(self, name: str) -> None:
         with self.transaction() as conn:
-            repository.delete_dataset(conn, name=name)
+            dataset_rows.delete_dataset(conn, name=name)
 
     def conversations(self, dataset: str, *, batch_size: int = 500) -> Iterator[Conversation]:
         """Stream a dataset's conversations; memory is bounded by ``batch_size``."""
         with translate_errors(self.engine), self.engine.connect() as conn:
-            dataset_id = repository.get_dataset(conn, name=dataset).id
-            yield from repository.iter_conversations(
+            dataset_id = dataset_rows.get_dataset(conn, name=dataset).id
+            yield from reading.iter_conversations(
                 conn, dataset_id=dataset_id, batch_size=batch_size
             )

@@ -1,7 +1,8 @@
 """SQLAlchemy Core tables for datasets, conversations, turns and saved splits.
 
 The Alembic migrations in ``storage/alembic/versions`` create exactly these tables; a test
-compares the two so they cannot drift apart.
+compares the two so they cannot drift apart. Column lengths are the schema's limits, so a
+record that validates always fits.
 """
 
 from __future__ import annotations
@@ -23,6 +24,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
+from colloquy.schema.conversation import (
+    MAX_CHANNEL_LENGTH,
+    MAX_ID_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_SOURCE_LENGTH,
+)
+
 metadata = MetaData()
 
 JsonColumn = JSON().with_variant(JSONB(), "postgresql")
@@ -31,8 +39,8 @@ datasets = Table(
     "datasets",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("name", String(200), nullable=False, unique=True),
-    Column("source", String(100), nullable=False),
+    Column("name", String(MAX_NAME_LENGTH), nullable=False, unique=True),
+    Column("source", String(MAX_SOURCE_LENGTH), nullable=False),
     Column("description", Text, nullable=True),
     Column("params", JsonColumn, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
@@ -48,10 +56,10 @@ conversations = Table(
         ForeignKey("datasets.id", ondelete="CASCADE"),
         nullable=False,
     ),
-    Column("external_id", String(300), nullable=False),
+    Column("external_id", String(MAX_ID_LENGTH), nullable=False),
     Column("content_hash", String(64), nullable=False),
-    Column("source", String(100), nullable=False),
-    Column("channel", String(50), nullable=False),
+    Column("source", String(MAX_SOURCE_LENGTH), nullable=False),
+    Column("channel", String(MAX_CHANNEL_LENGTH), nullable=False),
     Column("started_at", DateTime(timezone=True), nullable=True),
     Column("n_turns", Integer, nullable=False),
     Column("metadata", JsonColumn, nullable=False),
@@ -75,10 +83,10 @@ turns = Table(
     ),
     Column("idx", Integer, primary_key=True),
     Column("speaker", String(20), nullable=False),
-    Column("speaker_id", String(200), nullable=True),
+    Column("speaker_id", String(MAX_NAME_LENGTH), nullable=True),
     Column("text", Text, nullable=False),
     Column("timestamp", DateTime(timezone=True), nullable=True),
-    Column("intent", String(200), nullable=True),
+    Column("intent", String(MAX_NAME_LENGTH), nullable=True),
     Column("dialogue_acts", JsonColumn, nullable=False),
     Column("extra", JsonColumn, nullable=False),
 )
@@ -88,7 +96,7 @@ splits = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("dataset_id", Integer, ForeignKey("datasets.id", ondelete="CASCADE"), nullable=False),
-    Column("name", String(200), nullable=False),
+    Column("name", String(MAX_NAME_LENGTH), nullable=False),
     Column("ids_sha256", String(64), nullable=False),
     Column("document", JsonColumn, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
