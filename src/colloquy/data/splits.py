@@ -42,6 +42,13 @@ SplitName = str | int
 UNLABELLED = "(unlabelled)"
 """The stratum, and the label in distributions, of conversations without a label."""
 
+DEFAULT_LABEL_KEY = "intent"
+"""Stratify by this label by default; data without it is split unstratified, whereas any
+other label key that no conversation has is an error."""
+
+_OWN_GROUP = "id:"
+"""Group-key prefix of a conversation that forms a group of its own."""
+
 FORMAT = "colloquy-split"
 VERSION = 1
 
@@ -60,7 +67,7 @@ class SplitParams:
     seed: int
     fractions: tuple[tuple[str, float], ...] = ()
     k: int | None = None
-    label_key: str | None = "intent"
+    label_key: str | None = DEFAULT_LABEL_KEY
     group_key: str | None = None
     official_key: str | None = None
     carve_from: str = "train"
@@ -263,6 +270,7 @@ def _items(conversations: Iterable[Conversation], params: SplitParams) -> tuple[
     official splits."""
     items: list[_Item] = []
     seen: set[str] = set()
+    keys = _KeysSeen(params)
     for conversation in conversations:
         if conversation.id in seen:
             raise DataError(
@@ -270,8 +278,60 @@ def _items(conversations: Iterable[Conversation], params: SplitParams) -> tuple[
                 hint="ids must be unique to be split; deduplicate the data first",
             )
         seen.add(conversation.id)
-        items.append(_item(conversation, params))
+        item = _item(conversation, params)
+        keys.add(conversation, item)
+        items.append(item)
+    keys.check(len(items))
     return items, _official_leaks(items)
+
+
+class _KeysSeen:
+    """Whether any conversation has the label and group keys asked for, and, until one
+    does, which keys exist instead — a misspelt key would otherwise give an unstratified
+    or ungrouped split without a word."""
+
+    def __init__(self, params: SplitParams) -> None:
+        checked_label = params.label_key not in (None, DEFAULT_LABEL_KEY)
+        self.label_key = params.label_key if checked_label else None
+        self.group_key = params.group_key
+        self.labels: set[str] = set()
+        self.metadata: set[str] = set()
+
+    def add(self, conversation: Conversation, item: _Item) -> None:
+        if self.label_key is not None:
+            if item.label != UNLABELLED:
+                self.label_key = None
+            else:
+                self.labels.update(conversation.labels)
+                if any(turn.intent is not None for turn in conversation.turns):
+                    self.labels.add(DEFAULT_LABEL_KEY)
+        if self.group_key is not None:
+            if not item.group.startswith(_OWN_GROUP):
+                self.group_key = None
+            else:
+                self.metadata.update(conversation.metadata)
+
+    def check(self, count: int) -> None:
+        if count == 0:
+            return
+        if self.label_key is not None:
+            raise DataError(
+                f"no conversation has the label {self.label_key!r} to stratify by",
+                hint=_existing("label keys", self.labels),
+            )
+        if self.group_key is not None:
+            raise DataError(
+                f"no conversation has the metadata key {self.group_key!r} to group by",
+                hint=_existing("metadata keys", self.metadata),
+            )
+
+
+def _existing(kind: str, keys: set[str]) -> str:
+    if not keys:
+        return f"the conversations have no {kind} at all"
+    shown = sorted(keys)
+    more = f" and {len(shown) - 20} more" if len(shown) > 20 else ""
+    return f"{kind} that exist: {', '.join(shown[:20])}{more}"
 
 
 def _item(conversation: Conversation, params: SplitParams) -> _Item:
@@ -294,7 +354,7 @@ def _group_of(conversation: Conversation, group_key: str | None) -> str:
     """The group key; conversations without the metadata key form a group of their own."""
     value = conversation.metadata.get(group_key) if group_key else None
     if value is None:
-        return f"id:{conversation.id}"
+        return f"{_OWN_GROUP}{conversation.id}"
     return "group:" + (value if isinstance(value, str) else json.dumps(value, sort_keys=True))
 
 
@@ -418,7 +478,7 @@ def split_conversations(
     *,
     fractions: Mapping[str, float] | None = None,
     seed: int = 0,
-    label_key: str | None = "intent",
+    label_key: str | None = DEFAULT_LABEL_KEY,
     group_key: str | None = None,
     official_key: str | None = None,
     carve_from: str = "train",
@@ -426,7 +486,9 @@ def split_conversations(
     """Split into named parts (default train/validation/test 0.8/0.1/0.1).
 
     ``label_key`` stratifies (``None``: no stratification); ``group_key`` names a metadata
-    key whose conversations must stay together (default: each conversation alone). With
+    key whose conversations must stay together (default: each conversation alone). A key
+    that no conversation has is a :class:`DataError` listing the keys that do exist (the
+    default ``"intent"`` excepted: data without intents is split unstratified). With
     ``official_key`` (e.g. ``"split"``), conversations whose official split is
     ``carve_from`` are divided by ``fractions`` (default train/validation 0.9/0.1) and all
     others keep their official split name.
@@ -451,7 +513,7 @@ def kfold_split(
     *,
     k: int = 5,
     seed: int = 0,
-    label_key: str | None = "intent",
+    label_key: str | None = DEFAULT_LABEL_KEY,
     group_key: str | None = None,
     official_key: str | None = None,
     carve_from: str = "train",
@@ -459,7 +521,8 @@ def kfold_split(
     """Stratified group k-fold: each conversation gets a fold ``0 .. k-1``.
 
     With ``official_key``, only the official ``carve_from`` part is folded; the rest keep
-    their official split names (so the official test set stays out of every fold).
+    their official split names (so the official test set stays out of every fold). Label
+    and group keys are checked as in :func:`split_conversations`.
     """
     if k < 2:
         raise UsageError(f"k must be at least 2, got {k}")

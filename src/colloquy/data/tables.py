@@ -7,11 +7,13 @@ cannot read, a column that is not there (listing those that are), or rows withou
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 
 import pandas as pd
 
-from colloquy.errors import DataError, NotFoundError, UsageError
+from colloquy.data.loaders.base import read_failure
+from colloquy.errors import DataError, NotFoundError, ParseError, UsageError
 
 READERS = {".csv": "csv", ".jsonl": "jsonl", ".json": "jsonl", ".parquet": "parquet"}
 
@@ -19,8 +21,7 @@ READERS = {".csv": "csv", ".jsonl": "jsonl", ".json": "jsonl", ".parquet": "parq
 def read_table(path: Path | str) -> pd.DataFrame:
     """The table in ``path`` (by extension: .csv, .jsonl/.json lines, .parquet)."""
     file = Path(path)
-    if not file.is_file():
-        raise NotFoundError(f"data file {file} does not exist")
+    _check_file(file)
     kind = READERS.get(file.suffix.lower())
     if kind is None:
         raise UsageError(
@@ -33,9 +34,40 @@ def read_table(path: Path | str) -> pd.DataFrame:
         if kind == "jsonl":
             return pd.read_json(file, lines=True, dtype=False)
         return pd.read_parquet(file)
-    except (ValueError, OSError, pd.errors.ParserError) as exc:
+    except OSError as exc:
+        message, hint = read_failure(exc)
+        raise ParseError(message, path=file, hint=hint) from None
+    except (ValueError, pd.errors.ParserError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataError(f"cannot parse {file} as {kind}: {first}") from None
+
+
+def _check_file(file: Path) -> None:
+    """A regular file, or an error saying what ``file`` is instead and what is expected."""
+    try:
+        mode = file.stat().st_mode
+    except FileNotFoundError:
+        raise NotFoundError(f"data file {file} does not exist") from None
+    except OSError as exc:
+        message, hint = read_failure(exc)
+        raise ParseError(message, path=file, hint=hint) from None
+    if stat.S_ISDIR(mode):
+        try:
+            tables = sorted(p.name for p in file.iterdir() if p.suffix.lower() in READERS)
+        except OSError:
+            tables = []
+        inside = f"; it holds {', '.join(tables[:5])}" if tables else ""
+        raise ParseError(
+            f"is a folder, not a data file{inside}",
+            path=file,
+            hint="pass one .csv, .jsonl or .parquet file with a text and a label column",
+        )
+    if not stat.S_ISREG(mode):
+        raise ParseError(
+            "not a regular file (a FIFO or device)",
+            path=file,
+            hint="pass a .csv, .jsonl or .parquet file",
+        )
 
 
 def read_labelled_texts(

@@ -21,7 +21,7 @@ from colloquy.data.loaders.tabular import (
     parse_outcome,
     parse_timestamp,
 )
-from colloquy.errors import DataError, ParseError, UsageError
+from colloquy.errors import DataError, NotFoundError, ParseError, UsageError
 from colloquy.schema import Speaker
 
 CALLS_CSV = """\
@@ -453,3 +453,116 @@ def test_mapping_from_cli_pairs() -> None:
 def test_turn_order_needs_conversation_id() -> None:
     with pytest.raises(ValueError, match="turn_order needs conversation_id"):
         ColumnMapping(turn_order="seq")
+
+
+# ---------------------------------------------------------------------------- regressions
+
+
+def test_duplicated_header_column_is_one_line_naming_file_and_column(tmp_path: Path) -> None:
+    file = _write(tmp_path / "dup.csv", "id,text,text\na,first,second\n")
+    with pytest.raises(ParseError) as excinfo:
+        list(CsvLoader(mapping=ColumnMapping(conversation_id="id")).load(file))
+    message = str(excinfo.value)
+    assert "\n" not in message
+    assert f"{file}:1:" in message
+    assert "'text' appears more than once" in message
+
+    loader = CsvLoader(mapping=ColumnMapping(), on_error="skip")
+    assert list(loader.load(file)) == []
+    assert len(loader.report.problems) == 1
+
+
+def test_blank_header_cells_are_not_duplicates(tmp_path: Path) -> None:
+    file = _write(tmp_path / "trailing.csv", "text,,\nhello,,\n")
+    assert [c.turns[0].text for c in CsvLoader(mapping=ColumnMapping()).load(file)] == ["hello"]
+
+
+def test_sql_duplicated_result_column(chat_db: Path) -> None:
+    query = "SELECT conv, n, who, body, ts, body FROM messages ORDER BY conv, n"
+    with pytest.raises(ParseError, match="'body' appears more than once"):
+        list(SqlLoader(mapping=SQL_MAPPING).load(SqlQuerySource(f"sqlite:///{chat_db}", query)))
+
+
+def test_a_conversation_id_in_two_files_names_the_first(tmp_path: Path) -> None:
+    _write(tmp_path / "a.csv", "id,text\nc1,hello\nc2,hi\n")
+    _write(tmp_path / "b.csv", "id,text\nc3,hey\nc1,again\n")
+    mapping = ColumnMapping(conversation_id="id")
+    with pytest.raises(ParseError) as excinfo:
+        list(CsvLoader(mapping=mapping).load(tmp_path))
+    message = str(excinfo.value)
+    assert f"{tmp_path / 'b.csv'}:3:" in message
+    assert f"already read from {tmp_path / 'a.csv'}" in message
+
+    loader = CsvLoader(mapping=mapping, on_error="skip")
+    assert [c.id for c in loader.load(tmp_path)] == ["c1", "c2", "c3"]
+    assert len(loader.report.problems) == 1
+
+
+def test_single_turn_files_sharing_a_stem_would_share_ids(tmp_path: Path) -> None:
+    _write(tmp_path / "q.jsonl", '{"text": "one"}\n')
+    _write(tmp_path / "q.ndjson", '{"text": "two"}\n')
+    with pytest.raises(ParseError, match=r"q\.ndjson: .*same ids as q\.jsonl"):
+        list(JsonlLoader(mapping=ColumnMapping()).load(tmp_path))
+
+
+@pytest.mark.parametrize(
+    ("pairs", "expected"),
+    [
+        (["colour=blue"], "--map 'colour=blue': unknown field 'colour' — fields: channel,"),
+        (["text"], "--map 'text' is not FIELD=COLUMN"),
+        (["=message"], "--map '=message' is not FIELD=COLUMN"),
+        (["text="], "--map 'text=' names no column — write text=COLUMN"),
+        (["labels=,"], "--map 'labels=,' names no column"),
+        (["text=a", "text=b"], "--map 'text=b': 'text' is mapped twice"),
+        (["speaker.rep=boss"], "--map 'speaker.rep=boss': unknown role 'boss' — use one of"),
+        (["speaker_map=x"], "--map 'speaker_map=x': write speaker roles one by one"),
+        (["turn_order=seq"], "--map 'turn_order=seq' needs a conversation_id"),
+        (["channel="], "--map 'channel=' names no column"),
+    ],
+)
+def test_map_mistakes_are_one_line_naming_the_entry(pairs: list[str], expected: str) -> None:
+    with pytest.raises(UsageError) as excinfo:
+        ColumnMapping.from_pairs(pairs)
+    message = str(excinfo.value)
+    assert "\n" not in message
+    assert "pydantic" not in message
+    assert message.startswith(expected) or expected in message
+
+
+def test_sql_failures_are_one_line_without_sql_or_links(chat_db: Path) -> None:
+    source = SqlQuerySource(f"sqlite:///{chat_db}", "SELECT * FROM nowhere")
+    with pytest.raises(DataError) as excinfo:
+        list(SqlLoader(mapping=SQL_MAPPING).load(source))
+    message = str(excinfo.value)
+    assert message.startswith(f"query on sqlite:///{chat_db} failed: no such table: nowhere — ")
+    assert "\n" not in message
+    assert "[SQL" not in message
+    assert "sqlalche.me" not in message
+
+
+def test_sql_bad_url_and_missing_driver_are_one_line() -> None:
+    for url, expected in [
+        ("nosuchdialect://host/db", "cannot open nosuchdialect://host/db: "),
+        ("postgresql+nosuchdriver://u@h/db", "cannot open postgresql+nosuchdriver://u@h/db: "),
+    ]:
+        with pytest.raises(DataError) as excinfo:
+            list(SqlLoader(mapping=SQL_MAPPING, query="SELECT 1").load(url))
+        assert str(excinfo.value).startswith(expected)
+        assert "\n" not in str(excinfo.value)
+
+
+def test_sql_unreachable_server_hides_the_password() -> None:
+    url = "postgresql+psycopg://me:hunter2@127.0.0.1:1/chats"
+    with pytest.raises(DataError) as excinfo:
+        list(SqlLoader(mapping=SQL_MAPPING, query="SELECT 1").load(url))
+    message = str(excinfo.value)
+    assert "\n" not in message
+    assert "hunter2" not in message
+    assert "127.0.0.1" in message
+
+
+def test_sql_missing_sqlite_file_is_not_created(tmp_path: Path) -> None:
+    missing = tmp_path / "typo.db"
+    with pytest.raises(NotFoundError, match=r"typo\.db does not exist"):
+        list(SqlLoader(mapping=SQL_MAPPING, query="SELECT 1").load(f"sqlite:///{missing}"))
+    assert not missing.exists()

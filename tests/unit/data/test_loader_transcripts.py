@@ -346,3 +346,26 @@ def test_aiter_transcripts_yields_results_in_order(tmp_path: Path) -> None:
 def test_async_missing_path(tmp_path: Path) -> None:
     with pytest.raises(NotFoundError):
         asyncio.run(aload_transcripts([tmp_path / "nope.txt"]))
+
+
+def test_one_id_from_two_files_names_both(tmp_path: Path) -> None:
+    (tmp_path / "call1.txt").write_text("Agent: Hello.\nCustomer: Hi.\n", encoding="utf-8")
+    (tmp_path / "call1.vtt").write_text(
+        "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v Agent>Hello again.\n", encoding="utf-8"
+    )
+    with pytest.raises(ParseError) as excinfo:
+        list(TranscriptLoader().load(tmp_path))
+    message = str(excinfo.value)
+    assert "\n" not in message
+    assert str(tmp_path / "call1.vtt") in message
+    assert str(tmp_path / "call1.txt") in message
+
+    loader = TranscriptLoader(on_error="skip")
+    assert [len(c.turns) for c in loader.load(tmp_path)] == [2]
+    (problem,) = loader.report.problems
+    assert problem.path == str(tmp_path / "call1.vtt")
+
+    skipped = LoadReport(source="transcript")
+    conversations = asyncio.run(aload_transcripts(tmp_path, on_error="skip", report=skipped))
+    assert [c.id for c in conversations] == ["call1"]
+    assert len(skipped.problems) == 1

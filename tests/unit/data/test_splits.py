@@ -312,3 +312,42 @@ def test_a_json_file_that_is_not_a_split_is_refused(tmp_path: Path) -> None:
     path.write_text('{"format": "something-else"}', encoding="utf-8")
     with pytest.raises(ParseError, match="format"):
         Split.load(path)
+
+
+# --------------------------------------------------------------------------- missing keys
+
+
+def test_a_group_key_no_conversation_has_lists_the_keys_that_exist(
+    dataset: list[Conversation],
+) -> None:
+    with pytest.raises(DataError) as excinfo:
+        split_conversations(dataset, group_key="customer")
+    message = str(excinfo.value)
+    assert "'customer'" in message
+    assert "metadata keys that exist: customer_id" in message
+    with pytest.raises(DataError, match="'customer'"):
+        kfold_split(dataset, k=3, group_key="customer")
+
+
+def test_a_label_key_no_conversation_has_lists_the_keys_that_exist(
+    dataset: list[Conversation],
+) -> None:
+    with pytest.raises(DataError) as excinfo:
+        split_conversations(dataset, label_key="intnet")
+    message = str(excinfo.value)
+    assert "'intnet'" in message
+    assert "label keys that exist: intent" in message
+    with pytest.raises(DataError, match="have no label keys at all"):
+        kfold_split([_conversation(f"c{i}", None) for i in range(6)], k=2, label_key="topic")
+
+
+def test_a_key_some_conversations_have_is_accepted(dataset: list[Conversation]) -> None:
+    dataset[0] = _conversation("odd", "billing", metadata={"account": "a1"})
+    split = split_conversations(dataset, group_key="account", seed=1)
+    assert len(split) == len(dataset)
+
+
+def test_data_without_intents_is_split_unstratified_by_default() -> None:
+    conversations = [_conversation(f"c{i}", None) for i in range(20)]
+    split = split_conversations(conversations, fractions={"a": 0.5, "b": 0.5})
+    assert split.sizes() == {"a": 10, "b": 10}

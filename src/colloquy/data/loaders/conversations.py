@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 
-from colloquy.data.loaders.base import Loader
+from colloquy.data.loaders.base import Loader, regular_files
 from colloquy.schema import Conversation, SchemaError
 
 
@@ -31,7 +31,7 @@ class ConversationJsonlLoader(Loader):
     layout = "a .jsonl file with one conversation per line, or a folder of them"
 
     def _load(self, path: Path) -> Iterator[Conversation]:
-        files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
+        files = regular_files(path.glob("*.jsonl")) if path.is_dir() else [path]
         if not files:
             self.problem(path, None, f"no .jsonl files in {path}")
         for file in files:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from colloquy.data.loaders.base import Loader
+from colloquy.data.loaders.base import Loader, read_failure, regular_files
 from colloquy.errors import NotFoundError, ParseError
 from colloquy.schema import Conversation, Speaker
 
@@ -132,8 +132,11 @@ def _read_schema_file(file: Path) -> dict[str, ServiceSchema]:
         data = json.loads(file.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise ParseError(f"invalid JSON: {exc.msg}", path=file, line=exc.lineno) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ParseError(f"cannot read schema: {exc}", path=file) from None
+    except OSError as exc:
+        message, hint = read_failure(exc)
+        raise ParseError(message, path=file, hint=hint) from None
+    except UnicodeDecodeError as exc:
+        raise ParseError(f"not UTF-8 text: {exc.reason} at byte {exc.start}", path=file) from None
     if not isinstance(data, list):
         raise ParseError("expected a JSON list of services", path=file, line=1)
     schemas: dict[str, ServiceSchema] = {}
@@ -222,8 +225,12 @@ class SGDLoader(Loader):
         self.note_file(file)
         try:
             text = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            self.problem(file, None, f"cannot read file: {exc}")
+        except OSError as exc:
+            message, hint = read_failure(exc)
+            self.problem(file, None, message, hint=hint)
+            return
+        except UnicodeDecodeError as exc:
+            self.problem(file, None, f"not UTF-8 text: {exc.reason} at byte {exc.start}")
             return
         try:
             for line, raw in _iter_json_list(text):
@@ -253,7 +260,7 @@ class SGDLoader(Loader):
 
 
 def _dialogue_files(folder: Path) -> list[Path]:
-    return sorted(folder.glob("dialogues_*.json"))
+    return regular_files(folder.glob("dialogues_*.json"))
 
 
 def _iter_json_list(text: str) -> Iterator[tuple[int, object]]:

@@ -39,6 +39,7 @@ import asyncio
 import html
 import json
 import re
+import stat
 from collections import deque
 from collections.abc import AsyncGenerator, Iterable, Iterator, Mapping
 from contextlib import aclosing
@@ -51,9 +52,17 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from colloquy.data.loaders.base import Loader, LoadReport, OnError, Problem
-from colloquy.data.loaders.tabular import parse_timestamp
-from colloquy.errors import NotFoundError, UsageError
+from colloquy.data.loaders.base import (
+    Loader,
+    LoadReport,
+    OnError,
+    Problem,
+    check_input,
+    read_failure,
+    regular_files,
+)
+from colloquy.data.loaders.tabular.cells import parse_timestamp
+from colloquy.errors import UsageError
 from colloquy.schema import Conversation, Outcome, Speaker, Turn
 from colloquy.schema.conversation import JsonValue
 
@@ -270,11 +279,13 @@ class TranscriptParser:
     def parse_file(self, path: Path) -> ParsedTranscript:
         """Read and parse ``path``; unreadable files come back as a problem."""
         try:
+            if not stat.S_ISREG(path.stat().st_mode):
+                return self._failed(path, "not a regular file (a folder, FIFO or device)")
             text = path.read_bytes().decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             return self._failed(path, f"not UTF-8 text: {exc.reason} at byte {exc.start}")
         except OSError as exc:
-            return self._failed(path, f"cannot read file: {exc.strerror or exc}")
+            return self._failed(path, read_failure(exc)[0])
         return self.parse_text(path, text)
 
     def parse_text(self, path: Path, text: str) -> ParsedTranscript:
@@ -460,9 +471,7 @@ def transcript_files(path: Path) -> list[Path]:
     """``path`` itself, or the transcript files directly inside the folder, sorted by name."""
     if not path.is_dir():
         return [path]
-    return sorted(
-        p for p in path.iterdir() if p.is_file() and p.suffix.lower() in TRANSCRIPT_SUFFIXES
-    )
+    return regular_files(p for p in path.iterdir() if p.suffix.lower() in TRANSCRIPT_SUFFIXES)
 
 
 async def aiter_transcripts(
@@ -515,8 +524,10 @@ class TranscriptLoader(Loader):
         default = None if default_role is None else as_role(default_role)
         self.parser = TranscriptParser(speaker_map=roles, default_role=default)
         self.concurrency = concurrency
+        self._origins: dict[str, Path] = {}
 
     def _load(self, path: Path) -> Iterator[Conversation]:
+        self._origins = {}
         for file in self._files(path):
             yield from self._accept(self.parser.parse_file(file))
 
@@ -531,13 +542,26 @@ class TranscriptLoader(Loader):
         self.note_file(result.path)
         for problem in result.problems:
             self.problem(problem.path, problem.line, problem.message)
-        if result.conversation is not None:
-            yield result.conversation
+        conversation = result.conversation
+        if conversation is None:
+            return
+        first = self._origins.setdefault(conversation.id, result.path)
+        if first != result.path:
+            self.problem(
+                result.path,
+                None,
+                f"conversation id {conversation.id!r} is also the id of {first} "
+                "(ids come from file stems, or the JSON 'id')",
+                hint="rename one of the two files, or give it another 'id'",
+            )
+            return
+        yield conversation
 
     async def aload(self, paths: Path | str | Iterable[Path | str]) -> list[Conversation]:
         """Load files (or folders of them) concurrently, in order; see :attr:`report`."""
         files = self._expand(paths)
         self.report = LoadReport(source=self.name)
+        self._origins = {}
         conversations: list[Conversation] = []
         results = aiter_transcripts(files, parser=self.parser, concurrency=self.concurrency)
         async with aclosing(results) as stream:
@@ -553,8 +577,7 @@ class TranscriptLoader(Loader):
         files: list[Path] = []
         for entry in given:
             path = Path(entry).expanduser()
-            if not path.exists():
-                raise NotFoundError(f"{path} does not exist", hint=f"expected {self.layout}")
+            check_input(path, f"expected {self.layout}")
             files.extend(self._files(path))
         return files
 

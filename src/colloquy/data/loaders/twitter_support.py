@@ -30,7 +30,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from colloquy.data.loaders.base import Loader
+from colloquy.data.loaders.base import Loader, regular_files
 from colloquy.schema import Conversation, Speaker
 
 COLUMNS = (
@@ -67,7 +67,7 @@ class TwitterSupportLoader(Loader):
     layout = "the twitter_support folder with a twcs*.csv file, or one such CSV file"
 
     def _load(self, path: Path) -> Iterator[Conversation]:
-        files = sorted(path.glob("*.csv")) if path.is_dir() else [path]
+        files = regular_files(path.glob("*.csv")) if path.is_dir() else [path]
         if not files:
             self.problem(path, None, f"no .csv file in {path}")
             return

@@ -139,6 +139,12 @@ class ColumnMapping(BaseModel):
             data[key] = _columns(pair, key, value) if key in _LIST_FIELDS else value
         if roles:
             data["speaker_map"] = roles
+        if "turn_order" in data and "conversation_id" not in data:
+            raise UsageError(
+                f"--map 'turn_order={data['turn_order']}' needs a conversation_id: "
+                "single-turn rows have no order",
+                hint="add --map conversation_id=COLUMN",
+            )
         try:
             return cls.model_validate(data)
         except ValidationError as exc:

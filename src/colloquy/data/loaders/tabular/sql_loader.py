@@ -111,8 +111,9 @@ class SqlLoader(TabularLoader):
         yield from self._assembler(source.display, "row", {}).run(records)
 
     def _records(self, file: Path) -> Iterator[tuple[int, Record]]:
-        url = f"sqlite:///{file.resolve()}"
-        return self._query_records(SqlQuerySource(url, self._require_query()))
+        file.open("rb").close()
+        url = f"sqlite:///{file.absolute()}"
+        yield from self._query_records(SqlQuerySource(url, self._require_query()))
 
     def _query_records(self, source: SqlQuerySource) -> Iterator[tuple[int, Record]]:
         from sqlalchemy import text
