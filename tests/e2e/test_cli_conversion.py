@@ -188,3 +188,25 @@ def test_contrastive_encoder_is_trained_saved_and_used(
     )  # fmt: skip
     assert predicted.returncode == 0, predicted.stderr
     assert 0 < json.loads(predicted.stdout)["probability"] < 1
+
+
+def test_metadata_files_and_speaker_maps_fail_in_one_line(
+    model: Path, files: dict[str, Path], tmp_path: Path
+) -> None:
+    base = ("predict", "conversion", "--model", str(model), "--transcript", str(files["call"]))
+    missing = run(*base, "--metadata", f"@{tmp_path / 'absent.json'}")
+    assert_one_line_error(missing, 4, "absent.json")
+    folder = run(*base, "--metadata", f"@{tmp_path}")
+    assert_one_line_error(folder, 73, str(tmp_path))
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"listing_price": 200,\n', encoding="utf-8")
+    bad = run(*base, "--metadata", f"@{broken}")
+    assert_one_line_error(bad, 65, "broken.json", "not valid JSON", "line 2")
+    listed = tmp_path / "list.json"
+    listed.write_text("[1, 2]", encoding="utf-8")
+    not_object = run(*base, "--metadata", f"@{listed}")
+    assert_one_line_error(not_object, 2, "list.json", "JSON object")
+    role = run(*base, "--speaker", "Buyer=client")
+    assert_one_line_error(role, 2, "Buyer=client", "customer")
+    shape = run(*base, "--speaker", "Buyer")
+    assert_one_line_error(shape, 2, "NAME=ROLE")
