@@ -13,11 +13,14 @@ and semantic features make different mistakes, and the blend is chosen on valida
 Out-of-scope rejection: rows labelled ``oos_label`` are not a class. They, with a held-out
 slice of in-scope rows, tune a confidence threshold; at prediction time a message whose
 best probability falls below it is labelled ``oos_label``.
+
+A model directory (:mod:`colloquy.models.intent_artifact`) holds plain arrays and an int8
+ONNX export of the encoder, and :meth:`IntentClassifier.load` serves from those by default:
+a loaded model predicts without importing scikit-learn, skops or PyTorch.
 """
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -25,7 +28,7 @@ from typing import Any, Literal, Self
 
 import numpy as np
 
-from colloquy.errors import ArtifactError, DataError, UsageError
+from colloquy.errors import DataError, UsageError
 from colloquy.features.embeddings import (
     DEFAULT_MODEL,
     CachedEmbedder,
@@ -34,24 +37,37 @@ from colloquy.features.embeddings import (
     SentenceEmbedder,
     TfidfEmbedder,
 )
-from colloquy.models.artifacts import (
-    checked,
-    dump_sklearn,
-    load_sklearn,
-    read_manifest,
-    staged_directory,
-    write_manifest,
-)
+from colloquy.features.embeddings.tfidf import TfidfTransform
 from colloquy.models.contrastive_config import ContrastiveConfig
-from colloquy.models.heads import HeadName, MLPHead, make_head
+from colloquy.models.heads import HeadName, PlainHead, make_head
+from colloquy.models.intent_artifact import Backend, IntentState, load_intent, save_intent
 from colloquy.progress import ProgressCallback, renamed
 
 Method = Literal["tfidf", "frozen", "contrastive"]
 MIN_PER_CLASS_FOR_EARLY_STOPPING = 30
 """Below this many examples per class, contrastive fine-tuning runs without early stopping."""
 WEIGHT_GRID = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
-Backend = Literal["torch", "onnx", "onnx-int8"]
 METHODS: tuple[Method, ...] = ("tfidf", "frozen", "contrastive")
+TEMPERATURE_BOUNDS = (0.25, 4.0)
+"""The temperatures searched: at most a fourfold sharpening or flattening of the log-odds."""
+MIN_TEMPERATURE_ROWS = 50
+"""Below this many validation rows the temperature stays 1.0: too few to fit it on."""
+_PARAMS = (
+    "method",
+    "head",
+    "model",
+    "backend",
+    "C",
+    "tfidf_weight",
+    "oos_label",
+    "oos_holdout",
+    "label_examples",
+    "contrastive",
+    "cache_path",
+    "work_dir",
+    "seed",
+    "progress",
+)
 
 
 class IntentClassifier:
@@ -89,6 +105,23 @@ class IntentClassifier:
         self.work_dir = work_dir
         self.seed = seed
         self.progress = progress
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The constructor parameters, for ``sklearn.base.clone`` and tuning."""
+        return {name: getattr(self, name) for name in _PARAMS}
+
+    def set_params(self, **params: Any) -> Self:
+        """Set constructor parameters by name; an unknown name is a :class:`UsageError`."""
+        for name, value in params.items():
+            if name not in _PARAMS:
+                raise UsageError(
+                    f"IntentClassifier has no parameter {name!r}", hint=f"use {', '.join(_PARAMS)}"
+                )
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self) -> str:
+        return f"IntentClassifier(method={self.method!r}, head={self.head!r})"
 
     # ------------------------------------------------------------------ fitting
 
@@ -211,7 +244,7 @@ class IntentClassifier:
         """Fit the dense head (when ``weight`` < 1) and the TF-IDF model (when > 0)."""
         fitted_labels = labels[rows]
         self.head_: Any = None
-        self.tfidf_: TfidfEmbedder | None = None
+        self.tfidf_: TfidfEmbedder | TfidfTransform | None = None
         self.tfidf_head_: Any = None
         if "dense" in features and weight < 1.0:
             self.head_ = make_head(self.head, C=self.C, seed=self.seed)
@@ -253,8 +286,22 @@ class IntentClassifier:
     # --------------------------------------------------------------- prediction
 
     def predict_proba(self, texts: Iterable[str]) -> np.ndarray:
-        """Probabilities over :attr:`classes_` (in-scope intents), one row per text."""
+        """Probabilities over :attr:`classes_` (in-scope intents), one row per text.
+
+        An empty or whitespace-only text is a :class:`DataError` naming its position:
+        there is nothing to classify, and any label would be a confident guess.
+        """
+        if isinstance(texts, str):
+            raise UsageError("expected a sequence of texts, got one string", hint="wrap it: [text]")
         array = np.asarray([str(text) for text in texts], dtype=object)
+        blank = [i for i, text in enumerate(array) if not text.strip()]
+        if blank:
+            shown = ", ".join(str(i) for i in blank[:5]) + (", …" if len(blank) > 5 else "")
+            raise DataError(
+                f"{len(blank)} empty or whitespace-only text(s) to classify, at position(s) "
+                f"{shown} (counting from 0)",
+                hint="drop or fill empty texts before predicting",
+            )
         if len(array) == 0:
             return np.zeros((0, len(self.classes_)))
         features = self._features(array)
@@ -299,14 +346,41 @@ class IntentClassifier:
         metrics: dict[str, Any] | None = None,
         training_data_sha256: str | None = None,
         params: dict[str, Any] | None = None,
+        overwrite: bool = False,
     ) -> dict[str, Any]:
-        """Write the fitted model to ``directory`` (atomically); returns its manifest."""
+        """Write the fitted model to ``directory`` (atomically); returns its manifest.
+
+        ``directory`` must be new or empty, or (with ``overwrite=True``) hold a colloquy
+        model, which is then replaced; anything else is refused with an ArtifactError.
+        """
         fields = {
             "training_data_sha256": training_data_sha256,
             "params": {"C": self.C, "seed": self.seed, **(params or {})},
             "metrics": metrics or {},
         }
-        return _save(self, Path(directory), fields)
+        return save_intent(self._state(), Path(directory), overwrite=overwrite, fields=fields)
+
+    def _state(self) -> IntentState:
+        if not hasattr(self, "classes_"):
+            raise UsageError("this IntentClassifier is not fitted yet; call fit() first")
+        tfidf = self.tfidf_
+        return IntentState(
+            method=self.method,
+            head=self.head,
+            model=str(self.model),
+            labels=tuple(str(label) for label in self.classes_),
+            oos_label=self.oos_label,
+            threshold=self.threshold_,
+            tfidf_weight=self.tfidf_weight_,
+            temperature=self.temperature_,
+            dense_head=PlainHead.from_estimator(self.head_) if self.head_ is not None else None,
+            tfidf=tfidf.export() if isinstance(tfidf, TfidfEmbedder) else tfidf,
+            tfidf_head=(
+                PlainHead.from_estimator(self.tfidf_head_) if self.tfidf_head_ is not None else None
+            ),
+            embedder=self.embedder_,
+            encoder_dir=self.encoder_dir_,
+        )
 
     @classmethod
     def load(
@@ -316,8 +390,35 @@ class IntentClassifier:
         backend: Backend | None = None,
         progress: ProgressCallback | None = None,
     ) -> IntentClassifier:
-        """A classifier saved by :meth:`save`, ready to predict (the encoder stays loaded)."""
-        return _load(Path(directory).expanduser(), backend, progress)
+        """A classifier saved by :meth:`save`, ready to predict many times.
+
+        ``backend=None`` serves with the int8 ONNX encoder stored in the directory (no
+        PyTorch), or with torch for a directory saved without one; ``"torch"`` and
+        ``"onnx"`` load the sentence encoder itself.
+        """
+        state, manifest = load_intent(Path(directory).expanduser(), backend=backend)
+        classifier = cls(
+            method=state.method,  # type: ignore[arg-type]
+            head=state.head,  # type: ignore[arg-type]
+            model=state.model,
+            backend=backend or ("onnx-int8" if state.embedder is not None else "torch"),
+            oos_label=state.oos_label,
+            progress=progress,
+        )
+        classifier._restore(state, dict(manifest.get("metrics") or {}))
+        return classifier
+
+    def _restore(self, state: IntentState, report: dict[str, Any]) -> None:
+        self.encoder_dir_ = None
+        self.classes_ = np.asarray(state.labels, dtype=object)
+        self.threshold_ = state.threshold
+        self.tfidf_weight_ = state.tfidf_weight
+        self.temperature_ = state.temperature
+        self.fit_report_ = report
+        self.head_ = state.dense_head
+        self.tfidf_ = state.tfidf
+        self.tfidf_head_ = state.tfidf_head
+        self.embedder_ = state.embedder
 
     def _report(self, stage: str) -> ProgressCallback | None:
         return None if self.progress is None else renamed(self.progress, stage)
@@ -337,7 +438,16 @@ def _check_training_data(
             f"{len(empty)} empty texts (rows {shown}{', …' if len(empty) > 5 else ''})",
             hint="drop or fill empty rows before training",
         )
-    classes = set(labels_.tolist()) - ({oos_label} if oos_label else set())
+    present = set(labels_.tolist())
+    if oos_label is not None and oos_label not in present:
+        known = sorted(present)
+        listed = ", ".join(repr(label) for label in known[:10])
+        raise DataError(
+            f"the out-of-scope label {oos_label!r} is not among the training labels "
+            f"({listed}{', …' if len(known) > 10 else ''})",
+            hint="pass one of those labels to --oos-label, or drop the option",
+        )
+    classes = present - ({oos_label} if oos_label else set())
     if len(classes) < 2:
         raise DataError(
             f"training data has {len(classes)} in-scope class(es); at least 2 are needed",
@@ -354,11 +464,20 @@ def _tempered(proba: np.ndarray, temperature: float) -> np.ndarray:
 
 
 def _fit_temperature(proba: np.ndarray, codes: np.ndarray) -> float:
-    """The temperature that minimises the validation log loss (a grid search; the curve is
-    smooth and one-dimensional). Scaling never changes which class is most probable."""
+    """The temperature in :data:`TEMPERATURE_BOUNDS` that minimises the validation log loss
+    (a grid search; the curve is smooth and one-dimensional). Scaling never changes which
+    class is most probable.
+
+    It stays 1.0 when the validation slice is too small to fit it on, or when every row's
+    most probable class is the right one: the loss then only falls as the temperature
+    does, a search would end at its lower bound, and the model would claim near-certainty
+    for any text, off-topic ones included.
+    """
+    if len(codes) < MIN_TEMPERATURE_ROWS or bool(np.all(proba.argmax(axis=1) == codes)):
+        return 1.0
     best, best_loss = 1.0, np.inf
     rows = np.arange(len(codes))
-    for temperature in np.geomspace(0.05, 3.0, 80):
+    for temperature in np.geomspace(*TEMPERATURE_BOUNDS, 57):
         loss = -float(np.mean(np.log(_tempered(proba, temperature)[rows, codes] + 1e-12)))
         if loss < best_loss:
             best, best_loss = float(temperature), loss
@@ -406,95 +525,3 @@ def _validation_split(
 ) -> tuple[np.ndarray, np.ndarray]:
     mask = _holdout_mask(labels, np.ones(len(labels), dtype=bool), fraction, seed + 1)
     return np.flatnonzero(~mask), np.flatnonzero(mask)
-
-
-def _save(classifier: IntentClassifier, directory: Path, fields: dict[str, Any]) -> dict[str, Any]:
-    with staged_directory(directory) as staging:
-        model_ref = str(classifier.model)
-        if classifier.encoder_dir_ is not None:
-            shutil.copytree(
-                classifier.encoder_dir_,
-                staging / "encoder",
-                ignore=shutil.ignore_patterns("onnx", "checkpoints", "*.partial*"),
-            )
-            model_ref = "encoder"
-        if classifier.head_ is not None:
-            if isinstance(classifier.head_, MLPHead):
-                classifier.head_.save(staging)
-            else:
-                dump_sklearn(classifier.head_, staging / "head.skops")
-        if classifier.tfidf_ is not None:
-            dump_sklearn(
-                {"features": classifier.tfidf_.to_sklearn(), "head": classifier.tfidf_head_},
-                staging / "tfidf.skops",
-            )
-        embedder = classifier.embedder_
-        return write_manifest(
-            staging,
-            kind="intent",
-            method=classifier.method,
-            head=classifier.head,
-            embedder={
-                "model": model_ref,
-                "model_id": embedder.model_id if embedder is not None else None,
-            },
-            labels=[str(label) for label in classifier.classes_],
-            oos_label=classifier.oos_label,
-            threshold=classifier.threshold_,
-            tfidf_weight=classifier.tfidf_weight_,
-            temperature=classifier.temperature_,
-            **fields,
-        )
-
-
-def _load(
-    directory: Path, backend: Backend | None, progress: ProgressCallback | None
-) -> IntentClassifier:
-    manifest = read_manifest(directory, kind="intent")
-    model_ref = manifest["embedder"]["model"]
-    model = directory / "encoder" if model_ref == "encoder" else model_ref
-    classifier = IntentClassifier(
-        method=manifest["method"],
-        head=manifest["head"],
-        model=model,
-        backend=backend or "torch",
-        oos_label=manifest.get("oos_label"),
-        progress=progress,
-    )
-    classifier.encoder_dir_ = None
-    classifier.classes_ = np.asarray(manifest["labels"], dtype=object)
-    classifier.threshold_ = manifest.get("threshold")
-    classifier.tfidf_weight_ = float(manifest.get("tfidf_weight", 0.0))
-    classifier.temperature_ = float(manifest.get("temperature", 1.0))
-    classifier.fit_report_ = dict(manifest.get("metrics") or {})
-    classifier.head_ = None
-    if classifier.tfidf_weight_ < 1.0:
-        if manifest["head"] == "mlp":
-            classifier.head_ = checked(
-                directory / "mlp.safetensors", lambda _: MLPHead.load(directory)
-            )
-        else:
-            classifier.head_ = load_sklearn(directory / "head.skops")
-        _check_classes(directory, classifier.head_.classes_, classifier.classes_)
-    classifier.tfidf_ = None
-    classifier.tfidf_head_ = None
-    if classifier.tfidf_weight_ > 0.0:
-        stored = load_sklearn(directory / "tfidf.skops")
-        classifier.tfidf_ = TfidfEmbedder.from_sklearn(stored["features"])
-        classifier.tfidf_head_ = stored["head"]
-        _check_classes(directory, classifier.tfidf_head_.classes_, classifier.classes_)
-    classifier.embedder_ = None
-    if manifest["method"] != "tfidf":
-        classifier.embedder_ = checked(
-            Path(model) if model_ref == "encoder" else directory,
-            lambda _: SentenceEmbedder(model, backend=classifier.backend),
-        )
-    return classifier
-
-
-def _check_classes(directory: Path, found: np.ndarray, expected: np.ndarray) -> None:
-    if [str(c) for c in found] != [str(c) for c in expected]:
-        raise ArtifactError(
-            f"{directory}: the head's classes do not match the manifest's labels",
-            hint="the directory was modified; retrain the model",
-        )

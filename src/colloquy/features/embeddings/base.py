@@ -37,6 +37,11 @@ class Embedder(ABC):
     def _encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
         """Vectors for ``texts`` in order, shape ``(len(texts), dimension)``."""
 
+    def __deepcopy__(self, memo: dict[int, object]) -> Embedder:
+        # A loaded encoder is a read-only resource: copies of a model that uses one (for
+        # ``sklearn.base.clone``, say) share it instead of copying a network or a session.
+        return self
+
     def encode(
         self,
         texts: Sequence[str],

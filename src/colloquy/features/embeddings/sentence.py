@@ -31,7 +31,12 @@ import numpy as np
 
 from colloquy.errors import ConfigError, NotFoundError
 from colloquy.features.embeddings.base import Embedder
-from colloquy.features.embeddings.onnx_encoder import OnnxEncoder
+from colloquy.features.embeddings.onnx_encoder import (
+    EncoderSettings,
+    OnnxEncoder,
+    ServingEncoder,
+    load_tokenizer,
+)
 from colloquy.features.embeddings.onnx_export import Variant, ensure_onnx
 from colloquy.features.embeddings.pooling import PoolingSpec
 
@@ -109,7 +114,9 @@ class SentenceEmbedder(Embedder):
 
     ``cache_dir`` is where ONNX exports go when the model's own directory cannot be
     written (and always for Hub models, whose cache belongs to huggingface_hub); each
-    model gets a sub-directory ``<name>-<fingerprint>``. It defaults to ``<home>/onnx``.
+    model gets a sub-directory ``<name>-<fingerprint>``. It defaults to ``<home>/onnx``;
+    ``export_beside_model=False`` keeps exports out of a local model's own directory too
+    (one inside a saved colloquy model, whose files are fixed).
     ``max_seq_length`` truncates longer texts (in tokens) on every backend.
     """
 
@@ -121,6 +128,7 @@ class SentenceEmbedder(Embedder):
         device: str = "cpu",
         max_seq_length: int = 128,
         cache_dir: Path | None = None,
+        export_beside_model: bool = True,
     ) -> None:
         if backend not in BACKENDS:
             raise ConfigError(
@@ -135,6 +143,8 @@ class SentenceEmbedder(Embedder):
         self._max_seq_length = max_seq_length
         self._torch: Any = None
         self._onnx: OnnxEncoder | None = None
+        self._cache_dir = cache_dir
+        self._beside_model = export_beside_model and isinstance(source, Path)
         model_dir = source if isinstance(source, Path) else None
         if model_dir is not None:
             _check_length(model_dir, max_seq_length)
@@ -152,30 +162,47 @@ class SentenceEmbedder(Embedder):
                 )
             if model_dir is None:
                 model_dir = _download(str(source))
-            self._onnx = self._load_onnx(
-                model_dir, cache_dir, beside_model=isinstance(source, Path)
-            )
+            self._onnx = self._load_onnx(model_dir)
             self._dimension = self._onnx.dimension
         self._model_dir = model_dir
-        pin = model_fingerprint(model_dir) if model_dir is not None else "unpinned"
-        self._model_id = f"st:{self._name}@{pin}:{backend}:seq{max_seq_length}"
+        self._pin = model_fingerprint(model_dir) if model_dir is not None else "unpinned"
+        self._model_id = sentence_model_id(self._name, self._pin, backend, max_seq_length)
 
-    def _load_onnx(
-        self, model_dir: Path, cache_dir: Path | None, *, beside_model: bool
-    ) -> OnnxEncoder:
+    def _load_onnx(self, model_dir: Path) -> OnnxEncoder:
+        variant: Variant = "int8" if self._backend == "onnx-int8" else "fp32"
+        path = self._onnx_file(model_dir, variant)
+        return OnnxEncoder(path, model_dir, max_seq_length=self._max_seq_length)
+
+    def _onnx_file(self, model_dir: Path, variant: Variant) -> Path:
         # Refuse a pipeline the ONNX path cannot replay before spending time on an export.
         PoolingSpec.from_model_dir(model_dir)
         fingerprint = model_fingerprint(model_dir)
-        root = cache_dir if cache_dir is not None else _default_onnx_root()
-        variant: Variant = "int8" if self._backend == "onnx-int8" else "fp32"
-        path = ensure_onnx(
+        root = self._cache_dir if self._cache_dir is not None else _default_onnx_root()
+        return ensure_onnx(
             model_dir,
             fingerprint=fingerprint,
             variant=variant,
             cache_dir=root / _safe_name(f"{self._name}-{fingerprint}"),
-            beside_model=beside_model,
+            beside_model=self._beside_model,
         )
-        return OnnxEncoder(path, model_dir, max_seq_length=self._max_seq_length)
+
+    def serving_encoder(self) -> ServingEncoder:
+        """This model as the int8 ONNX encoder serving uses: the graph (exported and
+        quantised on first use, then reused), tokenizer, settings and vector id."""
+        if self._model_dir is None:
+            raise ConfigError(
+                f"embedding model {self._name!r} has no local files to export to ONNX",
+                hint="download it to a directory and pass that path",
+            )
+        tokenizer, _ = load_tokenizer(self._model_dir, self._max_seq_length)
+        return ServingEncoder(
+            onnx=self._onnx_file(self._model_dir, "int8"),
+            tokenizer_json=tokenizer.to_str(),
+            settings=EncoderSettings.from_model_dir(
+                self._model_dir, max_seq_length=self._max_seq_length
+            ),
+            model_id=sentence_model_id(self._name, self._pin, "onnx-int8", self._max_seq_length),
+        )
 
     @property
     def model_id(self) -> str:
@@ -223,6 +250,11 @@ class SentenceEmbedder(Embedder):
 
     def __repr__(self) -> str:
         return f"SentenceEmbedder({self._name!r}, backend={self._backend!r})"
+
+
+def sentence_model_id(name: str, pin: str, backend: Backend, max_seq_length: int) -> str:
+    """The id of the vectors a sentence model gives on ``backend`` (the embedding cache key)."""
+    return f"st:{name}@{pin}:{backend}:seq{max_seq_length}"
 
 
 def _looks_like_path(name: str) -> bool:
@@ -358,4 +390,5 @@ __all__ = [
     "bundled_model_path",
     "model_fingerprint",
     "resolve_model_path",
+    "sentence_model_id",
 ]
