@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
+import signal
+import socket
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from colloquy import __version__
+from colloquy.services.cli import config_cmd
+from colloquy.services.cli.main import main
 
 
 def run(
@@ -145,3 +152,108 @@ def test_ingest_banking77_then_list(datasets_dir: Path, tmp_path: Path) -> None:
     assert json.loads(second.stdout)["inserted"] == 0
     listed = json.loads(run("data", "list", "--format", "json", env=env).stdout)
     assert listed[0]["conversations"] == 13083
+
+
+def test_json_mode_errors_are_one_json_object_on_stderr() -> None:
+    result = run("data", "show", "nope", "--format", "json")
+    assert result.returncode == 4
+    assert result.stdout == ""
+    (line,) = result.stderr.strip().splitlines()
+    error = json.loads(line)
+    assert error == {
+        "error": "no dataset named 'nope'",
+        "code": 4,
+        "hint": error["hint"],
+    }
+    assert error["hint"]
+
+
+def test_json_mode_usage_errors_are_json_too() -> None:
+    result = run("data", "list", "--bogus", "--format", "json")
+    assert result.returncode == 2
+    error = json.loads(result.stderr)
+    assert error["code"] == 2
+    assert "--bogus" in error["error"]
+    assert error["hint"] == "see colloquy data list --help"
+
+
+def test_table_mode_keeps_one_line_errors() -> None:
+    assert_one_line_error(run("data", "show", "nope"), 4, "no dataset named 'nope'")
+
+
+def test_shell_completion_script() -> None:
+    result = run(
+        "--show-completion", "bash", env={"_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"}
+    )
+    assert result.returncode == 0, result.stderr
+    assert "_COLLOQUY_COMPLETE=complete_bash" in result.stdout
+    assert "--install-completion" in run("--help").stdout
+
+
+def test_completion_offers_commands_and_sources() -> None:
+    env = {"_COLLOQUY_COMPLETE": "complete_bash", "COMP_CWORD": "3"}
+    result = run(env={**env, "COMP_WORDS": "colloquy data ingest bank"})
+    assert result.returncode == 0, result.stderr
+    assert "banking77" in result.stdout.split()
+    groups = run(env={**env, "COMP_CWORD": "1", "COMP_WORDS": "colloquy d"})
+    assert {"data", "db"} <= set(groups.stdout.split())
+
+
+@pytest.fixture
+def _root_logger_restored() -> Iterator[None]:
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+@pytest.mark.usefixtures("_root_logger_restored")
+@pytest.mark.parametrize(
+    ("fmt", "expected"),
+    [("table", "colloquy: interrupted"), ("json", '{"error": "interrupted", "code": 130')],
+)
+def test_ctrl_c_inside_a_command_says_interrupted(
+    fmt: str, expected: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def interrupt(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(config_cmd, "print_table", interrupt)
+    monkeypatch.setattr(config_cmd, "print_json", interrupt)
+    assert main(["config", "show", "--format", fmt]) == 130
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith(expected)
+
+
+def test_sigint_during_a_download_exits_130_with_one_line(tmp_path: Path) -> None:
+    server = socket.create_server(("127.0.0.1", 0))
+    connected = threading.Event()
+    held: list[socket.socket] = []
+
+    def accept() -> None:
+        connection, _ = server.accept()
+        held.append(connection)
+        connected.set()
+
+    threading.Thread(target=accept, daemon=True).start()
+    url = f"http://127.0.0.1:{server.getsockname()[1]}/banking77"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "colloquy", "data", "fetch", "banking77", "--base-url", url,
+         "--dest", str(tmp_path / "datasets")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        assert connected.wait(60), "the download never connected"
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        process.kill()
+        for connection in held:
+            connection.close()
+        server.close()
+    assert process.returncode == 130, stderr
+    assert stderr.strip().splitlines()[-1] == "colloquy: interrupted"
+    assert "Traceback" not in stderr
