@@ -69,7 +69,7 @@ def main() -> None:
     samples: dict[str, list[tuple[float, float]]] = {name: [] for name, _ in COMMANDS}
     with tempfile.TemporaryDirectory() as tmp:
         env = prepare(Path(tmp))
-        for name, argv in COMMANDS:
+        for _name, argv in COMMANDS:
             run_once(argv, env)
         for _ in range(args.repeat):
             for name, argv in COMMANDS:
@@ -99,8 +99,7 @@ def main() -> None:
         "time with the range, *over peer* the median minus the bare interpreter's "
         "(`python -c pass`) in the same run, *peak MiB* the largest resident set of the "
         "runs. The store is a migrated SQLite file holding one dataset of 200 "
-        "conversations.\n\n"
-        + markdown_table(["command", "seconds", "over peer", "peak MiB"], rows)
+        "conversations.\n\n" + markdown_table(["command", "seconds", "over peer", "peak MiB"], rows)
     )
     write_section(
         "startup",
