@@ -39,9 +39,14 @@ import numpy as np
 import numpy.typing as npt
 from numpy.typing import NDArray
 
-from colloquy.errors import DataError, UsageError
+from colloquy.errors import ArtifactError, DataError, UsageError
 from colloquy.features.cues import CueDetector
-from colloquy.features.embeddings import DEFAULT_MODEL, Embedder, SentenceEmbedder
+from colloquy.features.embeddings import (
+    DEFAULT_MODEL,
+    CachedEmbedder,
+    Embedder,
+    SentenceEmbedder,
+)
 from colloquy.features.leakage import DEFAULT_DENYLIST, check_leakage, strip_denied
 from colloquy.features.metadata import MetadataEncoder
 from colloquy.features.transcript import (
@@ -55,6 +60,13 @@ from colloquy.features.transcript import (
 )
 from colloquy.logging import get_logger
 from colloquy.models.contrastive_config import ContrastiveConfig
+from colloquy.models.conversion_artifact import (
+    STATE_FILE,
+    ConversionState,
+    LoadedConversion,
+    load_conversion,
+    save_conversion,
+)
 from colloquy.models.conversion_blocks import (
     BLOCK_NAMES,
     DEFAULT_BLOCKS,
@@ -63,6 +75,7 @@ from colloquy.models.conversion_blocks import (
     FeatureBlock,
     HeadName,
     InsightsBlock,
+    MetadataBlock,
     TfidfBlock,
     make_block,
 )
@@ -78,6 +91,25 @@ from colloquy.schema import Conversation
 from colloquy.schema.conversation import JsonValue
 
 OnLeakage = Literal["fail", "warn"]
+_PARAMS = (
+    "blocks",
+    "head",
+    "embedder",
+    "embedding_model",
+    "embedding_pools",
+    "denylist",
+    "leakage_threshold",
+    "on_leakage",
+    "metadata_ratios",
+    "price_reference",
+    "train_prefix_ratios",
+    "inner_folds",
+    "contrastive",
+    "contrastive_folds",
+    "contrastive_min_gain",
+    "seed",
+    "progress",
+)
 _EPS = 1e-4
 log = get_logger(__name__)
 
@@ -130,17 +162,17 @@ class ConversionPredictor:
         seed: int = 0,
         progress: ProgressCallback | None = None,
     ) -> None:
-        self.blocks = tuple(blocks)
+        self.blocks = blocks
         self.head = head
         self.embedder = embedder
         self.embedding_model = embedding_model
-        self.embedding_pools = tuple(embedding_pools)
-        self.denylist = tuple(denylist)
+        self.embedding_pools = embedding_pools
+        self.denylist = denylist
         self.leakage_threshold = leakage_threshold
         self.on_leakage = on_leakage
-        self.metadata_ratios = tuple((a, b) for a, b in metadata_ratios)
+        self.metadata_ratios = metadata_ratios
         self.price_reference = price_reference
-        self.train_prefix_ratios = tuple(train_prefix_ratios)
+        self.train_prefix_ratios = train_prefix_ratios
         self.inner_folds = inner_folds
         self.contrastive = contrastive
         self.contrastive_folds = contrastive_folds
@@ -149,6 +181,25 @@ class ConversionPredictor:
         self.progress = progress
 
     # ------------------------------------------------------------------ set-up
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The constructor parameters, for ``sklearn.base.clone`` and tuning (a clone shares
+        the embedder, a loaded read-only resource)."""
+        return {name: getattr(self, name) for name in _PARAMS}
+
+    def set_params(self, **params: Any) -> Self:
+        """Set constructor parameters by name; an unknown name is a :class:`UsageError`."""
+        for name, value in params.items():
+            if name not in _PARAMS:
+                raise UsageError(
+                    f"ConversionPredictor has no parameter {name!r}",
+                    hint=f"use {', '.join(_PARAMS)}",
+                )
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self) -> str:
+        return f"ConversionPredictor(blocks={list(self.blocks)!r}, head={self.head!r})"
 
     def _check_params(self) -> None:
         unknown = [b for b in self.blocks if b not in BLOCK_NAMES]
@@ -555,16 +606,129 @@ class ConversionPredictor:
 
     # ------------------------------------------------------------------ persistence
 
-    def save(self, directory: Path, *, metrics: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        from colloquy.models.conversion_artifact import save_predictor
+    def save(
+        self,
+        directory: Path,
+        *,
+        metrics: Mapping[str, Any] | None = None,
+        overwrite: bool = False,
+    ) -> dict[str, Any]:
+        """Write the fitted model to ``directory`` (atomically); returns its manifest.
 
-        return save_predictor(self, directory, metrics=metrics)
+        ``directory`` must be new or empty, or (with ``overwrite=True``) hold a colloquy
+        model, which is then replaced; anything else is refused with an ArtifactError.
+        """
+        self._check_fitted()
+        encoder = next(
+            (b.encoder for b in self.blocks_.values() if isinstance(b, MetadataBlock)), None
+        )
+        tuned = self.tuned_encoder_
+        fields = {
+            "blocks": list(self.blocks_),
+            "head": self.head,
+            "embedding_model": self.embedding_model if self.embedder else None,
+            "embedder_id": self.embedder.model_id if self.embedder else None,
+            "embedding_pools": list(self.embedding_pools),
+            "insight_embeddings": self.insight_embeddings,
+            "encoder_choice": self.encoder_choice_,
+            "denylist": list(self.denylist),
+            "denied_fields": self.denied_fields_,
+            "metadata_ratios": [list(pair) for pair in self.metadata_ratios],
+            "price_reference": self.price_reference,
+            "train_prefix_ratios": list(self.train_prefix_ratios),
+            "leakage_threshold": self.leakage_threshold,
+            "leakage_checks": self.leakage_reports_,
+            "block_settings": self.block_settings_,
+            "block_inner_cv_auc": self.block_auc_,
+            "stacker_weights": dict(
+                zip(self.blocks_, self.stacker_.coef_[0].tolist(), strict=True)
+            ),
+            "metadata_fields_dropped": encoder.dropped_ if encoder is not None else {},
+            "base_rate": self.base_rate_,
+            "training_conversations": self.n_training_,
+            "training_data_sha256": self.training_fingerprint_,
+            "seed": self.seed,
+            "metrics": dict(metrics or {}),
+        }
+        state = ConversionState(
+            block_models={str(name): model for name, model in self.block_models_.items()},
+            stacker=self.stacker_,
+            metadata_encoder=encoder,
+            tuned_encoder_dir=tuned.model_dir if tuned is not None else None,
+            fields=fields,
+        )
+        return save_conversion(state, Path(directory), overwrite=overwrite)
 
     @classmethod
     def load(cls, directory: Path, *, embedder: Embedder | None = None) -> ConversionPredictor:
-        from colloquy.models.conversion_artifact import load_predictor
+        """A predictor saved by :meth:`save`, ready to score many conversations.
 
-        return load_predictor(directory, embedder=embedder)
+        ``embedder`` replaces the generic sentence encoder the model names (one behind the
+        embedding cache, say); it must produce the vectors the model was trained on.
+        """
+        loaded = load_conversion(Path(directory), embedder=embedder)
+        manifest = loaded.manifest
+        try:
+            predictor = cls(
+                blocks=tuple(manifest["blocks"]),
+                head=manifest["head"],
+                embedder=loaded.embedder,
+                embedding_model=manifest["embedding_model"] or "",
+                embedding_pools=tuple(manifest["embedding_pools"]),
+                denylist=tuple(manifest["denylist"]),
+                leakage_threshold=manifest["leakage_threshold"],
+                metadata_ratios=tuple((a, b) for a, b in manifest["metadata_ratios"]),
+                price_reference=manifest["price_reference"],
+                train_prefix_ratios=tuple(manifest["train_prefix_ratios"]),
+                seed=manifest["seed"],
+            )
+            predictor._restore(loaded)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ArtifactError(
+                f"{directory}/manifest.json is incomplete or malformed ({type(exc).__name__}: "
+                f"{exc})",
+                hint="retrain the model",
+            ) from None
+        return predictor
+
+    def _restore(self, loaded: LoadedConversion) -> None:
+        manifest = loaded.manifest
+        tuned = loaded.tuned_encoder
+        turn_encoder: Embedder | None = tuned if tuned is not None else loaded.embedder
+        if tuned is not None and isinstance(loaded.embedder, CachedEmbedder):
+            turn_encoder = CachedEmbedder(tuned, loaded.embedder.cache)
+        pooled = None
+        if turn_encoder is not None:
+            pooled = PooledTurnEmbeddings(turn_encoder, pools=self.embedding_pools)
+        detector = CueDetector(loaded.embedder if loaded.cue_embeddings else None)
+        self.blocks_ = {
+            name: make_block(
+                name,
+                pooled=pooled,
+                encoder=loaded.metadata_encoder,
+                price_reference=self.price_reference,
+                detector=detector,
+            )
+            for name in self.blocks
+        }
+        self.tuned_encoder_ = tuned
+        self.encoder_choice_ = manifest["encoder_choice"]
+        if set(loaded.block_models) != set(self.blocks):
+            raise ArtifactError(
+                f"{STATE_FILE} holds models for blocks {sorted(loaded.block_models)}, the "
+                f"manifest names {sorted(self.blocks)}",
+                hint="retrain the model",
+            )
+        self.block_models_ = {name: loaded.block_models[name] for name in self.blocks_}
+        self.stacker_ = loaded.stacker
+        self.block_settings_ = manifest["block_settings"]
+        self.block_auc_ = manifest["block_inner_cv_auc"]
+        self.denied_fields_ = manifest["denied_fields"]
+        self.leakage_reports_ = manifest["leakage_checks"]
+        self.base_rate_ = float(manifest["base_rate"])
+        self.n_training_ = int(manifest["training_conversations"])
+        self.training_fingerprint_ = manifest["training_data_sha256"]
+        self.manifest_ = manifest
 
 
 def _shown_value(raw: NDArray[np.float64] | None, names: list[str], j: int) -> float | None:

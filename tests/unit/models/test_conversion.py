@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.metrics import roc_auc_score
 
 from colloquy.errors import ArtifactError, DataError, LeakageError, UsageError
@@ -20,6 +21,7 @@ from colloquy.features.transcript import (
     transcript_text,
     without_turn,
 )
+from colloquy.models.artifacts import manifest_digest
 from colloquy.models.contrastive_config import ContrastiveConfig
 from colloquy.models.conversion import ConversionPredictor
 from colloquy.pipelines.conversion import LabelledConversations, load_labelled
@@ -262,6 +264,30 @@ def test_lightgbm_head_explains_with_tree_contributions(
     assert any(name.startswith(("prices:", "dynamics:", "metadata:")) for name in names)
 
 
+def edit_manifest(directory: Path, **changes: object) -> None:
+    """Change manifest fields and re-seal it, as someone who knows the format could."""
+    path = directory / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest.update(changes)
+    manifest["sha256"] = manifest_digest(manifest)
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def test_clone_gives_an_unfitted_copy_that_fits_the_same(
+    fitted: ConversionPredictor, split: Split
+) -> None:
+    train, y_train, test, _ = split
+    twin = clone(fitted)
+    assert twin.get_params() == fitted.get_params()
+    assert not hasattr(twin, "stacker_")
+    twin.set_params(inner_folds=3)
+    np.testing.assert_allclose(
+        twin.fit(train, y_train).predict_proba(test[:20]), fitted.predict_proba(test[:20])
+    )
+    with pytest.raises(UsageError, match="no parameter 'folds'"):
+        twin.set_params(folds=3)
+
+
 def test_saved_model_predicts_the_same(
     fitted: ConversionPredictor,
     split: Split,
@@ -271,9 +297,14 @@ def test_saved_model_predicts_the_same(
     manifest = fitted.save(tmp_path / "model", metrics={"note": "test"})
     assert manifest["blocks"] == list(FAST)
     assert manifest["insight_embeddings"] is False
+    assert set(manifest["files"]) == {"model.skops"}
     loaded = ConversionPredictor.load(tmp_path / "model")
     np.testing.assert_allclose(loaded.predict_proba(test), fitted.predict_proba(test))
     assert loaded.manifest_["metrics"] == {"note": "test"}
+    with pytest.raises(ArtifactError, match="already holds a colloquy model.*--overwrite"):
+        fitted.save(tmp_path / "model")
+    fitted.save(tmp_path / "model", metrics={"note": "again"}, overwrite=True)
+    assert ConversionPredictor.load(tmp_path / "model").manifest_["metrics"] == {"note": "again"}
 
 
 def test_embedding_block_round_trip_checks_the_encoder(
@@ -294,14 +325,12 @@ def test_embedding_block_round_trip_checks_the_encoder(
     saved = json.loads(manifest.read_text())
     assert saved["embedding_pools"] == list(POOLS)
     assert saved["insight_embeddings"] is True
-    manifest.write_text(
-        manifest.read_text().replace(torch_embedder.model_id, "another-encoder"), encoding="utf-8"
-    )
+    edit_manifest(tmp_path / "model", embedder_id="another-encoder")
     with pytest.raises(ArtifactError, match="another-encoder"):
         ConversionPredictor.load(tmp_path / "model", embedder=torch_embedder)
 
 
-def test_a_model_saved_before_the_customer_text_pool_loads_with_mean_pools(
+def test_mean_pools_round_trip_and_unknown_pools_are_refused(
     split: Split,
     torch_embedder: SentenceEmbedder,
     tmp_path: Path,
@@ -311,10 +340,6 @@ def test_a_model_saved_before_the_customer_text_pool_loads_with_mean_pools(
         blocks=("embedding", "metadata"), embedder=torch_embedder, embedding_pools=MEAN_POOLS
     ).fit(train[:60], y_train[:60])
     model.save(tmp_path / "model")
-    manifest = tmp_path / "model" / "manifest.json"
-    older = json.loads(manifest.read_text())
-    del older["embedding_pools"]
-    manifest.write_text(json.dumps(older), encoding="utf-8")
     loaded = ConversionPredictor.load(tmp_path / "model", embedder=torch_embedder)
     assert loaded.embedding_pools == MEAN_POOLS
     np.testing.assert_allclose(
@@ -350,7 +375,7 @@ def test_contrastive_encoder_round_trip_and_rule(
         loaded.predict_proba(test[:10]), kept.predict_proba(test[:10]), atol=1e-6
     )
     (tmp_path / "kept" / "encoder" / "config.json").write_text("{}", encoding="utf-8")
-    with pytest.raises(ArtifactError, match="not the encoder this model was trained with"):
+    with pytest.raises(ArtifactError, match=r"config.json is not the file that was saved"):
         ConversionPredictor.load(tmp_path / "kept", embedder=torch_embedder)
 
     dropped = fast_model(
