@@ -37,11 +37,11 @@ from colloquy.evaluation import binary_metrics, calibration_curve_png
 from colloquy.features.embeddings import DEFAULT_MODEL, Embedder, EmbeddingCache, get_embedder
 from colloquy.features.leakage import DEFAULT_DENYLIST
 from colloquy.features.transcript import POOLS, PoolName, has_customer_turn
+from colloquy.models.artifacts import check_output
 from colloquy.models.choices import SOURCES, Source
 from colloquy.models.contrastive_config import ContrastiveConfig
 from colloquy.models.conversion import ConversionPredictor
 from colloquy.models.conversion_blocks import DEFAULT_BLOCKS, BlockName, HeadName
-from colloquy.pipelines.intent import overwrite_option
 from colloquy.pipelines.records import (
     ConversionEvaluation,
     ConversionManifest,
@@ -278,6 +278,7 @@ def train_conversion(
 
     ``overwrite`` allows replacing an existing model directory (never other files).
     """
+    check_output(output, overwrite=overwrite)
     labelled = load_labelled(source, data, min_price_ratio=config.min_price_ratio)
     predictor = build_predictor(config, source, cache_path=cache_path, progress=progress)
     started = time.perf_counter()
@@ -298,7 +299,7 @@ def train_conversion(
     manifest = predictor.save(
         output,
         metrics=metrics.model_dump(mode="json"),
-        **overwrite_option(predictor.save, overwrite),
+        overwrite=overwrite,
     )
     return ConversionManifest.from_manifest(manifest)
 

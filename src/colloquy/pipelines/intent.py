@@ -9,9 +9,8 @@ more than a prediction, so a process loads a model once and asks it many times.
 
 from __future__ import annotations
 
-import inspect
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,10 +19,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from colloquy.data.tables import read_labelled_texts
 from colloquy.errors import DataError, UsageError
-from colloquy.models.artifacts import data_fingerprint
+from colloquy.models.artifacts import check_output, data_fingerprint
+from colloquy.models.choices import Backend, Method
 from colloquy.models.contrastive_config import ContrastiveConfig
 from colloquy.models.heads import HeadName
-from colloquy.models.intent import Backend, IntentClassifier, Method
+from colloquy.models.intent import IntentClassifier
 from colloquy.pipelines.records import (
     IntentAlternative,
     IntentEvaluation,
@@ -153,6 +153,7 @@ def train_intent(
 
     ``overwrite`` allows replacing an existing model directory (never other files).
     """
+    check_output(output, overwrite=overwrite)
     texts, labels = read_labelled_texts(data, text_column=text_column, label_column=label_column)
     if oos_label is not None and oos_label not in labels:
         raise DataError(
@@ -188,16 +189,9 @@ def train_intent(
         metrics=metrics.model_dump(mode="json"),
         training_data_sha256=data_fingerprint(texts, labels),
         params={"config": config.model_dump(mode="json"), "data": str(data)},
-        **overwrite_option(classifier.save, overwrite),
+        overwrite=overwrite,
     )
     return IntentManifest.from_manifest(manifest)
-
-
-def overwrite_option(save: Callable[..., Any], overwrite: bool) -> dict[str, bool]:
-    """``{"overwrite": overwrite}`` for a ``save`` that takes it, else nothing."""
-    if "overwrite" in inspect.signature(save).parameters:
-        return {"overwrite": overwrite}
-    return {}
 
 
 def evaluate_intent(

@@ -76,7 +76,9 @@ def test_a_loaded_model_answers_many_calls_with_records(
     loads = []
     original = IntentClassifier.load.__func__  # type: ignore[attr-defined]
 
-    def counting(cls: type[IntentClassifier], *args: object, **kwargs: object) -> IntentClassifier:
+    def counting(
+        cls: type[IntentClassifier], /, *args: object, **kwargs: object
+    ) -> IntentClassifier:
         loads.append(args)
         return original(cls, *args, **kwargs)  # type: ignore[no-any-return]
 

@@ -10,7 +10,8 @@ from pydantic import ValidationError
 
 from colloquy.models import choices
 from colloquy.models.conversion_blocks import HeadName as ConversionHeadName
-from colloquy.models.intent import Backend, Method
+from colloquy.models.intent import Method
+from colloquy.models.intent_artifact import Backend
 from colloquy.pipelines.records import (
     ConversionManifest,
     IntentAlternative,
