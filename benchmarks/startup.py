@@ -9,12 +9,12 @@ is a SQLite file in a temporary folder, migrated and holding one small dataset, 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -31,19 +31,31 @@ COMMANDS: list[tuple[str, list[str]]] = [
 ]
 
 
-def run_once(args: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Wall seconds and peak resident MiB of one ``python ARGS`` process."""
-    start = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+_MEASURE = """
+import json, resource, subprocess, sys, time
+start = time.perf_counter()
+code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE).returncode
+wall = time.perf_counter() - start
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps([code, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024]))
+"""
+"""Runs one command and reports it. A child's peak RSS counts the memory of the process it
+was forked from, so a small interpreter forks the command, not this benchmark's own."""
+
+
+def run_once(args: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds and peak resident MiB of one ``python ARGS`` process."""
+    measured = subprocess.run(
+        [sys.executable, "-c", _MEASURE, sys.executable, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    stderr = process.stderr.read().decode() if process.stderr else ""
-    if process.returncode != 0:
-        raise SystemExit(f"python {' '.join(args)} failed ({process.returncode}): {stderr}")
-    return wall, usage.ru_maxrss / 1024
+    code, wall, cpu, rss = json.loads(measured.stdout)
+    if code != 0:
+        raise SystemExit(f"python {' '.join(args)} failed ({code})")
+    return wall, cpu, rss
 
 
 def prepare(folder: Path) -> dict[str, str]:
@@ -66,7 +78,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
 
-    samples: dict[str, list[tuple[float, float]]] = {name: [] for name, _ in COMMANDS}
+    samples: dict[str, list[tuple[float, float, float]]] = {name: [] for name, _ in COMMANDS}
     with tempfile.TemporaryDirectory() as tmp:
         env = prepare(Path(tmp))
         for _name, argv in COMMANDS:
@@ -75,31 +87,36 @@ def main() -> None:
             for name, argv in COMMANDS:
                 samples[name].append(run_once(argv, env))
 
-    peer = statistics.median(wall for wall, _ in samples[COMMANDS[0][0]])
+    peer = statistics.median(wall for wall, _, _ in samples[COMMANDS[0][0]])
     rows: list[tuple[str, ...]] = []
     measured: list[dict[str, Any]] = []
     for name, _ in COMMANDS:
-        walls = [wall for wall, _ in samples[name]]
+        walls = [wall for wall, _, _ in samples[name]]
         wall = statistics.median(walls)
-        rss = max(peak for _, peak in samples[name])
+        cpu = statistics.median(cpu for _, cpu, _ in samples[name])
+        rss = max(peak for _, _, peak in samples[name])
         rows.append(
             (
                 name,
                 f"{wall:.3f} ({min(walls):.3f}–{max(walls):.3f})",
                 f"{wall - peer:+.3f}",
+                f"{cpu:.3f}",
                 f"{rss:.0f}",
             )
         )
-        measured.append({"command": name, "seconds": wall, "samples": walls, "peak_mib": rss})
+        measured.append({"command": name, "seconds": wall, "samples": walls})
+        measured[-1] |= {"cpu_seconds": cpu, "peak_mib": rss}
         print(rows[-1])
 
     body = (
         f"Each command is a fresh process (`python -m colloquy …`), run {args.repeat} times "
         "interleaved with the others after one warm-up run; *seconds* is the median wall "
         "time with the range, *over peer* the median minus the bare interpreter's "
-        "(`python -c pass`) in the same run, *peak MiB* the largest resident set of the "
-        "runs. The store is a migrated SQLite file holding one dataset of 200 "
-        "conversations.\n\n" + markdown_table(["command", "seconds", "over peer", "peak MiB"], rows)
+        "(`python -c pass`) in the same run, *CPU s* the median user + system time (less "
+        "sensitive than wall time to other work on the machine), *peak MiB* the largest "
+        "resident set of the runs. The store is a migrated SQLite file holding one dataset of 200 "
+        "conversations.\n\n"
+        + markdown_table(["command", "seconds", "over peer", "CPU s", "peak MiB"], rows)
     )
     write_section(
         "startup",

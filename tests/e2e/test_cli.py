@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 
 from colloquy import __version__
+from colloquy.data.loaders.base import ROW_HINT
 from colloquy.services.cli import config_cmd
-from colloquy.services.cli.main import main
+from colloquy.services.cli.main import fit_hint, main
 
 
 def run(
@@ -257,3 +258,12 @@ def test_sigint_during_a_download_exits_130_with_one_line(tmp_path: Path) -> Non
     assert process.returncode == 130, stderr
     assert stderr.strip().splitlines()[-1] == "colloquy: interrupted"
     assert "Traceback" not in stderr
+
+
+def test_hints_name_only_options_the_command_has() -> None:
+    assert fit_hint(ROW_HINT, frozenset({"--format"})) == "fix the row"
+    assert fit_hint(ROW_HINT, frozenset({"--on-error", "--format"})) == ROW_HINT
+    assert fit_hint("pass --kfold 5, or use --fractions", frozenset({"--fractions"})) == (
+        "use --fractions"
+    )
+    assert fit_hint("pass --kfold 5", frozenset()) is None

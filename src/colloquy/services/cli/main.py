@@ -37,6 +37,9 @@ PATH_UNUSABLE = 73
 IO_FAILED = 74
 """sysexits' EX_IOERR: reading or writing failed part-way (disk full, device error)."""
 
+_PART_WAY = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG})
+"""Errors that strike after a file was opened, leaving it incomplete."""
+
 _ROOT_VALUE_OPTIONS = ("--config", "-c")
 _MACHINE_FORMATS = ("json", "jsonl")
 _OPTION = re.compile(r"--[a-z][a-z0-9-]*")
@@ -164,7 +167,7 @@ def os_failure(exc: OSError) -> Failure:
         return Failure(f"{where}already exists", "remove it or choose another path", PATH_UNUSABLE)
     if code == errno.EROFS:
         return Failure(f"{where}read-only file system", "choose a writable location", PATH_UNUSABLE)
-    if code in (errno.ENOSPC, errno.EDQUOT):
+    if code in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
         return Failure(
             f"{where}no space left on device", "free some space or write elsewhere", IO_FAILED
         )
@@ -177,13 +180,17 @@ def writing(path: Path) -> Iterator[None]:
 
     A directory given as an output file is refused before the work starts; a failed
     ``write()`` (disk full) names no file, and a helper's temporary sibling means nothing
-    to the user, so both are reported against the path the user typed.
+    to the user, so both are reported against the path the user typed. A file this
+    command created and could not finish is removed, so no truncated output is left.
     """
     if path.is_dir():
         raise IsADirectoryError(errno.EISDIR, "Is a directory", str(path))
+    existed = path.exists()
     try:
         yield
     except OSError as exc:
+        if not existed and exc.errno in _PART_WAY:
+            path.unlink(missing_ok=True)
         named = Path(exc.filename) if isinstance(exc.filename, str | Path) else None
         if named is not None and (named == path or named in path.parents):
             raise
@@ -191,7 +198,7 @@ def writing(path: Path) -> Iterator[None]:
 
 
 def fit_hint(hint: str | None, options: frozenset[str] | None) -> str | None:
-    """``hint`` without the clauses that name an option the command does not have.
+    """``hint`` without the asides and clauses that name an option the command lacks.
 
     Library errors suggest options of the command that usually calls them (``--on-error
     skip``); the same error reached through another command must not send the user to a
@@ -199,8 +206,12 @@ def fit_hint(hint: str | None, options: frozenset[str] | None) -> str | None:
     """
     if hint is None or options is None:
         return hint
-    clauses = re.split(r",\s*or\s+|;\s*", hint)
-    kept = [c for c in clauses if all(o in options for o in _OPTION.findall(c))]
+
+    def known(text: str) -> bool:
+        return all(option in options for option in _OPTION.findall(text))
+
+    hint = re.sub(r"\s*\([^()]*\)", lambda m: m.group(0) if known(m.group(0)) else "", hint)
+    kept = [clause for clause in re.split(r",\s*or\s+|;\s*", hint) if known(clause)]
     return ", or ".join(kept) if kept else None
 
 
