@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from colloquy.config import load_yaml_model
 from colloquy.errors import UsageError
 from colloquy.models.choices import CONVERSION_HEADS, METHODS, SOURCES
 from colloquy.services.cli.context import state
@@ -71,6 +70,7 @@ def intent(
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Train an intent classifier on a labelled text file."""
+    from colloquy.config import load_yaml_model
     from colloquy.features.embeddings.cache import default_cache_path
     from colloquy.pipelines.intent import IntentTrainingConfig, train_intent
     from colloquy.services.cli.progress import progress_bars
@@ -136,6 +136,7 @@ def conversion(
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Train a conversion predictor on transcripts + customer metadata with outcomes."""
+    from colloquy.config import load_yaml_model
     from colloquy.features.embeddings.cache import default_cache_path
     from colloquy.pipelines.conversion import (
         DEFAULT_CONTRASTIVE,
