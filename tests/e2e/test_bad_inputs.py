@@ -344,3 +344,44 @@ def test_unreadable_input_file_is_bad_input(cli: Cli, tmp_path: Path) -> None:
     secret.write_text("text\nhello\n", encoding="utf-8")
     secret.chmod(0)
     cli.fails(65, "data", "ingest", "csv", str(secret), "--dataset", "new", needle="secret.csv")
+
+
+@pytest.fixture(scope="module")
+def intent_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A small TF-IDF intent model and its labelled data, trained once for this module."""
+    root = tmp_path_factory.mktemp("intent")
+    data = root / "train.csv"
+    rows = "".join(f"message {i} about {'ab'[i % 2]},{'ab'[i % 2]}\n" for i in range(60))
+    data.write_text("text,label\n" + rows, encoding="utf-8")
+    model = root / "model"
+    root_logger = logging.getLogger()
+    handlers, level = list(root_logger.handlers), root_logger.level
+    code = main(
+        ["train", "intent", "--data", str(data), "--text-column", "text",
+         "--label-column", "label", "--method", "tfidf", "--output", str(model)]
+    )  # fmt: skip
+    root_logger.handlers[:] = handlers
+    root_logger.setLevel(level)
+    assert code == 0
+    return model, data
+
+
+def _evaluate(model: Path, data: Path, report: Path) -> list[str]:
+    return [
+        "evaluate", "intent", "--model", str(model), "--data", str(data),
+        "--text-column", "text", "--label-column", "label", "--report", str(report),
+    ]  # fmt: skip
+
+
+def test_evaluate_report_under_a_regular_file_exits_73(
+    cli: Cli, intent_model: tuple[Path, Path]
+) -> None:
+    cli.fails(73, *_evaluate(*intent_model, _under_a_file(cli.root, "report")), needle="blocker")
+
+
+def test_evaluate_report_on_a_full_disk_exits_74(
+    cli: Cli, intent_model: tuple[Path, Path], tiny_disk: Path
+) -> None:
+    (tiny_disk / "filler").write_bytes(b"\0" * 60 * 1024)
+    report = tiny_disk / "report"
+    cli.fails(74, *_evaluate(*intent_model, report), needle=str(report))

@@ -38,9 +38,10 @@ def intent(
 ) -> None:
     """Accuracy, macro-F1 (with 95 % CIs), calibration and out-of-scope scores."""
     from colloquy.pipelines.intent import evaluate_intent
+    from colloquy.services.cli.main import writing
     from colloquy.services.cli.progress import progress_bars
 
-    with progress_bars() as progress:
+    with progress_bars() as progress, writing(report, folder=True):
         evaluation = evaluate_intent(
             model,
             data,

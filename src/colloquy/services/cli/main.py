@@ -175,26 +175,32 @@ def os_failure(exc: OSError) -> Failure:
 
 
 @contextmanager
-def writing(path: Path) -> Iterator[None]:
-    """Check that ``path`` can be a file, and make any OSError inside name ``path``.
+def writing(path: Path | None, *, folder: bool = False) -> Iterator[None]:
+    """Make the OSErrors of writing ``path`` (a file, or a ``folder``) name ``path``.
 
-    A directory given as an output file is refused before the work starts; a failed
-    ``write()`` (disk full) names no file, and a helper's temporary sibling means nothing
-    to the user, so both are reported against the path the user typed. A file this
-    command created and could not finish is removed, so no truncated output is left.
+    A failed ``write()`` (disk full) names no file, and a temporary sibling such as
+    ``.out.jsonl.partial`` means nothing to the user, so both are reported against the
+    path the user typed; errors that name another path are left as they are. A directory
+    given as an output file is refused before the work starts, and a file this command
+    created but could not finish is removed, so no truncated output is left. ``None``
+    (an optional output that was not asked for) changes nothing.
     """
-    if path.is_dir():
+    if path is None:
+        yield
+        return
+    if not folder and path.is_dir():
         raise IsADirectoryError(errno.EISDIR, "Is a directory", str(path))
     existed = path.exists()
     try:
         yield
     except OSError as exc:
-        if not existed and exc.errno in _PART_WAY:
+        if not folder and not existed and exc.errno in _PART_WAY:
             path.unlink(missing_ok=True)
         named = Path(exc.filename) if isinstance(exc.filename, str | Path) else None
-        if named is not None and (named == path or named in path.parents):
-            raise
-        raise OSError(exc.errno, exc.strerror, str(path)) from exc
+        sibling = named is not None and named != path and named.parent == path.parent
+        if named is None or (sibling and not folder):
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc
+        raise
 
 
 def fit_hint(hint: str | None, options: frozenset[str] | None) -> str | None:
