@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
 import stat
@@ -11,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from colloquy.errors import ColloquyError, ConfigError, NotFoundError, UsageError
+from colloquy.errors import ColloquyError, ConfigError, DataError, NotFoundError, UsageError
 from colloquy.features.embeddings import (
     DEFAULT_MODEL,
     CachedEmbedder,
@@ -22,7 +23,9 @@ from colloquy.features.embeddings import (
     onnx_export,
     resolve_model_path,
 )
+from colloquy.features.embeddings.onnx_encoder import EncoderSettings, OnnxEmbedder, OnnxEncoder
 from colloquy.features.embeddings.sentence import bundled_model_path, model_fingerprint
+from colloquy.features.embeddings.tfidf import TfidfEmbedder, TfidfTransform
 
 SENTENCES = [
     "How do I activate my new card?",
@@ -278,3 +281,85 @@ def test_embedder_checks_what_subclasses_return() -> None:
 
     with pytest.raises(ColloquyError, match="expected"):
         Broken().encode(["a"])
+
+
+# ----------------------------------------------------------------- serving from a model dir
+
+
+def test_the_serving_encoder_rebuilt_from_bytes_gives_the_int8_vectors(
+    onnx_int8_embedder: SentenceEmbedder,
+) -> None:
+    serving = onnx_int8_embedder.serving_encoder()
+    assert serving.model_id == onnx_int8_embedder.model_id
+    settings = EncoderSettings.from_dict(serving.settings.to_dict())
+    assert settings == serving.settings
+    encoder = OnnxEncoder.from_bytes(serving.onnx.read_bytes(), serving.tokenizer_json, settings)
+    served = OnnxEmbedder(encoder, serving.model_id)
+    assert served.dimension == onnx_int8_embedder.dimension
+    np.testing.assert_allclose(
+        served.encode(SENTENCES), onnx_int8_embedder.encode(SENTENCES), atol=1e-6
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "pattern"),
+    [
+        ({"pooling": ["weightedmean"]}, "unsupported pooling"),
+        ({"pad_id": -1}, "pad_id must be a whole number"),
+        ({"lowercase": "yes"}, "lowercase must be true or false"),
+        ({"extra": 1}, "unexpected fields"),
+    ],
+)
+def test_bad_encoder_settings_are_refused(
+    onnx_int8_embedder: SentenceEmbedder, change: dict[str, object], pattern: str
+) -> None:
+    good = onnx_int8_embedder.serving_encoder().settings.to_dict()
+    with pytest.raises(ConfigError, match=pattern):
+        EncoderSettings.from_dict({**good, **change})
+
+
+def test_a_graph_that_is_not_onnx_is_a_config_error(onnx_int8_embedder: SentenceEmbedder) -> None:
+    serving = onnx_int8_embedder.serving_encoder()
+    with pytest.raises(ConfigError, match="cannot load the ONNX encoder"):
+        OnnxEncoder.from_bytes(b"not a graph", serving.tokenizer_json, serving.settings)
+
+
+def test_embedders_are_shared_not_copied(torch_embedder: SentenceEmbedder) -> None:
+    assert copy.deepcopy(torch_embedder) is torch_embedder
+
+
+TFIDF_TEXTS = [
+    *SENTENCES,
+    "",
+    "   ",
+    "a\tb\n\nc  d",
+    "x",
+    "I I I I i",
+    "top-up failed!!! $25 ... don't",
+    "ÉCOLE Straße İstanbul",
+]
+
+
+def test_the_numpy_tfidf_equals_the_fitted_vectorisers() -> None:
+    fitted = TfidfEmbedder().fit(SENTENCES * 2 + ["I paid $5 for a top-up", "x y z"])
+    plain = fitted.export()
+    assert plain.dimension == fitted.dimension
+    expected = fitted.transform(TFIDF_TEXTS).toarray()
+    rows = plain.transform(TFIDF_TEXTS)
+    assert rows.shape == expected.shape
+    np.testing.assert_allclose(rows.toarray(), expected, atol=1e-6)
+    weights = np.random.default_rng(0).normal(size=(plain.dimension, 3)).astype(np.float32)
+    np.testing.assert_allclose(rows @ weights, expected @ weights, atol=1e-5)
+    rebuilt = TfidfTransform.from_parts(plain.settings(), plain.arrays())
+    np.testing.assert_array_equal(rebuilt.transform(TFIDF_TEXTS).toarray(), rows.toarray())
+
+
+def test_tfidf_parts_that_do_not_fit_are_data_errors() -> None:
+    plain = TfidfEmbedder().fit(SENTENCES).export()
+    settings, arrays = plain.settings(), plain.arrays()
+    with pytest.raises(DataError, match="char_idf does not have one weight per char term"):
+        TfidfTransform.from_parts(settings, {**arrays, "char_idf": arrays["char_idf"][:-1]})
+    with pytest.raises(DataError, match="incomplete or malformed"):
+        TfidfTransform.from_parts({k: v for k, v in settings.items() if k != "word_terms"}, arrays)
+    with pytest.raises(DataError, match="wrong kind"):
+        TfidfTransform.from_parts({**settings, "token_pattern": ".*"}, arrays)
