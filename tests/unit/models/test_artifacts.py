@@ -84,13 +84,15 @@ def test_the_working_directory_is_never_wiped(
 
 def test_a_failed_write_leaves_nothing_behind_and_keeps_the_old_model(tmp_path: Path) -> None:
     sealed(tmp_path / "model", version=1)
-    with (
-        pytest.raises(RuntimeError),
-        staged_directory(tmp_path / "model", overwrite=True) as staging,
-    ):
-        (staging / "half.json").write_text("{", encoding="utf-8")
-        raise RuntimeError("training crashed")
-    assert os.listdir(tmp_path) == ["model"]
+
+    def crash() -> None:
+        with staged_directory(tmp_path / "model", overwrite=True) as staging:
+            (staging / "half.json").write_text("{", encoding="utf-8")
+            raise RuntimeError("training crashed")
+
+    with pytest.raises(RuntimeError):
+        crash()
+    assert [p.name for p in tmp_path.iterdir()] == ["model"]
     manifest = json.loads((tmp_path / "model" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["version"] == 1
     sealed(tmp_path / "model", version=2)
