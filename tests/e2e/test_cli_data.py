@@ -79,7 +79,9 @@ def test_quality_json_and_html(datasets_dir: Path, tmp_path: Path, env: dict[str
     report = json.loads(result.stdout)
     assert report["conversations"] == 3080
     assert len(report["labels"]["counts"]) == 77
+    assert report["html"] == str(html)
     assert "<img" in html.read_text(encoding="utf-8")
+    assert all(line.startswith("{") for line in result.stderr.splitlines() if line.strip())
 
 
 def test_bad_rows_fail_with_location_then_skip(tmp_path: Path, env: dict[str, str]) -> None:

@@ -236,13 +236,15 @@ def quality(
 
     with state(ctx).open_store() as store:
         report = quality_report(store.conversations(name), label_key=label)
+    written = None
     if html is not None:
         with writing(html):
             written = report.to_html(html)
-        stderr.print(f"wrote {written}")
     if fmt is OutputFormat.JSON:
-        print_json(report.to_dict())
+        print_json(report.to_dict() | ({"html": written} if written is not None else {}))
         return
+    if written is not None:
+        stderr.print(f"wrote {written}")
     print_table(f"quality of {name}", ["section", "metric", "value"], report.to_table_rows())
 
 
