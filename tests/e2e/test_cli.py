@@ -267,3 +267,16 @@ def test_hints_name_only_options_the_command_has() -> None:
         "use --fractions"
     )
     assert fit_hint("pass --kfold 5", frozenset()) is None
+
+
+def test_warnings_while_settings_load_are_json_log_lines(tmp_path: Path) -> None:
+    env = {
+        "COLLOQUY_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+        "COLLOQUY_DATABASE_URI": "sqlite:///elsewhere.db",
+    }
+    result = run("db", "upgrade", "--format", "json", env=env)
+    assert result.returncode == 0, result.stderr
+    events = [json.loads(line) for line in result.stderr.splitlines()]
+    warning = next(e for e in events if "COLLOQUY_DATABASE_URI" in e["event"])
+    assert warning["level"] == "warning"
+    assert {e["correlation_id"] for e in events} == {warning["correlation_id"]}

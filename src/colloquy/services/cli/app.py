@@ -75,12 +75,15 @@ def root(
     ] = False,
 ) -> None:
     """colloquy reads customer conversations and learns from them."""
+    # Logging is configured twice: with defaults first, so that warnings raised while the
+    # settings load (an unknown COLLOQUY_* variable) are rendered like every other line.
     from colloquy.logging import configure_logging, new_correlation_id
 
     cli = state(ctx)
     cli.config_file = config
     cli.debug = debug
+    new_correlation_id()
+    configure_logging("debug" if debug else "info")
     settings = cli.settings
     level = "debug" if debug else settings.logging.level
     configure_logging(level, settings.logging.format)
-    new_correlation_id()
