@@ -8,9 +8,7 @@ Settings, the store and the schema records are resolved on first access (PEP 562
 because every CLI start-up (``--version``, shell completion) pays for what it imports.
 """
 
-from __future__ import annotations
-
-import importlib
+import importlib as _importlib
 from typing import TYPE_CHECKING
 
 from colloquy._version import __version__
@@ -36,6 +34,8 @@ if TYPE_CHECKING:
     from colloquy.config import Settings, load_settings
     from colloquy.schema import Conversation, DialogueAct, Outcome, Speaker, Turn
     from colloquy.storage import Store
+
+del TYPE_CHECKING
 
 _LAZY = {
     "Conversation": "colloquy.schema",
@@ -80,7 +80,7 @@ def __getattr__(name: str) -> object:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'colloquy' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    value = getattr(_importlib.import_module(module), name)
     globals()[name] = value
     return value
 

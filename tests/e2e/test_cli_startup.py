@@ -68,3 +68,14 @@ def test_quick_commands_import_no_data_science_stack(args: tuple[str, ...], tmp_
 def test_help_and_config_show_need_no_database_layer() -> None:
     for args in (("--help",), ("config", "show")):
         assert not imported_by(*args) & {"sqlalchemy", "alembic"}, args
+
+
+def test_importing_colloquy_resolves_heavy_exports_on_first_use() -> None:
+    probe = (
+        "import sys, colloquy; before = {'pydantic', 'sqlalchemy'} & set(sys.modules); "
+        "colloquy.Store; print(sorted(before), 'sqlalchemy' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert result.stdout.split() == ["[]", "True"]
