@@ -23,10 +23,7 @@ from colloquy.services.cli import (
     train_cmd,
 )
 from colloquy.services.cli.context import state
-
-
-class CommandInterruptedError(Exception):
-    """Ctrl-C inside a command, carried past Typer, which would turn it into a silent 130."""
+from colloquy.services.cli.main import CommandInterruptedError
 
 
 class RootGroup(TyperGroup):

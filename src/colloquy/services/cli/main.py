@@ -20,13 +20,9 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from colloquy._version import __version__
 from colloquy.errors import ColloquyError
-
-if TYPE_CHECKING:
-    import typer
 
 INTERRUPTED = 130
 """The shell's code for a process stopped by SIGINT (128 + 2)."""
@@ -43,6 +39,10 @@ _PART_WAY = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG})
 _ROOT_VALUE_OPTIONS = ("--config", "-c")
 _MACHINE_FORMATS = ("json", "jsonl")
 _OPTION = re.compile(r"--[a-z][a-z0-9-]*")
+
+
+class CommandInterruptedError(Exception):
+    """Ctrl-C inside a command, carried past Typer, which would turn it into a silent 130."""
 
 
 @dataclass(frozen=True)
@@ -67,14 +67,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     machine = machine_output_requested(args)
     debug = "--debug" in args
-    from colloquy.services.cli.app import CommandInterruptedError, app
-
     try:
+        from colloquy.services.cli.app import app
+
         outcome = app(args=args, prog_name="colloquy", standalone_mode=not machine)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except ColloquyError as exc:
-        hint = fit_hint(exc.hint, leaf_options(app, args))
+        hint = fit_hint(exc.hint, leaf_options(args))
         return report(exc, Failure(exc.message, hint, exc.exit_code), machine, debug)
     except (CommandInterruptedError, KeyboardInterrupt) as exc:
         return report(exc, Failure("interrupted", None, INTERRUPTED), machine, debug)
@@ -221,9 +221,11 @@ def fit_hint(hint: str | None, options: frozenset[str] | None) -> str | None:
     return ", or ".join(kept) if kept else None
 
 
-def leaf_options(app: typer.Typer, args: Sequence[str]) -> frozenset[str] | None:
+def leaf_options(args: Sequence[str]) -> frozenset[str] | None:
     """Every option name of the command ``args`` invokes, or None if it cannot be told."""
     import typer.main
+
+    from colloquy.services.cli.app import app
 
     command = typer.main.get_command(app)
     skip = False
