@@ -32,7 +32,7 @@ from colloquy.models.contrastive import (
     nearest_centroid_accuracy,
     supcon_loss,
 )
-from colloquy.progress import ProgressEvent
+from colloquy.progress import ProgressCallback, ProgressEvent
 
 # --------------------------------------------------------------------------- make_batches
 
@@ -264,7 +264,15 @@ class Tiny:
 class Fitted:
     result: ContrastiveResult
     output_dir: Path
-    progress: list[tuple[str, int, int]]
+    progress: list[tuple[str, int, int | None]]
+
+
+Calls = list[tuple[str, int, int | None]]
+
+
+def _recorder(calls: Calls) -> ProgressCallback:
+    """A progress callback keeping each event's stage, done and total."""
+    return lambda event: calls.append((event.stage, event.done, event.total))
 
 
 def _config(**changes: object) -> ContrastiveConfig:
@@ -311,10 +319,8 @@ def tiny(datasets_dir: Path) -> Tiny:
 @pytest.fixture(scope="module")
 def fitted(base_model_path: Path, tiny: Tiny, tmp_path_factory: pytest.TempPathFactory) -> Fitted:
     output_dir = tmp_path_factory.mktemp("contrastive")
-    calls: list[tuple[str, int, int]] = []
-    trainer = ContrastiveTrainer(
-        base_model_path, _config(), output_dir, progress=lambda *call: calls.append(call)
-    )
+    calls: list[tuple[str, int, int | None]] = []
+    trainer = ContrastiveTrainer(base_model_path, _config(), output_dir, progress=_recorder(calls))
     result = trainer.fit(tiny.texts, tiny.labels, validation=tiny.validation)
     return Fitted(result, output_dir, calls)
 
@@ -404,9 +410,9 @@ def test_resume_continues_after_the_last_checkpoint(
     assert first.best_epoch == 1
     assert first.history[0].val_accuracy is None
 
-    calls: list[tuple[str, int, int]] = []
+    calls: list[tuple[str, int, int | None]] = []
     trainer = ContrastiveTrainer(
-        base_model_path, _config(epochs=2), tmp_path, progress=lambda *call: calls.append(call)
+        base_model_path, _config(epochs=2), tmp_path, progress=_recorder(calls)
     )
     second = trainer.fit(tiny.texts, tiny.labels)
     steps = first.history[0].steps
