@@ -62,7 +62,8 @@ def ingest(
         str | None, typer.Option("--dataset", "-d", help="Name to store it under.")
     ] = None,
     on_error: Annotated[
-        str, typer.Option("--on-error", help="fail: abort, write nothing; skip: report rows.")
+        Literal["fail", "skip"],
+        typer.Option("--on-error", help="fail: abort, write nothing; skip: report rows."),
     ] = "fail",
     column: Annotated[
         list[str] | None,
@@ -96,9 +97,7 @@ def ingest(
     from colloquy.pipelines.ingest import ingest as run_ingest
     from colloquy.services.cli.progress import progress_bars
 
-    if on_error not in ("fail", "skip"):
-        raise UsageError(f"--on-error must be 'fail' or 'skip', not {on_error!r}")
-    mode: OnError = "fail" if on_error == "fail" else "skip"
+    mode: OnError = on_error
     options = _loader_options(source, column, query, speaker, default_role)
     loader = get_loader(source, on_error=mode, **options)
     target: Any = SqlQuerySource(url=path, query=query or "") if source == "sql" else Path(path)
