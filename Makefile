@@ -68,14 +68,15 @@ demo: install demo-data ## Ingest BANKING77, train an intent model; train a conv
 	$(BIN)/colloquy data show banking77
 	$(BIN)/colloquy data quality banking77 --html $(DEMO_HOME)/banking77-quality.html
 	$(BIN)/colloquy train intent --data $(B77)/train.csv --text-column text \
-		--label-column category --output $(DEMO_HOME)/models/banking77-intent
+		--label-column category --output $(DEMO_HOME)/models/banking77-intent --overwrite
 	$(BIN)/colloquy evaluate intent --model $(DEMO_HOME)/models/banking77-intent \
 		--data $(B77)/test.csv --text-column text --label-column category \
 		--report $(DEMO_HOME)/reports/banking77-intent
 	$(BIN)/colloquy predict intent --model $(DEMO_HOME)/models/banking77-intent --top-k 3 \
 		"I still haven't received my new card" "Why was I charged a fee for topping up?"
 	$(BIN)/colloquy train conversion --source craigslist_bargain \
-		--data $(COLLOQUY_DATA_DIR)/craigslist_bargain --output $(DEMO_HOME)/models/craigslist-conversion
+		--data $(COLLOQUY_DATA_DIR)/craigslist_bargain --output $(DEMO_HOME)/models/craigslist-conversion \
+		--overwrite
 	$(BIN)/colloquy predict conversion --model $(DEMO_HOME)/models/craigslist-conversion \
 		--transcript examples/conversion/bike-call.txt --metadata @examples/conversion/bike-metadata.json
 

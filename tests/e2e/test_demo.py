@@ -8,20 +8,17 @@ are stood in for by a mirror built from copies of the real files, reached throug
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import os
 import re
 import shutil
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
+from tests.folder_server import serve_folder
 
 from colloquy.data.fetch import DATASETS
 
@@ -80,17 +77,8 @@ def mirror(datasets_dir: Path, tmp_path: Path) -> Path:
 
 @pytest.fixture
 def http_mirror(mirror: Path) -> Iterator[str]:
-    class Quiet(SimpleHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(mirror)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_folder(mirror) as url:
+        yield url + "/"
 
 
 def _assert_verified(data_dir: Path) -> None:

@@ -7,18 +7,17 @@ fail its first requests, to exercise the retries).
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import shutil
 import socket
 import threading
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
+from tests.folder_server import QuietHandler, serve_folder
 
 from colloquy.data.fetch import DATASETS, RetryPolicy, dataset_source, fetch_dataset
 from colloquy.errors import DataError, UsageError
@@ -55,20 +54,8 @@ def banking_mirror(datasets_dir: Path, tmp_path: Path) -> Path:
 @pytest.fixture
 def http_mirror(banking_mirror: Path) -> Iterator[str]:
     """A real HTTP server on loopback serving the mirror folder."""
-
-    class Quiet(SimpleHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    handler = functools.partial(Quiet, directory=str(banking_mirror))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_folder(banking_mirror) as url:
+        yield url
 
 
 @pytest.fixture
@@ -250,35 +237,38 @@ def test_unsupported_scheme(tmp_path: Path) -> None:
 
 
 class FlakyServer:
-    """A loopback HTTP server over a folder that answers its first requests with faults.
+    """What a loopback HTTP server does with its first requests before it serves a folder.
 
     ``faults`` is consumed one per request: ``"503"``-style status codes (``"429"`` with a
-    ``Retry-After`` of ``retry_after`` seconds), ``"drop"`` (hang up without answering) or
+    ``Retry-After`` of ``retry_after`` seconds), ``"drop"`` (hang up without answering),
     ``"truncate"`` (promise the whole file, send half, hang up), or ``"ok"``. Once it is
     empty, the folder is served normally.
     """
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self) -> None:
         self.faults: list[str] = []
         self.requests: list[str] = []
         self.retry_after = "1"
+        self.url = ""
         self._lock = threading.Lock()
+
+    def next_fault(self, path: str) -> str | None:
+        with self._lock:
+            self.requests.append(path)
+            return self.faults.pop(0) if self.faults else None
+
+    def handler(self) -> type[SimpleHTTPRequestHandler]:
         plan = self
 
-        class Handler(SimpleHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                with plan._lock:
-                    plan.requests.append(self.path)
-                    fault = plan.faults.pop(0) if plan.faults else None
+        class Handler(QuietHandler):
+            def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+                fault = plan.next_fault(self.path)
                 if fault in (None, "ok"):
                     super().do_GET()
                 elif fault == "drop":
                     self.close_connection = True
                 elif fault == "truncate":
-                    body = (folder / self.path.lstrip("/")).read_bytes()
+                    body = Path(self.translate_path(self.path)).read_bytes()
                     self.send_response(200)
                     self.send_header("Content-Length", str(len(body)))
                     self.end_headers()
@@ -291,22 +281,22 @@ class FlakyServer:
                     self.send_header("Content-Length", "0")
                     self.end_headers()
 
-        handler = functools.partial(Handler, directory=str(folder))
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        return Handler
 
-    def __enter__(self) -> FlakyServer:
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+    def fetch(
+        self, client: httpx.Client, dest: Path, retry: RetryPolicy, only: list[str] | None = None
+    ) -> Path:
+        """``fetch_dataset("banking77", …)`` from this server."""
+        return fetch_dataset(
+            "banking77", dest, base_url=self.url, client=client, only=only, retry=retry
+        )
 
 
 @pytest.fixture
 def flaky(banking_mirror: Path) -> Iterator[FlakyServer]:
-    with FlakyServer(banking_mirror) as server:
+    server = FlakyServer()
+    with serve_folder(banking_mirror, server.handler()) as url:
+        server.url = url
         yield server
 
 
@@ -316,13 +306,11 @@ def test_transient_failures_are_retried_with_backoff(
 ) -> None:
     flaky.faults[:] = [fault, fault]
     waits: list[float] = []
-    folder = fetch_dataset(
-        "banking77",
+    folder = flaky.fetch(
+        local_client,
         tmp_path / "d",
-        base_url=flaky.url,
-        client=local_client,
+        RetryPolicy(backoff=0.25, sleep=waits.append),
         only=["train.csv"],
-        retry=RetryPolicy(backoff=0.25, sleep=waits.append),
     )
     assert flaky.requests == ["/train.csv"] * 3
     assert waits == [0.25, 0.5]
@@ -337,13 +325,11 @@ def test_retry_after_is_honoured_up_to_the_cap(
     flaky.faults[:] = ["429", "429"]
     flaky.retry_after = "120"
     waits: list[float] = []
-    fetch_dataset(
-        "banking77",
+    flaky.fetch(
+        local_client,
         tmp_path / "d",
-        base_url=flaky.url,
-        client=local_client,
+        RetryPolicy(backoff=0.25, max_delay=5.0, sleep=waits.append),
         only=["categories.json"],
-        retry=RetryPolicy(backoff=0.25, max_delay=5.0, sleep=waits.append),
     )
     assert waits == [5.0, 5.0]
     assert (tmp_path / "d" / "banking77" / "categories.json").is_file()
@@ -355,13 +341,7 @@ def test_a_server_that_keeps_failing_gives_up_and_leaves_nothing(
     flaky.faults[:] = ["503"] * 10
     waits: list[float] = []
     with pytest.raises(DataError, match=r"answered HTTP 503 .*gave up after 4 tries"):
-        fetch_dataset(
-            "banking77",
-            tmp_path / "d",
-            base_url=flaky.url,
-            client=local_client,
-            retry=RetryPolicy(backoff=0.1, sleep=waits.append),
-        )
+        flaky.fetch(local_client, tmp_path / "d", RetryPolicy(backoff=0.1, sleep=waits.append))
     assert len(flaky.requests) == 4
     assert waits == [0.1, 0.2, 0.4]
     assert _tree(tmp_path / "d") == []
@@ -373,12 +353,8 @@ def test_a_failure_after_some_files_arrived_leaves_nothing(
     flaky.faults[:] = ["ok", "truncate", "truncate"]
     waits: list[float] = []
     with pytest.raises(DataError, match=r"test\.csv: RemoteProtocolError: .*gave up after 2 tries"):
-        fetch_dataset(
-            "banking77",
-            tmp_path / "d",
-            base_url=flaky.url,
-            client=local_client,
-            retry=RetryPolicy(attempts=2, backoff=0.0, sleep=waits.append),
+        flaky.fetch(
+            local_client, tmp_path / "d", RetryPolicy(attempts=2, backoff=0.0, sleep=waits.append)
         )
     assert flaky.requests == ["/train.csv", "/test.csv", "/test.csv"]
     assert waits == [0.0]
@@ -392,13 +368,7 @@ def test_permanent_http_errors_are_not_retried(
     flaky.faults[:] = [fault]
     waits: list[float] = []
     with pytest.raises(DataError, match=rf"answered HTTP {fault}") as err:
-        fetch_dataset(
-            "banking77",
-            tmp_path / "d",
-            base_url=flaky.url,
-            client=local_client,
-            retry=RetryPolicy(sleep=waits.append),
-        )
+        flaky.fetch(local_client, tmp_path / "d", RetryPolicy(sleep=waits.append))
     assert "gave up" not in str(err.value)
     assert len(flaky.requests) == 1
     assert waits == []
@@ -412,13 +382,8 @@ def test_checksum_mismatch_over_http_is_not_retried(
         handle.write(" ")
     waits: list[float] = []
     with pytest.raises(DataError, match="SHA-256"):
-        fetch_dataset(
-            "banking77",
-            tmp_path / "d",
-            base_url=flaky.url,
-            client=local_client,
-            only=["categories.json"],
-            retry=RetryPolicy(sleep=waits.append),
+        flaky.fetch(
+            local_client, tmp_path / "d", RetryPolicy(sleep=waits.append), only=["categories.json"]
         )
     assert flaky.requests == ["/categories.json"]
     assert waits == []
