@@ -38,7 +38,12 @@ DEMO = _demo_datasets()
 def _make_demo_data(data_dir: Path, mirror: str, home: Path) -> subprocess.CompletedProcess[str]:
     """``make demo-data`` with this interpreter's colloquy; ``-o install`` installs nothing."""
     assert shutil.which("make"), "make is part of the documented set-up"
-    env = {**os.environ, "COLLOQUY_HOME": str(home), "NO_PROXY": "127.0.0.1,localhost"}
+    # Under `make test` the outer make's flags (its command-line variables, its jobserver)
+    # would leak into this one.
+    inherited = {
+        k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}
+    }
+    env = {**inherited, "COLLOQUY_HOME": str(home), "NO_PROXY": "127.0.0.1,localhost"}
     return subprocess.run(
         [
             "make",
