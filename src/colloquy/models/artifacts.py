@@ -74,10 +74,14 @@ TRUSTED_ENCODER_MODULES = frozenset(
         "sentence_transformers.models.Transformer.Transformer",
         "sentence_transformers.models.Pooling.Pooling",
         "sentence_transformers.models.Normalize.Normalize",
+        "sentence_transformers.base.modules.transformer.Transformer",
+        "sentence_transformers.sentence_transformer.modules.pooling.Pooling",
+        "sentence_transformers.base.modules.normalize.Normalize",
     }
 )
-"""The modules a sentence encoder saved in a model directory may name in ``modules.json``:
-sentence-transformers imports whatever class is named there."""
+"""The modules a sentence encoder saved in a model directory may name in ``modules.json``
+(the names older and newer sentence-transformers releases write): sentence-transformers
+imports whatever class is named there."""
 
 _CHUNK = 1 << 20
 
