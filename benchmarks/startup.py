@@ -78,6 +78,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
 
+    load = os.getloadavg()[0]
     samples: dict[str, list[tuple[float, float, float]]] = {name: [] for name, _ in COMMANDS}
     with tempfile.TemporaryDirectory() as tmp:
         env = prepare(Path(tmp))
@@ -115,7 +116,8 @@ def main() -> None:
         "(`python -c pass`) in the same run, *CPU s* the median user + system time (less "
         "sensitive than wall time to other work on the machine), *peak MiB* the largest "
         "resident set of the runs. The store is a migrated SQLite file holding one dataset of 200 "
-        "conversations.\n\n"
+        f"conversations. Load average when the run started: {load:.1f} (other work on the "
+        "machine stretches wall times, CPU times much less).\n\n"
         + markdown_table(["command", "seconds", "over peer", "CPU s", "peak MiB"], rows)
     )
     write_section(
@@ -123,7 +125,7 @@ def main() -> None:
         "CLI start-up",
         f"python -m benchmarks.startup --repeat {args.repeat}",
         body,
-        {"repeat": args.repeat, "rows": measured},
+        {"repeat": args.repeat, "load_average": load, "rows": measured},
     )
 
 
