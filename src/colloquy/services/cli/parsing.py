@@ -14,11 +14,13 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO, TypeVar
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from colloquy.errors import DataError, ParseError, UsageError
-from colloquy.schema import Speaker
-from colloquy.schema.conversation import JsonValue
+
+if TYPE_CHECKING:
+    from colloquy.schema import Speaker
+    from colloquy.schema.conversation import JsonValue
 
 STDIN = "-"
 """The file name that means standard input."""
@@ -62,6 +64,8 @@ def parse_metadata(raw: str | None, option: str = "--metadata") -> dict[str, Jso
 
 def parse_speaker_map(pairs: Sequence[str], option: str = "--speaker") -> dict[str, Speaker]:
     """``NAME=ROLE`` options as a map from a transcript's speaker names to roles."""
+    from colloquy.schema import Speaker
+
     roles = ", ".join(s.value for s in Speaker)
     mapping: dict[str, Speaker] = {}
     for pair in pairs:
