@@ -79,3 +79,9 @@ def test_importing_colloquy_resolves_heavy_exports_on_first_use() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True
     )
     assert result.stdout.split() == ["[]", "True"]
+
+
+def test_help_needs_no_pydantic_and_completion_no_database_layer() -> None:
+    assert "pydantic" not in imported_by("--help")
+    env = {"_COLLOQUY_COMPLETE": "complete_bash", "COMP_WORDS": "colloquy da", "COMP_CWORD": "1"}
+    assert not imported_by(env=env) & {*HEAVY, "sqlalchemy", "alembic"}
