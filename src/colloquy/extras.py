@@ -74,6 +74,21 @@ def available(module: str) -> bool:
         return False
 
 
+def missing_extra(exc: BaseException, *, feature: str) -> UsageError | None:
+    """The one-line error for ``exc`` when it says a package of an extra is not installed.
+
+    For code that cannot call :func:`require` first because a file names the module it
+    needs (a saved model whose head is a LightGBM classifier); ``None`` for any other error.
+    """
+    if not isinstance(exc, ModuleNotFoundError) or not exc.name:
+        return None
+    package = exc.name.partition(".")[0]
+    for extra in EXTRAS.values():
+        if package in extra.modules:
+            return UsageError(f"{feature} needs the optional package {package}", hint=extra.install)
+    return None
+
+
 def require(module: str, *, extra: str, feature: str) -> ModuleType:
     """Import ``module`` for ``feature``; if it is not installed, say which extra brings it.
 
@@ -93,4 +108,4 @@ def require(module: str, *, extra: str, feature: str) -> ModuleType:
         ) from None
 
 
-__all__ = ["DISTRIBUTION", "EXTRAS", "Extra", "available", "require"]
+__all__ = ["DISTRIBUTION", "EXTRAS", "Extra", "available", "missing_extra", "require"]

@@ -15,8 +15,9 @@ import pytest
 
 from colloquy.analytics.insights_llm import LLMInsightAnalyzer
 from colloquy.errors import UsageError
-from colloquy.extras import DISTRIBUTION, EXTRAS, available, require
+from colloquy.extras import DISTRIBUTION, EXTRAS, available, missing_extra, require
 from colloquy.features.embeddings.onnx_export import export_onnx
+from colloquy.models.artifacts import dump_sklearn, open_model, write_model
 from colloquy.models.conversion_blocks import MetadataBlock
 from colloquy.schema import Conversation, Speaker, Turn
 from colloquy.storage.engine import create_store_engine
@@ -79,6 +80,33 @@ def test_the_lightgbm_head_needs_its_extra_and_auto_falls_back(
     setting = MetadataBlock().candidates("lightgbm")[0]
     with pytest.raises(UsageError, match=r"LightGBM head .* pip install '.*\[lightgbm\]'"):
         MetadataBlock().estimator(setting, "lightgbm", seed=0)
+
+
+def test_an_error_naming_a_package_of_an_extra_becomes_the_install_hint() -> None:
+    error = missing_extra(ModuleNotFoundError("no", name="lightgbm.sklearn"), feature="x.skops")
+    assert error is not None
+    assert str(error) == (
+        f"x.skops needs the optional package lightgbm — pip install '{DISTRIBUTION}[lightgbm]'"
+    )
+    assert missing_extra(ModuleNotFoundError("no", name=MISSING), feature="x") is None
+    assert missing_extra(ValueError("lightgbm"), feature="x") is None
+
+
+def test_a_saved_lightgbm_head_without_lightgbm_names_the_extra(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Not "corrupt, retrain": the file is fine, the package to read it is missing."""
+    from lightgbm import LGBMClassifier
+
+    features = [[float(i % 7), float(i % 3)] for i in range(40)]
+    head = LGBMClassifier(n_estimators=2, verbose=-1).fit(features, [i % 2 for i in range(40)])
+    dump_sklearn(head, tmp_path / "head.skops")
+    write_model(tmp_path, kind="extras-test")
+    for name in [name for name in sys.modules if name.partition(".")[0] == "lightgbm"]:
+        monkeypatch.setitem(sys.modules, name, None)
+    model = open_model(tmp_path, kind="extras-test")
+    with pytest.raises(UsageError, match=r"head\.skops needs the optional package lightgbm"):
+        model.read_sklearn("head.skops")
 
 
 def test_a_postgres_store_needs_its_extra(monkeypatch: pytest.MonkeyPatch) -> None:

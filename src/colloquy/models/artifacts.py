@@ -47,6 +47,7 @@ import numpy as np
 
 from colloquy._version import __version__
 from colloquy.errors import ArtifactError, ColloquyError, NotFoundError
+from colloquy.extras import missing_extra
 
 FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
@@ -389,6 +390,9 @@ class ModelDirectory:
         except ColloquyError:
             raise
         except Exception as exc:
+            needed = missing_extra(exc, feature=str(self.path / name))
+            if needed is not None:
+                raise needed from None
             raise ArtifactError(f"{self.path / name} is corrupt ({type(exc).__name__})") from None
 
     def folder(self, name: str) -> Path:
