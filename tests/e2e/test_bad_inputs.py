@@ -15,9 +15,11 @@ import os
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import structlog
 from sqlalchemy import text
 
 from colloquy.services.cli.main import main
@@ -75,6 +77,19 @@ def _is_log(line: str) -> bool:
     return isinstance(record, dict) and "event" in record and "error" not in record
 
 
+@contextmanager
+def logging_restored() -> Iterator[None]:
+    """Undo the logging set-up of in-process CLI runs (their streams close after the test)."""
+    root_logger = logging.getLogger()
+    handlers, level = list(root_logger.handlers), root_logger.level
+    try:
+        yield
+    finally:
+        root_logger.handlers[:] = handlers
+        root_logger.setLevel(level)
+        structlog.reset_defaults()
+
+
 @pytest.fixture
 def cli(
     store_url: str,
@@ -85,8 +100,6 @@ def cli(
     """A store holding one small dataset (200 conversations), and a runner against it."""
     monkeypatch.setenv("COLLOQUY_DATABASE_URL", store_url)
     monkeypatch.setenv("COLLOQUY_LOGGING__LEVEL", "warning")
-    root_logger = logging.getLogger()
-    handlers, level = list(root_logger.handlers), root_logger.level
     chats = tmp_path / "chats.csv"
     chats.write_text(
         "conversation_id,speaker,text,intent\n"
@@ -98,12 +111,11 @@ def cli(
         encoding="utf-8",
     )
     runner = Cli(store_url, tmp_path, capsys)
-    code, _, err = runner("data", "ingest", "csv", str(chats), "--dataset", DATASET,
-                          "--map", "labels=intent")  # fmt: skip
-    assert code == 0, err
-    yield runner
-    root_logger.handlers[:] = handlers
-    root_logger.setLevel(level)
+    with logging_restored():
+        code, _, err = runner("data", "ingest", "csv", str(chats), "--dataset", DATASET,
+                              "--map", "labels=intent")  # fmt: skip
+        assert code == 0, err
+        yield runner
 
 
 def _file(root: Path, name: str, content: bytes) -> str:
@@ -357,14 +369,11 @@ def intent_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     rows = "".join(f"message {i} about {'ab'[i % 2]},{'ab'[i % 2]}\n" for i in range(60))
     data.write_text("text,label\n" + rows, encoding="utf-8")
     model = root / "model"
-    root_logger = logging.getLogger()
-    handlers, level = list(root_logger.handlers), root_logger.level
-    code = main(
-        ["train", "intent", "--data", str(data), "--text-column", "text",
-         "--label-column", "label", "--method", "tfidf", "--output", str(model)]
-    )  # fmt: skip
-    root_logger.handlers[:] = handlers
-    root_logger.setLevel(level)
+    with logging_restored():
+        code = main(
+            ["train", "intent", "--data", str(data), "--text-column", "text",
+             "--label-column", "label", "--method", "tfidf", "--output", str(model)]
+        )  # fmt: skip
     assert code == 0
     return model, data
 

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import structlog
 
 from colloquy import __version__
 from colloquy.data.loaders.base import ROW_HINT
@@ -207,6 +208,7 @@ def _root_logger_restored() -> Iterator[None]:
     yield
     root.handlers[:] = handlers
     root.setLevel(level)
+    structlog.reset_defaults()
 
 
 @pytest.mark.usefixtures("_root_logger_restored")

@@ -7,6 +7,7 @@ import json
 import logging
 
 import pytest
+import structlog
 
 from colloquy.logging import configure_logging, get_logger, new_correlation_id
 
@@ -21,6 +22,7 @@ def _restore_root_logger() -> object:
     for handler in handlers:
         root.addHandler(handler)
     root.setLevel(level)
+    structlog.reset_defaults()
 
 
 def _lines(stream: io.StringIO) -> list[dict[str, object]]:
