@@ -12,11 +12,28 @@ from __future__ import annotations
 import logging
 import sys
 import uuid
-from typing import Any, Literal, TextIO
+from typing import Any, Literal, TextIO, cast
 
 import structlog
 
 LogFormat = Literal["auto", "json", "console"]
+
+
+class _CurrentStderr:
+    """``sys.stderr`` as it is when a line is written, not when logging was configured.
+
+    Test runners and embedding tools swap ``sys.stderr``; a logger holding the old
+    object would write to a closed stream.
+    """
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+    def isatty(self) -> bool:
+        return sys.stderr.isatty()
 
 
 def _processors() -> list[Any]:
@@ -37,7 +54,7 @@ def configure_logging(
     drowns colloquy's); their records are rendered like colloquy's own, with the
     correlation id.
     """
-    out = stream if stream is not None else sys.stderr
+    out = stream if stream is not None else cast(TextIO, _CurrentStderr())
     use_json = fmt == "json" or (fmt == "auto" and not out.isatty())
     renderer: Any = (
         structlog.processors.JSONRenderer(ensure_ascii=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import sys
 
 import pytest
 import structlog
@@ -72,3 +73,16 @@ def test_console_format_is_readable_text() -> None:
     text = stream.getvalue()
     assert "plain words" in text
     assert not text.lstrip().startswith("{")
+
+
+def test_default_stream_is_stderr_at_write_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    configure_logging("info", "json")
+    swapped = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", swapped)
+    logging.getLogger("alembic").warning("first")
+    get_logger("colloquy.test").warning("second")
+    assert [json.loads(line)["event"] for line in swapped.getvalue().splitlines()] == [
+        "first",
+        "second",
+    ]
