@@ -301,7 +301,7 @@ def test_saved_model_predicts_the_same(
     loaded = ConversionPredictor.load(tmp_path / "model")
     np.testing.assert_allclose(loaded.predict_proba(test), fitted.predict_proba(test))
     assert loaded.manifest_["metrics"] == {"note": "test"}
-    with pytest.raises(ArtifactError, match="already holds a colloquy model.*--overwrite"):
+    with pytest.raises(ArtifactError, match=r"already holds a colloquy model.*--overwrite"):
         fitted.save(tmp_path / "model")
     fitted.save(tmp_path / "model", metrics={"note": "again"}, overwrite=True)
     assert ConversionPredictor.load(tmp_path / "model").manifest_["metrics"] == {"note": "again"}
