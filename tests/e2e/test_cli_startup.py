@@ -65,9 +65,9 @@ def test_quick_commands_import_no_data_science_stack(args: tuple[str, ...], tmp_
     assert not imported_by(*args, env=env) & set(HEAVY)
 
 
-def test_help_and_config_show_need_no_database_layer() -> None:
+def test_help_and_config_show_need_no_database_layer_nor_structlog() -> None:
     for args in (("--help",), ("config", "show")):
-        assert not imported_by(*args) & {"sqlalchemy", "alembic"}, args
+        assert not imported_by(*args) & {"sqlalchemy", "alembic", "structlog"}, args
 
 
 def test_importing_colloquy_resolves_heavy_exports_on_first_use() -> None:
