@@ -220,6 +220,13 @@ def test_missing_inputs_exit_4(cli: Cli, case: str) -> None:
     cli.fails(4, *MISSING[case](cli.root))
 
 
+def _empty_mirror(root: Path) -> str:
+    """A mirror folder: the destination fails before anything is read from it."""
+    mirror = root / "mirror"
+    mirror.mkdir(exist_ok=True)
+    return str(mirror)
+
+
 def _under_a_file(root: Path, name: str) -> Path:
     blocker = root / "blocker"
     blocker.write_text("a regular file where a folder is expected\n", encoding="utf-8")
@@ -233,6 +240,9 @@ UNUSABLE_OUTPUTS: dict[str, Callable[[Path, Path], list[str]]] = {
     ],
     "split -o": lambda _, out: ["data", "split", DATASET, "--name", "new", "-o", str(out)],
     "quality --html": lambda _, out: ["data", "quality", DATASET, "--html", str(out)],
+    "fetch --dest": lambda r, out: [
+        "data", "fetch", "banking77", "--dest", str(out), "--base-url", _empty_mirror(r),
+    ],
 }  # fmt: skip
 
 

@@ -280,7 +280,9 @@ def _write(transfer: _Transfer, spec: RemoteFile, staged: Path) -> tuple[int, st
         with staged.open("wb") as out:
             return transfer.copy(spec, out)
     except OSError as exc:
-        raise DataError(f"could not write {staged}: {exc.strerror or exc}") from None
+        # A local write failure is about the destination, not the data: the CLI reports
+        # it with the path and the exit code of an unusable output path.
+        raise OSError(exc.errno, exc.strerror, str(staged)) from None
 
 
 @contextlib.contextmanager
@@ -343,9 +345,7 @@ def fetch_dataset(
         root.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{source.name}-", suffix=".partial", dir=root))
     except OSError as exc:
-        raise DataError(
-            f"cannot write to {root}: {exc.strerror or exc}", hint="choose a writable folder"
-        ) from None
+        raise OSError(exc.errno, exc.strerror, str(root)) from None
     try:
         with _http_client(client) as get_client:
             transfer = _Transfer(get_client, progress)

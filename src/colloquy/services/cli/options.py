@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 import typer
 
+from colloquy.models.choices import BACKENDS, Backend
 from colloquy.services.cli.render import OutputFormat
 
 BackendOption = Annotated[
-    Literal["torch", "onnx", "onnx-int8"] | None,
-    typer.Option("--backend", help="Encoder runtime: torch, onnx or onnx-int8 (fastest)."),
+    Backend | None,
+    typer.Option(
+        "--backend",
+        help=f"Encoder runtime: {', '.join(BACKENDS)} (default: the int8 ONNX encoder "
+        "stored with the model).",
+    ),
 ]
 
 FormatOption = Annotated[
