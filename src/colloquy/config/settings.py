@@ -1,0 +1,125 @@
+"""The settings models: every section colloquy can be configured with, and its defaults.
+
+Sections that configure one layer (``ingest.cleaning``, ``ingest.pii``) use that layer's
+own model, so a setting is declared once, next to the code it controls.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from colloquy.data.clean import CleaningConfig
+from colloquy.data.pii import PiiConfig
+
+
+class StorageSettings(BaseModel):
+    """Where conversations are stored and how they are written."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; default sqlite:///<home>/colloquy.db",
+    )
+    batch_size: int = Field(default=2000, ge=1, le=100_000)
+    echo: bool = False
+
+
+class IngestSettings(BaseModel):
+    """What happens to text on its way into the store (each data module owns its section)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    clean: bool = True
+    cleaning: CleaningConfig = Field(default_factory=CleaningConfig)
+    mask_pii: bool = True
+    pii: PiiConfig = Field(default_factory=PiiConfig)
+
+
+class LoggingSettings(BaseModel):
+    """How log lines look; they always go to stderr."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    level: Literal["debug", "info", "warning", "error"] = "info"
+    format: Literal["auto", "json", "console"] = "auto"
+
+
+class LLMSettings(BaseModel):
+    """An OpenAI-compatible chat endpoint (hosted, or a local server such as vLLM or Ollama).
+
+    Features with an LLM path use it only when ``base_url`` is set; otherwise they fall
+    back to their offline implementation, so nothing needs a network by default. The key
+    is a secret: ``colloquy config show`` prints it masked.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    base_url: str | None = Field(
+        default=None,
+        description="e.g. https://api.openai.com/v1 or http://localhost:8000/v1; unset = offline",
+    )
+    model: str = "gpt-4o-mini"
+    api_key: SecretStr | None = Field(
+        default=None, description="sent as a Bearer token (COLLOQUY_LLM__API_KEY)"
+    )
+    timeout_seconds: float = Field(default=30, gt=0, le=3600)
+
+
+class Settings(BaseSettings):
+    """Everything colloquy can be configured with."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="COLLOQUY_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    home: Path = Field(default=Path("~/.colloquy"), description="Where colloquy keeps its state")
+    database_url: str | None = Field(
+        default=None, description="Shortcut for storage.url (COLLOQUY_DATABASE_URL)"
+    )
+    data_dir: Path | None = Field(default=None, description="Where public datasets live")
+    storage: StorageSettings = Field(default_factory=StorageSettings)
+    logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (env_settings, init_settings)
+
+    @property
+    def resolved_home(self) -> Path:
+        return self.home.expanduser()
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The URL storage connects to: ``database_url``, ``storage.url`` or SQLite in home."""
+        url = self.database_url or self.storage.url
+        if url:
+            return url
+        return f"sqlite:///{self.resolved_home / 'colloquy.db'}"
+
+    @property
+    def resolved_data_dir(self) -> Path:
+        """``data_dir`` if set, else ``../shared/datasets`` when it exists, else home/datasets."""
+        if self.data_dir is not None:
+            return self.data_dir.expanduser()
+        for base in (Path.cwd(), Path(__file__).resolve().parents[4]):
+            candidate = base.parent / "shared" / "datasets"
+            if candidate.is_dir():
+                return candidate
+        return self.resolved_home / "datasets"
