@@ -22,7 +22,7 @@ a loaded model predicts without importing scikit-learn, skops or PyTorch.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal, Self
 
@@ -41,17 +41,20 @@ from colloquy.features.embeddings.tfidf import TfidfTransform
 from colloquy.models.contrastive_config import ContrastiveConfig
 from colloquy.models.heads import HeadName, PlainHead, make_head
 from colloquy.models.intent_artifact import Backend, IntentState, load_intent, save_intent
+from colloquy.models.intent_fitting import (
+    blend_accuracies,
+    check_training_data,
+    fine_tune_encoder,
+    fit_temperature,
+    holdout_mask,
+    tempered,
+    tune_threshold,
+    with_label_examples,
+)
 from colloquy.progress import ProgressCallback, renamed
 
 Method = Literal["tfidf", "frozen", "contrastive"]
-MIN_PER_CLASS_FOR_EARLY_STOPPING = 30
-"""Below this many examples per class, contrastive fine-tuning runs without early stopping."""
-WEIGHT_GRID = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
 METHODS: tuple[Method, ...] = ("tfidf", "frozen", "contrastive")
-TEMPERATURE_BOUNDS = (0.25, 4.0)
-"""The temperatures searched: at most a fourfold sharpening or flattening of the log-odds."""
-MIN_TEMPERATURE_ROWS = 50
-"""Below this many validation rows the temperature stays 1.0: too few to fit it on."""
 _PARAMS = (
     "method",
     "head",
@@ -127,25 +130,33 @@ class IntentClassifier:
 
     def fit(self, texts: Iterable[str], labels: Iterable[str]) -> Self:
         """Learn intents from ``texts`` and their ``labels``; returns ``self``."""
-        texts_, labels_ = _check_training_data(list(texts), list(labels), self.oos_label)
+        texts_, labels_ = check_training_data(list(texts), list(labels), self.oos_label)
         self._check_params()
         real = np.ones(len(labels_), dtype=bool)
         if self.label_examples:
-            texts_, labels_, real = _with_label_examples(texts_, labels_, self.oos_label)
+            texts_, labels_, real = with_label_examples(texts_, labels_, self.oos_label)
         in_scope = labels_ != self.oos_label if self.oos_label else np.ones(len(labels_), bool)
         calibration = np.zeros(len(labels_), dtype=bool)
         if self.oos_label is not None:
-            calibration = _holdout_mask(labels_, in_scope & real, self.oos_holdout, self.seed)
+            calibration = holdout_mask(labels_, in_scope & real, self.oos_holdout, self.seed)
         fit_rows = in_scope & ~calibration
         # Rows for choosing the TF-IDF blend weight, carved before anything is learned so
         # that neither the fine-tuned encoder nor the heads that are compared have seen them.
         blend_rows = np.zeros(len(labels_), dtype=bool)
         if self.method != "tfidf" and self.tfidf_weight == "auto":
-            blend_rows = _holdout_mask(labels_, fit_rows & real, 0.1, self.seed + 2)
+            blend_rows = holdout_mask(labels_, fit_rows & real, 0.1, self.seed + 2)
         self.encoder_dir_: Path | None = None
         if self.method == "contrastive":
             tune_rows = fit_rows & ~blend_rows
-            self.encoder_dir_ = self._fine_tune(texts_[tune_rows], labels_[tune_rows])
+            self.encoder_dir_ = fine_tune_encoder(
+                texts_[tune_rows],
+                labels_[tune_rows],
+                model=self.model,
+                config=self.contrastive or ContrastiveConfig(seed=self.seed),
+                work=self.work_dir or Path(tempfile.mkdtemp(prefix="colloquy-encoder-")),
+                seed=self.seed,
+                progress=self.progress,
+            )
         self.embedder_ = self._make_embedder()
         features = self._features(texts_)
         self.fit_report_: dict[str, Any] = {}
@@ -155,9 +166,11 @@ class IntentClassifier:
         if self.oos_label is not None:
             self._fit_heads(features, labels_, fit_rows, self.tfidf_weight_)
             rows = calibration | ~in_scope
-            self.threshold_ = self._tune_threshold(
+            self.threshold_ = tune_threshold(
                 self._calibrate(self._proba_from(features, rows, self.tfidf_weight_)),
                 labels_[rows],
+                self.classes_,
+                self.oos_label,
             )
             self.fit_report_["oos_threshold"] = self.threshold_
         self._fit_heads(features, labels_, in_scope, self.tfidf_weight_)
@@ -179,16 +192,13 @@ class IntentClassifier:
         dense = self._proba_from(features, validation, 0.0)
         lexical = self._proba_from(features, validation, 1.0)
         truth = labels[validation]
-        scores = {}
-        for weight in WEIGHT_GRID:
-            blended = (1.0 - weight) * dense + weight * lexical
-            scores[weight] = float((self.classes_[blended.argmax(axis=1)] == truth).mean())
-        best = max(WEIGHT_GRID, key=lambda w: (scores[w], -w))
+        scores = blend_accuracies(dense, lexical, truth, self.classes_)
+        best = max(scores, key=lambda w: (scores[w], -w))
         self.fit_report_["tfidf_weight_validation"] = {f"{w:.1f}": a for w, a in scores.items()}
         self.fit_report_["validation_accuracy"] = scores[best]
         self.fit_report_["tfidf_weight"] = best
         codes = np.searchsorted(self.classes_.astype(str), truth.astype(str))
-        self.temperature_ = _fit_temperature((1.0 - best) * dense + best * lexical, codes)
+        self.temperature_ = fit_temperature((1.0 - best) * dense + best * lexical, codes)
         self.fit_report_["temperature"] = self.temperature_
         return best
 
@@ -200,25 +210,6 @@ class IntentClassifier:
         weight = self.tfidf_weight
         if weight != "auto" and not 0.0 <= weight <= 1.0:
             raise UsageError(f"tfidf_weight must be in [0, 1] or 'auto', got {weight!r}")
-
-    def _fine_tune(self, texts: np.ndarray, labels: np.ndarray) -> Path:
-        from colloquy.models.contrastive import ContrastiveTrainer
-
-        work = self.work_dir or Path(tempfile.mkdtemp(prefix="colloquy-encoder-"))
-        config = self.contrastive or ContrastiveConfig(seed=self.seed)
-        trainer = ContrastiveTrainer(self.model, config, work, progress=self.progress)
-        n_classes = len(np.unique(labels))
-        if len(labels) < MIN_PER_CLASS_FOR_EARLY_STOPPING * n_classes:
-            # A tenth of a few-shot set is one or two examples per class: too noisy to stop
-            # on, and too precious to hold out. Train every epoch on everything instead.
-            return trainer.fit(list(texts), list(labels)).model_dir
-        train, validation = _validation_split(labels, 0.1, self.seed)
-        result = trainer.fit(
-            list(texts[train]),
-            list(labels[train]),
-            validation=(list(texts[validation]), list(labels[validation])),
-        )
-        return result.model_dir
 
     def _make_embedder(self) -> Embedder | None:
         if self.method == "tfidf":
@@ -268,21 +259,6 @@ class IntentClassifier:
             total += weight * self.tfidf_head_.predict_proba(matrix)
         return total
 
-    def _tune_threshold(self, proba: np.ndarray, labels: np.ndarray) -> float:
-        """The confidence cut that maximises accuracy over in-scope and out-of-scope rows."""
-        best_prob = proba.max(axis=1)
-        predicted = self.classes_[proba.argmax(axis=1)]
-        is_oos = labels == self.oos_label
-        candidates = np.unique(np.concatenate([[0.0], best_prob, [1.0]]))
-        best_threshold, best_accuracy = 0.0, -1.0
-        for threshold in candidates:
-            rejected = best_prob < threshold
-            correct = np.where(rejected, is_oos, ~is_oos & (predicted == labels))
-            accuracy = float(correct.mean())
-            if accuracy > best_accuracy:
-                best_threshold, best_accuracy = float(threshold), accuracy
-        return best_threshold
-
     # --------------------------------------------------------------- prediction
 
     def predict_proba(self, texts: Iterable[str]) -> np.ndarray:
@@ -312,7 +288,7 @@ class IntentClassifier:
         """Temperature-scale blended probabilities (the blend of two models is underconfident)."""
         if self.temperature_ == 1.0:
             return proba
-        return _tempered(proba, self.temperature_)
+        return tempered(proba, self.temperature_)
 
     def decide(self, proba: np.ndarray) -> np.ndarray:
         """Labels for rows of :meth:`predict_proba` (``oos_label`` below the threshold)."""
@@ -422,106 +398,3 @@ class IntentClassifier:
 
     def _report(self, stage: str) -> ProgressCallback | None:
         return None if self.progress is None else renamed(self.progress, stage)
-
-
-def _check_training_data(
-    texts: Sequence[str], labels: Sequence[str], oos_label: str | None
-) -> tuple[np.ndarray, np.ndarray]:
-    if len(texts) != len(labels):
-        raise DataError(f"{len(texts)} texts but {len(labels)} labels")
-    texts_ = np.asarray([str(t) for t in texts], dtype=object)
-    labels_ = np.asarray([str(label) for label in labels], dtype=object)
-    empty = [i for i, text in enumerate(texts_) if not text.strip()]
-    if empty:
-        shown = ", ".join(str(i) for i in empty[:5])
-        raise DataError(
-            f"{len(empty)} empty texts (rows {shown}{', …' if len(empty) > 5 else ''})",
-            hint="drop or fill empty rows before training",
-        )
-    present = set(labels_.tolist())
-    if oos_label is not None and oos_label not in present:
-        known = sorted(present)
-        listed = ", ".join(repr(label) for label in known[:10])
-        raise DataError(
-            f"the out-of-scope label {oos_label!r} is not among the training labels "
-            f"({listed}{', …' if len(known) > 10 else ''})",
-            hint="pass one of those labels to --oos-label, or drop the option",
-        )
-    classes = present - ({oos_label} if oos_label else set())
-    if len(classes) < 2:
-        raise DataError(
-            f"training data has {len(classes)} in-scope class(es); at least 2 are needed",
-            hint="check --label-column and --oos-label",
-        )
-    return texts_, labels_
-
-
-def _tempered(proba: np.ndarray, temperature: float) -> np.ndarray:
-    logits = np.log(np.clip(proba, 1e-12, None)) / temperature
-    logits -= logits.max(axis=1, keepdims=True)
-    scaled = np.exp(logits)
-    return np.asarray(scaled / scaled.sum(axis=1, keepdims=True))
-
-
-def _fit_temperature(proba: np.ndarray, codes: np.ndarray) -> float:
-    """The temperature in :data:`TEMPERATURE_BOUNDS` that minimises the validation log loss
-    (a grid search; the curve is smooth and one-dimensional). Scaling never changes which
-    class is most probable.
-
-    It stays 1.0 when the validation slice is too small to fit it on, or when every row's
-    most probable class is the right one: the loss then only falls as the temperature
-    does, a search would end at its lower bound, and the model would claim near-certainty
-    for any text, off-topic ones included.
-    """
-    if len(codes) < MIN_TEMPERATURE_ROWS or bool(np.all(proba.argmax(axis=1) == codes)):
-        return 1.0
-    best, best_loss = 1.0, np.inf
-    rows = np.arange(len(codes))
-    for temperature in np.geomspace(*TEMPERATURE_BOUNDS, 57):
-        loss = -float(np.mean(np.log(_tempered(proba, temperature)[rows, codes] + 1e-12)))
-        if loss < best_loss:
-            best, best_loss = float(temperature), loss
-    return best
-
-
-def _with_label_examples(
-    texts: np.ndarray, labels: np.ndarray, oos_label: str | None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Append each class's name, in words (``card_arrival`` → "card arrival"), as one more
-    training example, and a mask that is False for those synthetic rows.
-
-    With a handful of examples per intent, the name is a strong extra example; it is
-    never used for validation or threshold tuning.
-    """
-    names = [label for label in np.unique(labels) if label != oos_label]
-    spoken = [" ".join(str(name).replace("_", " ").replace("-", " ").split()) for name in names]
-    extra_texts = np.asarray(spoken, dtype=object)
-    extra_labels = np.asarray(names, dtype=object)
-    real = np.concatenate([np.ones(len(labels), dtype=bool), np.zeros(len(names), dtype=bool)])
-    return (
-        np.concatenate([texts, extra_texts]),
-        np.concatenate([labels, extra_labels]),
-        real,
-    )
-
-
-def _holdout_mask(
-    labels: np.ndarray, in_scope: np.ndarray, fraction: float, seed: int
-) -> np.ndarray:
-    """A stratified ``fraction`` of the in-scope rows (at least one row of classes with ≥ 3)."""
-    rng = np.random.default_rng(seed)
-    mask = np.zeros(len(labels), dtype=bool)
-    for label in np.unique(labels[in_scope]):
-        members = rng.permutation(np.flatnonzero((labels == label) & in_scope))
-        n = round(len(members) * fraction)
-        if len(members) >= 3:
-            n = max(n, 1)
-        mask[members[:n]] = True
-    return mask
-
-
-def _validation_split(
-    labels: np.ndarray, fraction: float, seed: int
-) -> tuple[np.ndarray, np.ndarray]:
-    mask = _holdout_mask(labels, np.ones(len(labels), dtype=bool), fraction, seed + 1)
-    return np.flatnonzero(~mask), np.flatnonzero(mask)

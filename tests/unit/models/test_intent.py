@@ -18,7 +18,8 @@ from sklearn.base import clone
 from colloquy.errors import ArtifactError, DataError, NotFoundError, UsageError
 from colloquy.features.embeddings import SentenceEmbedder
 from colloquy.models.artifacts import manifest_digest
-from colloquy.models.intent import TEMPERATURE_BOUNDS, IntentClassifier, _fit_temperature
+from colloquy.models.intent import IntentClassifier
+from colloquy.models.intent_fitting import TEMPERATURE_BOUNDS, fit_temperature
 
 INTENTS = ("card_arrival", "lost_or_stolen_card", "exchange_rate", "top_up_failed", "pin_blocked")
 
@@ -86,12 +87,12 @@ def test_a_small_separable_validation_slice_keeps_the_temperature_at_one(
     codes = rng.integers(0, 4, size=400)
     separated = np.full((400, 4), 0.1)
     separated[np.arange(400), codes] = 0.7
-    assert _fit_temperature(separated, codes) == 1.0
-    assert _fit_temperature(separated[:20], (codes[:20] + 1) % 4) == 1.0
+    assert fit_temperature(separated, codes) == 1.0
+    assert fit_temperature(separated[:20], (codes[:20] + 1) % 4) == 1.0
     noisy = separated.copy()
     wrong = rng.random(400) < 0.3
     noisy[np.flatnonzero(wrong), (codes[wrong] + 1) % 4] = 0.8
-    fitted = _fit_temperature(noisy / noisy.sum(1, keepdims=True), codes)
+    fitted = fit_temperature(noisy / noisy.sum(1, keepdims=True), codes)
     assert TEMPERATURE_BOUNDS[0] <= fitted <= TEMPERATURE_BOUNDS[1]
     assert fitted != 1.0
 
