@@ -14,6 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from colloquy.schema import Conversation, Speaker, Turn
+from colloquy.storage import Store
+
 HEAVY = ("matplotlib", "pandas", "pyarrow", "scipy", "sklearn", "torch")
 
 _PROBE = """
@@ -31,6 +34,11 @@ print(json.dumps({"code": code, "modules": sorted(sys.modules)}), file=sys.stder
 
 def imported_by(*args: str, env: dict[str, str] | None = None) -> set[str]:
     """Top-level packages imported by ``colloquy ARGS`` (which must succeed)."""
+    return {name.partition(".")[0] for name in modules_imported_by(*args, env=env)}
+
+
+def modules_imported_by(*args: str, env: dict[str, str] | None = None) -> set[str]:
+    """Every module imported by ``colloquy ARGS`` (which must succeed)."""
     result = subprocess.run(
         [sys.executable, "-c", _PROBE, json.dumps(list(args))],
         capture_output=True,
@@ -41,7 +49,7 @@ def imported_by(*args: str, env: dict[str, str] | None = None) -> set[str]:
     )
     report = json.loads(result.stderr.strip().splitlines()[-1])
     assert report["code"] == 0, result.stderr
-    return {name.partition(".")[0] for name in report["modules"]}
+    return set(report["modules"])
 
 
 def test_version_imports_nothing_heavy() -> None:
@@ -85,3 +93,22 @@ def test_help_needs_no_pydantic_and_completion_no_database_layer() -> None:
     assert "pydantic" not in imported_by("--help")
     env = {"_COLLOQUY_COMPLETE": "complete_bash", "COMP_WORDS": "colloquy da", "COMP_CWORD": "1"}
     assert not imported_by(env=env) & {*HEAVY, "sqlalchemy", "alembic"}
+
+
+@pytest.mark.parametrize(
+    "args", [("db", "status"), ("data", "list"), ("data", "show", "chats")], ids=" ".join
+)
+def test_reading_a_migrated_store_needs_no_alembic_nor_bulk_writes(
+    args: tuple[str, ...], tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    chat = Conversation(
+        id="c1", source="test", turns=(Turn(index=0, speaker=Speaker.CUSTOMER, text="hello"),)
+    )
+    with Store.open(url) as store:
+        store.ingest(dataset="chats", source="test", conversations=[chat])
+    modules = modules_imported_by(*args, env={"COLLOQUY_DATABASE_URL": url})
+    unwanted = {"alembic", "mako", "yaml", "colloquy.storage.bulk"}
+    unwanted.add("sqlalchemy.dialects.postgresql")
+    packages = {name.partition(".")[0] for name in modules}
+    assert not (modules | packages) & unwanted

@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from colloquy.errors import ConflictError, NotFoundError, UsageError
 from colloquy.schema.conversation import MAX_NAME_LENGTH, MAX_SOURCE_LENGTH, nul_problem
@@ -78,11 +77,8 @@ def create_dataset(
             raise UsageError(
                 f"the dataset {what} holds a NUL character", hint=f"remove it from the {what}"
             )
-    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    conn.execute(
-        dialect_insert(datasets)
-        .values(name=name, source=source, description=description, params=params or {})
-        .on_conflict_do_nothing(index_elements=[datasets.c.name])
+    _insert_unless_named(
+        conn, {"name": name, "source": source, "description": description, "params": params or {}}
     )
     row = conn.execute(
         select(datasets.c.id, datasets.c.source).where(datasets.c.name == name).with_for_update()
@@ -93,6 +89,26 @@ def create_dataset(
             hint="choose another --dataset name",
         )
     return int(row.id)
+
+
+def _insert_unless_named(conn: Connection, values: dict[str, Any]) -> None:
+    """``INSERT … ON CONFLICT (name) DO NOTHING`` in the connection's own dialect."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        conn.execute(
+            postgresql_insert(datasets)
+            .values(values)
+            .on_conflict_do_nothing(index_elements=[datasets.c.name])
+        )
+        return
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    conn.execute(
+        sqlite_insert(datasets)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=[datasets.c.name])
+    )
 
 
 def append_ingest_record(conn: Connection, *, dataset_id: int, entry: dict[str, Any]) -> None:

@@ -3,24 +3,31 @@
 ``colloquy db upgrade`` calls :func:`upgrade`. A brand-new SQLite file is migrated
 automatically on first open (:func:`ensure_schema`); any other database that is behind
 gets a :class:`~colloquy.errors.MigrationError` telling the user to run the upgrade.
+
+Reading the status takes one look at the table names and, where it exists, one query of
+``alembic_version``, compared with the shipped chain (:mod:`colloquy.storage.revisions`);
+Alembic itself is imported only by :func:`upgrade`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Connection, Engine, inspect, text
 
 from colloquy.errors import MigrationError
 from colloquy.storage.engine import render_url, translate_errors
+from colloquy.storage.revisions import head_revision, shipped_revisions
 from colloquy.storage.tables import metadata
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 _SCRIPT_LOCATION = Path(__file__).with_name("alembic")
+
+VERSION_TABLE = "alembic_version"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,43 +44,16 @@ class SchemaStatus:
         return self.current == self.head
 
 
-def _alembic_config() -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(_SCRIPT_LOCATION))
-    return config
-
-
-def head_revision() -> str:
-    """The newest revision shipped with this version of colloquy."""
-    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
-    assert head is not None, "colloquy ships at least one migration"
-    return head
-
-
 def status(engine: Engine) -> SchemaStatus:
     """The current and head revisions and the revisions still to apply."""
-    script = ScriptDirectory.from_config(_alembic_config())
-    with translate_errors(engine), engine.connect() as conn:
-        current = MigrationContext.configure(conn).get_current_revision()
-    head = head_revision()
-    if current is not None and current not in {rev.revision for rev in script.walk_revisions()}:
-        raise MigrationError(
-            f"database {render_url(engine.url)} is at revision {current!r}, which this "
-            "version of colloquy does not know",
-            hint="upgrade colloquy, or point COLLOQUY_DATABASE_URL at another database",
-        )
-    pending = [
-        rev.revision
-        for rev in script.iterate_revisions(head, current or "base")
-        if rev.revision != current
-    ]
-    return SchemaStatus(
-        url=render_url(engine.url), current=current, head=head, pending=tuple(reversed(pending))
-    )
+    current, _tables = _inspect(engine)
+    return _status(engine, current)
 
 
 def upgrade(engine: Engine, revision: str = "head") -> SchemaStatus:
     """Apply every pending migration (in one transaction per revision)."""
+    from alembic import command
+
     status(engine)
     config = _alembic_config()
     with translate_errors(engine), engine.begin() as conn:
@@ -88,9 +68,8 @@ def ensure_schema(engine: Engine) -> None:
     PostgreSQL databases are shared infrastructure, so they are only ever migrated by
     an explicit ``colloquy db upgrade``.
     """
-    current = status(engine)
-    with translate_errors(engine), engine.connect() as conn:
-        tables = set(inspect(conn).get_table_names())
+    current_revision, tables = _inspect(engine)
+    current = _status(engine, current_revision)
     if current.up_to_date:
         missing = sorted(set(metadata.tables) - tables)
         if missing:
@@ -101,7 +80,7 @@ def ensure_schema(engine: Engine) -> None:
                 "database and run `colloquy db upgrade`",
             )
         return
-    fresh = current.current is None and not tables - {"alembic_version"}
+    fresh = current.current is None and not tables - {VERSION_TABLE}
     if fresh and engine.dialect.name == "sqlite":
         upgrade(engine)
         return
@@ -110,3 +89,43 @@ def ensure_schema(engine: Engine) -> None:
         f"this version of colloquy needs {current.head}",
         hint="run `colloquy db upgrade`",
     )
+
+
+def _inspect(engine: Engine) -> tuple[str | None, set[str]]:
+    """The database's revision (None before the first migration) and its table names."""
+    with translate_errors(engine), engine.connect() as conn:
+        tables = set(inspect(conn).get_table_names())
+        current = _current_revision(engine, conn) if VERSION_TABLE in tables else None
+    return current, tables
+
+
+def _current_revision(engine: Engine, conn: Connection) -> str | None:
+    rows = conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars().all()
+    if len(rows) > 1:
+        raise MigrationError(
+            f"database {render_url(engine.url)} records several schema revisions "
+            f"({', '.join(sorted(rows))}): it was changed outside colloquy",
+            hint="restore it from a backup, or point COLLOQUY_DATABASE_URL at a new database",
+        )
+    return rows[0] if rows else None
+
+
+def _status(engine: Engine, current: str | None) -> SchemaStatus:
+    chain = shipped_revisions()
+    url = render_url(engine.url)
+    if current is not None and current not in chain:
+        raise MigrationError(
+            f"database {url} is at revision {current!r}, which this "
+            "version of colloquy does not know",
+            hint="upgrade colloquy, or point COLLOQUY_DATABASE_URL at another database",
+        )
+    done = chain.index(current) + 1 if current is not None else 0
+    return SchemaStatus(url=url, current=current, head=head_revision(), pending=chain[done:])
+
+
+def _alembic_config() -> Config:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(_SCRIPT_LOCATION))
+    return config

@@ -2,14 +2,16 @@
 
 Everything above storage talks to a :class:`Store`; it never sees a driver error, only
 :mod:`colloquy.errors`. An ingest runs in a single transaction, so a failure anywhere in
-it (a bad record, a conflict, an interrupt) leaves the store exactly as it was.
+it (a bad record, a conflict, an interrupt) leaves the store exactly as it was. The
+bulk-write machinery is imported by the first ingest, so commands that only read start
+without it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine
 
@@ -18,7 +20,6 @@ from colloquy.progress import ProgressCallback
 from colloquy.schema import Conversation
 from colloquy.storage import datasets as dataset_rows
 from colloquy.storage import reading, splits
-from colloquy.storage.bulk import InsertReport, insert_conversations
 from colloquy.storage.datasets import DatasetInfo, DatasetStats
 from colloquy.storage.engine import (
     check_connection,
@@ -28,7 +29,13 @@ from colloquy.storage.engine import (
 )
 from colloquy.storage.migrate import SchemaStatus, ensure_schema, status, upgrade
 
-log = get_logger(__name__)
+if TYPE_CHECKING:
+    from colloquy.storage.bulk import InsertReport
+
+
+def _log() -> Any:
+    """The module's logger, made when a write first logs: reads start without structlog."""
+    return get_logger(__name__)
 
 
 class Store:
@@ -78,7 +85,7 @@ class Store:
 
     def upgrade(self) -> SchemaStatus:
         result = upgrade(self.engine)
-        log.info("db.upgraded", url=result.url, revision=result.current)
+        _log().info("db.upgraded", url=result.url, revision=result.current)
         return result
 
     def ingest(
@@ -98,6 +105,9 @@ class Store:
         to the data (cleaning, masking, skipped rows); it is appended, with the counts, to
         the dataset's ``params["ingests"]`` in the same transaction.
         """
+        from colloquy.storage.bulk import insert_conversations
+
+        log = _log()
         log.info("ingest.started", dataset=dataset, source=source, url=render_url(self.engine.url))
         with self.transaction() as conn:
             dataset_id = dataset_rows.create_dataset(

@@ -7,6 +7,8 @@ record that validates always fits.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -19,10 +21,12 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
     UniqueConstraint,
     func,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeEngine
 
 from colloquy.schema.conversation import (
     MAX_CHANNEL_LENGTH,
@@ -33,7 +37,24 @@ from colloquy.schema.conversation import (
 
 metadata = MetaData()
 
-JsonColumn = JSON().with_variant(JSONB(), "postgresql")
+
+class JsonColumn(TypeDecorator[Any]):
+    """JSON, stored as ``JSONB`` on PostgreSQL (what the migrations create there).
+
+    Chosen per dialect when a statement is compiled, so SQLite stores never import the
+    PostgreSQL dialect.
+    """
+
+    impl = JSON
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import JSONB
+
+            return dialect.type_descriptor(JSONB())
+        return dialect.type_descriptor(JSON())
+
 
 datasets = Table(
     "datasets",
@@ -42,7 +63,7 @@ datasets = Table(
     Column("name", String(MAX_NAME_LENGTH), nullable=False, unique=True),
     Column("source", String(MAX_SOURCE_LENGTH), nullable=False),
     Column("description", Text, nullable=True),
-    Column("params", JsonColumn, nullable=False),
+    Column("params", JsonColumn(), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
@@ -62,8 +83,8 @@ conversations = Table(
     Column("channel", String(MAX_CHANNEL_LENGTH), nullable=False),
     Column("started_at", DateTime(timezone=True), nullable=True),
     Column("n_turns", Integer, nullable=False),
-    Column("metadata", JsonColumn, nullable=False),
-    Column("labels", JsonColumn, nullable=False),
+    Column("metadata", JsonColumn(), nullable=False),
+    Column("labels", JsonColumn(), nullable=False),
     Column("outcome_converted", Boolean, nullable=True),
     Column("outcome_value", Float, nullable=True),
     Column("outcome_notes", Text, nullable=True),
@@ -87,8 +108,8 @@ turns = Table(
     Column("text", Text, nullable=False),
     Column("timestamp", DateTime(timezone=True), nullable=True),
     Column("intent", String(MAX_NAME_LENGTH), nullable=True),
-    Column("dialogue_acts", JsonColumn, nullable=False),
-    Column("extra", JsonColumn, nullable=False),
+    Column("dialogue_acts", JsonColumn(), nullable=False),
+    Column("extra", JsonColumn(), nullable=False),
 )
 
 splits = Table(
@@ -98,7 +119,7 @@ splits = Table(
     Column("dataset_id", Integer, ForeignKey("datasets.id", ondelete="CASCADE"), nullable=False),
     Column("name", String(MAX_NAME_LENGTH), nullable=False),
     Column("ids_sha256", String(64), nullable=False),
-    Column("document", JsonColumn, nullable=False),
+    Column("document", JsonColumn(), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     UniqueConstraint("dataset_id", "name", name="uq_splits_dataset_name"),
 )
