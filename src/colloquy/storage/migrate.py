@@ -12,20 +12,19 @@ Alembic itself is imported only by :func:`upgrade`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, inspect, text
 
 from colloquy.errors import MigrationError
 from colloquy.storage.engine import render_url, translate_errors
-from colloquy.storage.revisions import head_revision, shipped_revisions
+from colloquy.storage.revisions import VERSIONS, head_revision, shipped_revisions
 from colloquy.storage.tables import metadata
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
-_SCRIPT_LOCATION = Path(__file__).with_name("alembic")
+_SCRIPT_LOCATION = VERSIONS.parent
 
 VERSION_TABLE = "alembic_version"
 
