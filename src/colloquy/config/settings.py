@@ -118,7 +118,8 @@ class Settings(BaseSettings):
         """``data_dir`` if set, else ``../shared/datasets`` when it exists, else home/datasets."""
         if self.data_dir is not None:
             return self.data_dir.expanduser()
-        for base in (Path.cwd(), Path(__file__).resolve().parents[4]):
+        checkout = Path(__file__).resolve().parents[3]  # src/colloquy/config/settings.py
+        for base in (Path.cwd(), checkout):
             candidate = base.parent / "shared" / "datasets"
             if candidate.is_dir():
                 return candidate
