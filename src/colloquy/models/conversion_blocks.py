@@ -35,13 +35,14 @@ from colloquy.features.dynamics import dynamics_matrix
 from colloquy.features.metadata import MetadataEncoder
 from colloquy.features.prices import PRICE_FEATURES, price_matrix
 from colloquy.features.transcript import PooledTurnEmbeddings, transcript_text
+from colloquy.models.choices import ConversionHead
 from colloquy.schema import Conversation, Speaker
 from colloquy.schema.conversation import JsonValue
 
 BlockName = Literal[
     "tfidf", "tfidf_customer", "embedding", "insights", "decision", "metadata", "dynamics", "prices"
 ]
-HeadName = Literal["auto", "logreg", "lightgbm"]
+HeadName = ConversionHead
 BLOCK_NAMES: tuple[BlockName, ...] = (
     "tfidf",
     "tfidf_customer",

@@ -38,9 +38,10 @@ from colloquy.features.embeddings import (
     TfidfEmbedder,
 )
 from colloquy.features.embeddings.tfidf import TfidfTransform
+from colloquy.models.choices import METHODS, Backend, Method
 from colloquy.models.contrastive_config import ContrastiveConfig
 from colloquy.models.heads import HeadName, PlainHead, make_head
-from colloquy.models.intent_artifact import Backend, IntentState, load_intent, save_intent
+from colloquy.models.intent_artifact import IntentState, load_intent, save_intent
 from colloquy.models.intent_fitting import (
     blend_accuracies,
     check_training_data,
@@ -53,8 +54,6 @@ from colloquy.models.intent_fitting import (
 )
 from colloquy.progress import ProgressCallback, renamed
 
-Method = Literal["tfidf", "frozen", "contrastive"]
-METHODS: tuple[Method, ...] = ("tfidf", "frozen", "contrastive")
 _PARAMS = (
     "method",
     "head",

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from colloquy.errors import ArtifactError, ColloquyError
 from colloquy.features.embeddings import Embedder, SentenceEmbedder
@@ -47,6 +47,7 @@ from colloquy.models.artifacts import (
     write_json,
     write_model,
 )
+from colloquy.models.choices import Backend
 from colloquy.models.heads import PlainHead
 
 KIND = "intent"
@@ -56,7 +57,6 @@ TFIDF_IDF = "tfidf.safetensors"
 TFIDF_HEAD = "tfidf_head.safetensors"
 ONNX_DIR = "onnx"
 ENCODER_DIR = "encoder"
-Backend = Literal["torch", "onnx", "onnx-int8"]
 log = get_logger(__name__)
 
 

@@ -8,10 +8,8 @@ from typing import get_args
 import pytest
 from pydantic import ValidationError
 
+from colloquy.features.embeddings.sentence import Backend as EncoderBackend
 from colloquy.models import choices
-from colloquy.models.conversion_blocks import HeadName as ConversionHeadName
-from colloquy.models.intent import Method
-from colloquy.models.intent_artifact import Backend
 from colloquy.pipelines.records import (
     ConversionManifest,
     IntentAlternative,
@@ -93,8 +91,7 @@ def test_finite_turns_undefined_scores_into_none() -> None:
     assert finite(0.25) == 0.25
 
 
-def test_cli_choices_name_the_models_values() -> None:
-    """The light choices module must list exactly what the models accept."""
-    assert get_args(Method) == choices.METHODS
-    assert get_args(Backend) == choices.BACKENDS
-    assert get_args(ConversionHeadName) == choices.CONVERSION_HEADS
+def test_the_encoder_runtimes_are_the_ones_the_cli_offers() -> None:
+    """The feature layer cannot import the models' choices, so it names its runtimes
+    itself; the models and the CLI take theirs from ``models.choices``."""
+    assert get_args(EncoderBackend) == choices.BACKENDS
