@@ -95,11 +95,13 @@ format: install ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix src tests benchmarks
 	$(BIN)/ruff format src tests benchmarks
 
-bench: install ## Run the benchmarks and rewrite BENCHMARKS.md (about 40 minutes)
+bench: install ## Run the benchmarks and rewrite BENCHMARKS.md (about 45 minutes)
 	$(BIN)/python -m benchmarks.storage
 	$(BIN)/python -m benchmarks.ingest
 	$(BIN)/python -m benchmarks.augmentation
 	$(BIN)/python -m benchmarks.intent
+	$(BIN)/python -m benchmarks.oneshot
+	$(BIN)/python -m benchmarks.startup
 
 clean: ## Remove the virtual environment and caches
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
