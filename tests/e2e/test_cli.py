@@ -229,6 +229,10 @@ def test_ctrl_c_inside_a_command_says_interrupted(
     assert line.startswith(expected)
 
 
+def _deliver_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_sigint_during_a_download_exits_130_with_one_line(tmp_path: Path) -> None:
     server = socket.create_server(("127.0.0.1", 0))
     connected = threading.Event()
@@ -247,6 +251,9 @@ def test_sigint_during_a_download_exits_130_with_one_line(tmp_path: Path) -> Non
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # A shell without job control starts background jobs (CI runners, `make … &`) with
+        # SIGINT ignored, and children inherit that; a user's terminal delivers it.
+        preexec_fn=_deliver_sigint,
     )  # fmt: skip
     try:
         assert connected.wait(60), "the download never connected"
