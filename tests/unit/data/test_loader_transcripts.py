@@ -248,10 +248,37 @@ def test_text_before_any_speaker_and_empty_file(tmp_path: Path) -> None:
     assert empty.is_file()
 
 
-def test_not_utf8_is_a_problem(tmp_path: Path) -> None:
-    file = tmp_path / "latin.txt"
-    file.write_bytes("Agent: caf\xe9\n".encode("latin-1"))
-    with pytest.raises(ParseError, match="not UTF-8"):
+def test_windows_1252_is_detected_and_reported(tmp_path: Path) -> None:
+    file = tmp_path / "legacy.txt"
+    file.write_bytes(
+        "Agent: caf\xe9 \u2013 \u201cna\xefve\u201d\nCustomer: d\xe9j\xe0 vu\n".encode("cp1252")
+    )
+    (conversation,) = TranscriptLoader().load(file)
+    assert [t.text for t in conversation.turns] == [
+        "caf\xe9 \u2013 \u201cna\xefve\u201d",
+        "d\xe9j\xe0 vu",
+    ]
+    report = conversation.metadata["transcript"]
+    assert (report["encoding"], report["encoding_method"]) == ("cp1252", "detected")
+
+
+@pytest.mark.parametrize("codec", ["utf-8-sig", "utf-16", "utf-16-be", "utf-32", "utf-32-be"])
+def test_byte_order_marks(tmp_path: Path, codec: str) -> None:
+    file = tmp_path / "bom.vtt"
+    text = "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v Agent>Gr\xfc\xdf dich\n"
+    data = text.encode(codec)
+    if codec.endswith("-be"):
+        data = "\ufeff".encode(codec) + data
+    file.write_bytes(data)
+    (conversation,) = TranscriptLoader().load(file)
+    assert conversation.turns[0].text == "Gr\xfc\xdf dich"
+    assert conversation.metadata["transcript"]["encoding_method"] == "bom"
+
+
+def test_binary_file_is_a_problem(tmp_path: Path) -> None:
+    file = tmp_path / "audio.txt"
+    file.write_bytes(b"RIFF\x00\x00\xff\xfe\x00\x81\x00WAVEfmt ")
+    with pytest.raises(ParseError, match=r"audio\.txt: binary data, not text"):
         list(TranscriptLoader().load(file))
 
 

@@ -21,12 +21,14 @@ from pathlib import Path
 from colloquy.data.loaders.base import Loader, LoadReport, OnError, check_input, regular_files
 from colloquy.data.loaders.transcript_parser import (
     DEFAULT_TRANSCRIPT_ROLES,
+    TRANSCRIPT_FORMATS,
     TRANSCRIPT_SUFFIXES,
     ParsedTranscript,
     TranscriptParser,
     as_role,
+    check_format,
 )
-from colloquy.errors import UsageError
+from colloquy.errors import ParseError, UsageError
 from colloquy.schema import Conversation, Speaker
 
 
@@ -71,8 +73,11 @@ async def aiter_transcripts(
 
 class TranscriptLoader(Loader):
     name = "transcript"
-    description = "call transcripts: Speaker-lines .txt, WebVTT, SRT or colloquy JSON"
-    layout = "a transcript file (.txt, .vtt, .srt, .json) or a folder of them"
+    description = (
+        "call transcripts: Speaker-lines .txt, WebVTT, SRT, YouTube .sbv, colloquy JSON or "
+        "speech-to-text JSON (Whisper, AssemblyAI, Deepgram, AWS Transcribe, Google)"
+    )
+    layout = "a transcript file (.txt, .vtt, .srt, .sbv, .json) or a folder of them"
 
     def __init__(
         self,
@@ -81,18 +86,41 @@ class TranscriptLoader(Loader):
         default_role: Speaker | str | None = None,
         concurrency: int = 8,
         on_error: OnError = "fail",
+        transcript_format: str | None = None,
+        merge_cues: bool = True,
     ) -> None:
         super().__init__(on_error=on_error)
         roles = {name: as_role(role) for name, role in (speaker_map or {}).items()}
         default = None if default_role is None else as_role(default_role)
-        self.parser = TranscriptParser(speaker_map=roles, default_role=default)
+        self.parser = TranscriptParser(
+            speaker_map=roles,
+            default_role=default,
+            transcript_format=check_format(transcript_format),
+            merge_cues=merge_cues,
+        )
         self.concurrency = concurrency
         self._origins: dict[str, Path] = {}
 
     def _load(self, path: Path) -> Iterator[Conversation]:
         self._origins = {}
+        read = 0
         for file in self._files(path):
-            yield from self._accept(self.parser.parse_file(file))
+            for conversation in self._accept(self.parser.parse_file(file)):
+                read += 1
+                yield conversation
+        self._check_read(path, read)
+
+    def _check_read(self, path: Path | str, read: int) -> None:
+        """Refuse an ingest that read nothing, rather than let it store an empty dataset."""
+        if read or not self.report.problems:
+            return
+        first = self.report.problems[0]
+        count = len(self.report.problems)
+        raise ParseError(
+            f"no conversation could be read from {path}: {count} problem(s), the first: {first}",
+            hint="fix the files listed above, or pass --transcript-format NAME "
+            f"({', '.join(TRANSCRIPT_FORMATS)}) if the format was mis-detected",
+        )
 
     def _files(self, path: Path) -> list[Path]:
         files = transcript_files(path)
@@ -133,6 +161,7 @@ class TranscriptLoader(Loader):
                     self.report.conversations += 1
                     self.report.turns += len(conversation.turns)
                     conversations.append(conversation)
+        self._check_read(", ".join(str(p) for p in files), len(conversations))
         return conversations
 
     def _expand(self, paths: Path | str | Iterable[Path | str]) -> list[Path]:
@@ -153,6 +182,8 @@ async def aload_transcripts(
     default_role: Speaker | str | None = None,
     on_error: OnError = "fail",
     report: LoadReport | None = None,
+    transcript_format: str | None = None,
+    merge_cues: bool = True,
 ) -> list[Conversation]:
     """Read many transcripts concurrently; conversations come back in input order.
 
@@ -165,6 +196,8 @@ async def aload_transcripts(
         default_role=default_role,
         concurrency=concurrency,
         on_error=on_error,
+        transcript_format=transcript_format,
+        merge_cues=merge_cues,
     )
     conversations = await loader.aload(paths)
     if report is not None:
@@ -177,6 +210,7 @@ async def aload_transcripts(
 
 __all__ = [
     "DEFAULT_TRANSCRIPT_ROLES",
+    "TRANSCRIPT_FORMATS",
     "TRANSCRIPT_SUFFIXES",
     "ParsedTranscript",
     "TranscriptLoader",

@@ -1,0 +1,96 @@
+"""Caption files: WebVTT (Teams and Zoom exports included), SRT and YouTube ``.sbv``.
+
+All three are blank-line separated blocks of a timing line and payload lines (WebVTT and
+SRT allow an identifier line before the timing). Each payload line becomes a
+:class:`Cue` carrying the block's times and any speaker label the line starts with; the
+labels are decided later for the whole file (see ``speakers``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from colloquy.data.loaders.transcript_formats.cues import Cue, CueProblem, Label, parse_clock
+from colloquy.data.loaders.transcript_formats.speakers import split_caption_line
+
+_CUE_TIMING = re.compile(r"^\s*(?P<start>\S+)\s+-->\s+(?P<end>\S+)")
+_SBV_TIMING = re.compile(
+    r"^\s*(?P<start>\d+:\d{2}:\d{2}\.\d{1,3}),(?P<end>\d+:\d{2}:\d{2}\.\d{1,3})\s*$"
+)
+
+
+def blocks(text: str) -> Iterator[tuple[int, list[str]]]:
+    """Blank-line separated blocks with the line number of their first line."""
+    block: list[str] = []
+    first = 0
+    for line, raw in enumerate(text.splitlines(), start=1):
+        if raw.strip():
+            if not block:
+                first = line
+            block.append(raw.rstrip())
+        elif block:
+            yield first, block
+            block = []
+    if block:
+        yield first, block
+
+
+def looks_like_sbv(text: str) -> bool:
+    """Whether the first non-blank line is an ``.sbv`` ``start,end`` timing line."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    return _SBV_TIMING.match(first) is not None
+
+
+def read_captions(text: str, kind: str) -> tuple[list[Cue], list[CueProblem]]:
+    """Cues of a ``webvtt``, ``srt`` or ``sbv`` file, and the blocks that could not be read."""
+    cues: list[Cue] = []
+    problems: list[CueProblem] = []
+    parts = blocks(text)
+    if kind == "webvtt":
+        header = next(parts, None)
+        if header is None or not header[1][0].lstrip("\ufeff").startswith("WEBVTT"):
+            problems.append(CueProblem(1, "not a WebVTT file: the first line must be 'WEBVTT'"))
+            return cues, problems
+    for first, block in parts:
+        if kind == "webvtt" and block[0].split(maxsplit=1)[0] in {"NOTE", "STYLE", "REGION"}:
+            continue
+        _read_block(first, block, kind, cues, problems)
+    return cues, problems
+
+
+def _read_block(
+    first: int, block: list[str], kind: str, cues: list[Cue], problems: list[CueProblem]
+) -> None:
+    pattern = _SBV_TIMING if kind == "sbv" else _CUE_TIMING
+    timing = next((i for i, raw in enumerate(block[:2]) if pattern.match(raw)), None)
+    if timing is None:
+        expected = "'start,end'" if kind == "sbv" else "'start --> end'"
+        problems.append(
+            CueProblem(first, f"{kind} cue without a {expected} timing line: {block[0]!r}")
+        )
+        return
+    match = pattern.match(block[timing])
+    assert match is not None
+    try:
+        start, end = parse_clock(match["start"]), parse_clock(match["end"])
+    except ValueError as exc:
+        problems.append(CueProblem(first + timing, str(exc)))
+        return
+    voice: str | None = None
+    for line, raw in enumerate(block[timing + 1 :], start=first + timing + 1):
+        parsed = split_caption_line(raw)
+        if parsed.voice is not None:
+            voice = parsed.voice
+        elif parsed.dash or parsed.candidate is not None:
+            voice = None
+        label = Label(voice, "voice") if voice is not None else None
+        candidates = (parsed.candidate,) if parsed.candidate is not None else ()
+        if parsed.text or candidates or label is not None:
+            cue = Cue(line, parsed.text, start, end, label, candidates, parsed.dash)
+            cues.append(cue)
+        if "</v>" in raw:
+            voice = None
+
+
+__all__ = ["blocks", "looks_like_sbv", "read_captions"]
