@@ -94,6 +94,19 @@ ANONYMOUS_SPEAKER = "speaker"
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _STRICT_FORMATS = frozenset({"plain", "json"})
+_EXPECTED = {
+    "plain": "'Speaker: text' lines",
+    "webvtt": "'WEBVTT' then cues: a 'start --> end' line and the text",
+    "srt": "numbered cues: a 'start --> end' line and the text",
+    "sbv": "cues: a 'h:mm:ss.mmm,h:mm:ss.mmm' line and the text",
+    "json": "{'turns': [{'speaker', 'text'}]}",
+    "whisper": "'segments' with 'start', 'end' and 'text'",
+    "assemblyai": "'utterances' with 'speaker', 'start', 'end' and 'text'",
+    "deepgram": "'results' with 'utterances' or 'channels'",
+    "aws": "'results' with 'items' or 'transcripts'",
+    "google": "'results' with 'alternatives'",
+}
+"""What each format must contain, for the message about a file where nothing was found."""
 _SUFFIX_FORMATS = {".vtt": "webvtt", ".srt": "srt", ".sbv": "sbv", ".txt": "plain"}
 
 
@@ -250,7 +263,7 @@ class TranscriptParser:
             cues = self._cues(kind, text, data, problems)
             drafts = self._drafts(cues, kind, problems, report)
             fields["metadata"] = {"transcript": report}
-        return self._result(path, drafts, problems, fields)
+        return self._result(path, drafts, problems, fields, kind)
 
     def _cues(self, kind: str, text: str, data: object, problems: list[CueProblem]) -> list[Cue]:
         if kind in STT_FORMATS:
@@ -353,12 +366,14 @@ class TranscriptParser:
         drafts: list[_Draft],
         found: list[CueProblem],
         fields: dict[str, Any],
+        kind: str,
     ) -> ParsedTranscript:
         problems = [Problem(str(path), p.line, p.message) for p in found]
         turns = [t for t in (d.turn(fields.get("started_at")) for d in drafts) if t.text]
         if not turns:
             if not problems:
-                problems.append(Problem(str(path), None, "no turns found"))
+                message = f"no turns found; read as {kind}, which needs {_EXPECTED[kind]}"
+                problems.append(Problem(str(path), None, message))
             return ParsedTranscript(path, None, tuple(problems))
         fields.setdefault("id", path.stem)
         fields.setdefault("channel", "call")

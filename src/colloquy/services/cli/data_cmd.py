@@ -83,6 +83,14 @@ def ingest(
         str | None,
         typer.Option("--default-role", help="Transcripts: role of unknown speaker names."),
     ] = None,
+    transcript_format: Annotated[
+        str | None,
+        typer.Option(
+            "--transcript-format",
+            help="Transcripts: read every file as this format instead of detecting it "
+            "(plain, webvtt, srt, sbv, json, whisper, assemblyai, deepgram, aws, google).",
+        ),
+    ] = None,
     clean: Annotated[bool, typer.Option("--clean/--no-clean", help="Clean text.")] = True,
     mask_pii: Annotated[
         bool, typer.Option("--mask-pii/--no-mask-pii", help="Mask emails, phones, cards…")
@@ -99,6 +107,10 @@ def ingest(
 
     mode: OnError = on_error
     options = _loader_options(source, column, query, speaker, default_role)
+    if transcript_format is not None:
+        if source != "transcript":
+            raise UsageError("--transcript-format applies to the transcript source only")
+        options["transcript_format"] = transcript_format
     loader = get_loader(source, on_error=mode, **options)
     target: Any = SqlQuerySource(url=path, query=query or "") if source == "sql" else Path(path)
     settings = state(ctx).settings
