@@ -182,6 +182,9 @@ def test_unknown_speaker_skipped_with_its_continuation(tmp_path: Path) -> None:
     (conversation,) = loader.load(file)
     assert [t.text for t in conversation.turns] == ["hello", "what?"]
     assert [p.line for p in loader.report.problems] == [2]
+    assert loader.report.problems[0].message.endswith(
+        "(the 1 line after it, which continue it, were left out too)"
+    )
 
 
 def test_default_role_and_custom_names(tmp_path: Path) -> None:

@@ -186,6 +186,33 @@ class _Draft:
         )
 
 
+@dataclass(slots=True)
+class _Skipped:
+    """The problem that started leaving lines out, amended with how many followed it, so
+    the report says how much text a refused speaker took with it."""
+
+    problems: list[CueProblem]
+    at: int | None = None
+    count: int = 0
+
+    @property
+    def active(self) -> bool:
+        return self.at is not None
+
+    def start(self, line: int | None, message: str) -> None:
+        self.stop()
+        self.at = len(self.problems)
+        self.problems.append(CueProblem(line, message))
+
+    def stop(self) -> None:
+        if self.at is not None and self.count:
+            first = self.problems[self.at]
+            lines = "line" if self.count == 1 else "lines"
+            note = f" (the {self.count} {lines} after it, which continue it, were left out too)"
+            self.problems[self.at] = CueProblem(first.line, first.message + note)
+        self.at, self.count = None, 0
+
+
 @dataclass(frozen=True)
 class TranscriptParser:
     """Parses one transcript file; pure, thread-safe, reports problems instead of raising."""
@@ -290,30 +317,27 @@ class TranscriptParser:
         fallback = self.default_role or Speaker.CUSTOMER
         drafts: list[_Draft] = []
         unmapped: list[str] = []
-        dropping = False
+        skipped = _Skipped(problems)
         for cue in decided:
             if cue.label is not None:
                 name = cue.label.name
                 role = self.role(name)
                 if role is None and strict:
-                    problems.append(CueProblem(cue.line, self.unknown_message(name)))
-                    dropping = True
+                    skipped.start(cue.line, self.unknown_message(name))
                     continue
                 if self.known_role(name) is None and name not in unmapped:
                     unmapped.append(name)
-                dropping = False
+                skipped.stop()
                 self._add(drafts, cue, role or fallback, name)
-            elif dropping:
-                continue
+            elif skipped.active:
+                skipped.count += 1
             elif drafts and not cue.new_turn:
                 self._add(drafts, cue, drafts[-1].speaker, drafts[-1].speaker_id)
             elif strict and not drafts:
-                problems.append(
-                    CueProblem(cue.line, f"text before the first speaker: {cue.text[:60]!r}")
-                )
-                dropping = True
+                skipped.start(cue.line, f"text before the first speaker: {cue.text[:60]!r}")
             else:
                 self._add(drafts, cue, fallback, ANONYMOUS_SPEAKER)
+        skipped.stop()
         report["speakers"] = list(dict.fromkeys(d.speaker_id for d in drafts))
         report["not_speakers"] = list(decision.rejected)
         report["unmapped_speakers"] = unmapped
