@@ -42,24 +42,28 @@ from typing import Any
 from pydantic import ValidationError
 
 from colloquy.data.loaders.base import Problem, read_failure
-from colloquy.data.loaders.transcript_formats.captions import looks_like_sbv, read_captions
+from colloquy.data.loaders.transcript_formats.captions import read_captions
 from colloquy.data.loaders.transcript_formats.colloquy_json import (
     is_colloquy_json,
     read_fields,
     read_turns,
 )
 from colloquy.data.loaders.transcript_formats.cues import Cue, CueProblem
+from colloquy.data.loaders.transcript_formats.detect import (
+    EXPECTED,
+    TRANSCRIPT_FORMATS,
+    check_format,
+    detect_format,
+)
 from colloquy.data.loaders.transcript_formats.encoding import UndecodableError, decode
 from colloquy.data.loaders.transcript_formats.plain import read_plain
 from colloquy.data.loaders.transcript_formats.speakers import decide_speakers
-from colloquy.data.loaders.transcript_formats.stt_json import STT_FORMATS, detect, read_stt
+from colloquy.data.loaders.transcript_formats.stt_json import STT_FORMATS, read_stt
 from colloquy.errors import UsageError
 from colloquy.schema import Conversation, Speaker, Turn
 from colloquy.schema.conversation import JsonValue
 
 TRANSCRIPT_SUFFIXES = (".txt", ".vtt", ".srt", ".sbv", ".json")
-TRANSCRIPT_FORMATS = ("plain", "webvtt", "srt", "sbv", "json", *STT_FORMATS)
-"""Names ``transcript_format`` accepts; ``json`` is colloquy's own transcript JSON."""
 
 DEFAULT_TRANSCRIPT_ROLES: Mapping[str, Speaker] = MappingProxyType(
     {
@@ -94,20 +98,6 @@ ANONYMOUS_SPEAKER = "speaker"
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _STRICT_FORMATS = frozenset({"plain", "json"})
-_EXPECTED = {
-    "plain": "'Speaker: text' lines",
-    "webvtt": "'WEBVTT' then cues: a 'start --> end' line and the text",
-    "srt": "numbered cues: a 'start --> end' line and the text",
-    "sbv": "cues: a 'h:mm:ss.mmm,h:mm:ss.mmm' line and the text",
-    "json": "{'turns': [{'speaker', 'text'}]}",
-    "whisper": "'segments' with 'start', 'end' and 'text'",
-    "assemblyai": "'utterances' with 'speaker', 'start', 'end' and 'text'",
-    "deepgram": "'results' with 'utterances' or 'channels'",
-    "aws": "'results' with 'items' or 'transcripts'",
-    "google": "'results' with 'alternatives'",
-}
-"""What each format must contain, for the message about a file where nothing was found."""
-_SUFFIX_FORMATS = {".vtt": "webvtt", ".srt": "srt", ".sbv": "sbv", ".txt": "plain"}
 
 
 def as_role(value: Speaker | str) -> Speaker:
@@ -117,29 +107,6 @@ def as_role(value: Speaker | str) -> Speaker:
     except ValueError:
         valid = ", ".join(s.value for s in Speaker)
         raise UsageError(f"unknown role {value!r}", hint=f"valid roles: {valid}") from None
-
-
-def check_format(name: str | None) -> str | None:
-    """``name`` when it is a transcript format (any case); ``UsageError`` listing them."""
-    if name is None:
-        return None
-    key = name.strip().lower()
-    if key not in TRANSCRIPT_FORMATS:
-        valid = ", ".join(TRANSCRIPT_FORMATS)
-        raise UsageError(f"unknown transcript format {name!r}", hint=f"valid formats: {valid}")
-    return key
-
-
-def detect_format(path: Path, text: str, data: object = None) -> str:
-    """The format of a file from its suffix and, where the suffix is ambiguous, its content."""
-    suffix = path.suffix.lower()
-    if suffix == ".json":
-        return detect(data) or "json"
-    if text.lstrip().startswith("WEBVTT"):
-        return "webvtt"
-    if suffix == ".txt" and looks_like_sbv(text):
-        return "sbv"
-    return _SUFFIX_FORMATS.get(suffix, "plain")
 
 
 def _role_key(name: str) -> str:
@@ -396,7 +363,7 @@ class TranscriptParser:
         turns = [t for t in (d.turn(fields.get("started_at")) for d in drafts) if t.text]
         if not turns:
             if not problems:
-                message = f"no turns found; read as {kind}, which needs {_EXPECTED[kind]}"
+                message = f"no turns found; read as {kind}, which needs {EXPECTED[kind]}"
                 problems.append(Problem(str(path), None, message))
             return ParsedTranscript(path, None, tuple(problems))
         fields.setdefault("id", path.stem)
