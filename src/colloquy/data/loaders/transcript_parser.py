@@ -14,9 +14,10 @@ into turns the same way for all of them:
   :data:`DEFAULT_TRANSCRIPT_ROLES` extended by ``speaker_map`` (whole name, then first
   word). In plain-text and colloquy JSON files, which people write with role names, an
   unknown name is a problem unless ``default_role`` is set: guessing silently mislabels
-  calls. Captions and speech-to-text output name people or diarisation ids that never
-  map to roles, so there an unmapped name takes ``default_role`` (else ``customer``) and
-  is listed in the report; captions with no speaker at all are one speaker.
+  calls. Captions, speech-to-text output and the heading lines of meeting tools' text
+  exports (``Name  0:03``) name people or diarisation ids that never map to roles, so
+  there an unmapped name takes ``default_role`` (else ``customer``) and is listed in the
+  report; captions with no speaker at all are one speaker.
 - **Merging.** Consecutive cues of one speaker become one turn (``merge_cues``); the
   turn starts where its first cue starts.
 - **Times.** Offsets are seconds rounded to milliseconds, kept in ``Turn.extra`` as
@@ -289,7 +290,7 @@ class TranscriptParser:
             if cue.label is not None:
                 name = cue.label.name
                 role = self.role(name)
-                if role is None and strict:
+                if role is None and strict and cue.label.kind != "heading":
                     skipped.start(cue.line, self.unknown_message(name))
                     continue
                 if self.known_role(name) is None and name not in unmapped:

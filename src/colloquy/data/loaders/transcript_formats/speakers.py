@@ -4,9 +4,10 @@ A caption line may name its speaker in many ways (``<v Ana>``, ``Ana:``, ``[Ana]
 ``(Ana)``, ``>> ANA:``), but ``Name:`` is also ordinary punctuation: a subtitle saying
 "Digo: …" once in a film is dialogue, not a speaker. So labels other than voice spans
 are only *candidates* until the whole file has been read. A candidate becomes a speaker
-when its role is known, or when it is short, looks like a name, and either recurs or the
-file labels most of its cues the same way; the rejected ones stay in the text and are
-reported, so a wrong decision is visible rather than silently swallowing cues.
+when its role is known, when it heads a turn with a clock (``Name  0:03``), or when it is
+short, looks like a name, and either recurs or the file labels most of its cues the same
+way; the rejected ones stay in the text and are reported, so a wrong decision is visible
+rather than silently swallowing cues.
 """
 
 from __future__ import annotations
@@ -29,34 +30,54 @@ _PREFIX = re.compile(rf"^\s*(?P<name>{_NAME})\s*:(?:\s+(?P<text>.*))?$")
 _ENCLOSED = re.compile(rf"^\s*(?P<open>[\[(])\s*(?P<name>{_NAME})\s*[\])]\s*:?\s*(?P<text>.*)$")
 SOUNDS = frozenset(
     {
-        "music",
         "applause",
-        "laughter",
-        "laughs",
-        "laughing",
-        "inaudible",
-        "silence",
-        "noise",
-        "crosstalk",
-        "background noise",
+        "audio",
+        "background",
+        "beep",
         "cheering",
-        "sighs",
+        "chuckles",
+        "clapping",
         "coughs",
-        "no audio",
+        "crosstalk",
+        "foreign",
+        "inaudible",
+        "indistinct",
+        "laughing",
+        "laughs",
+        "laughter",
+        "music",
+        "noise",
         "pause",
+        "playing",
+        "ringing",
+        "sighs",
+        "silence",
+        "static",
     }
 )
-"""Bracketed words that describe sound, not a speaker (``[Music]``, ``(laughs)``)."""
+"""Words that make a bracketed label a sound, not a speaker (``[Music]``, ``(laughs)``)."""
+
+PARTICLES = frozenset(
+    {"al", "bin", "da", "de", "del", "der", "di", "do", "dos", "du", "la", "le", "van", "von"}
+)
+"""Lower-case words that names contain (``Ana de Souza``, ``Vincent van Gogh``)."""
 
 
 def looks_like_name(name: str) -> bool:
-    """Short, and every word capitalised or a number: ``Agent Sam``, ``SPEAKER 1``."""
+    """Short, and every word capitalised, a number or a particle: ``Agent Sam``, ``SPEAKER 1``,
+    ``Ana de Souza``; never a sound (``Music``)."""
     words = name.split()
     return (
         0 < len(words) <= MAX_NAME_WORDS
-        and name.strip().lower() not in SOUNDS
-        and all(w[0].isupper() or w[0].isdigit() for w in words)
+        and not is_sound(name)
+        and (words[0][0].isupper() or words[0][0].isdigit())
+        and all(w[0].isupper() or w[0].isdigit() or w in PARTICLES for w in words)
     )
+
+
+def is_sound(label: str) -> bool:
+    """Whether a bracketed label describes a sound (``[MUSIC PLAYING]``, ``(laughs)``)."""
+    return any(word in SOUNDS for word in label.lower().split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,8 +103,10 @@ def split_caption_line(raw: str) -> CaptionLine:
     enclosed = _ENCLOSED.match(plain)
     if enclosed is not None:
         name = enclosed["name"].strip()
-        if name.lower() in SOUNDS:
+        if is_sound(name):
             return CaptionLine(enclosed["text"].strip(), dash=dash)
+        if not looks_like_name(name):
+            return CaptionLine(plain.strip(), dash=dash)
         kind = "bracket" if enclosed["open"] == "[" else "paren"
         return CaptionLine(enclosed["text"].strip(), candidate=Label(name, kind), dash=dash)
     prefix = _PREFIX.match(plain)
@@ -113,9 +136,10 @@ def decide_speakers(
     labelled = sum(1 for c in cues if c.candidates or c.label is not None)
     mostly_labelled = labelled * 2 >= len(cues)
     voices = any(c.label is not None and c.label.kind == "voice" for c in cues)
+    headings = {c.candidates[0].name for c in cues if c.candidates[0:1] and _is_heading(c)}
     accepted: set[str] = set()
     for name, count in counts.items():
-        if known(name) or (not voices and (count >= 2 or mostly_labelled)):
+        if name in headings or known(name) or (not voices and (count >= 2 or mostly_labelled)):
             accepted.add(name)
     decided: list[Cue] = []
     for cue in cues:
@@ -129,6 +153,11 @@ def decide_speakers(
             decided.append(_replace(cue, label=cue.label, text=_restore(label, cue.text)))
     rejected = sorted(set(counts) - accepted)
     return decided, SpeakerDecision(tuple(sorted(accepted)), tuple(rejected))
+
+
+def _is_heading(cue: Cue) -> bool:
+    """A name with a clock alone on its line: evidence enough on its own."""
+    return cue.candidates[0].kind == "heading"
 
 
 def _restore(label: Label, text: str) -> str:
@@ -145,9 +174,12 @@ def _replace(cue: Cue, *, label: Label | None, text: str) -> Cue:
 
 
 __all__ = [
+    "PARTICLES",
+    "SOUNDS",
     "CaptionLine",
     "SpeakerDecision",
     "decide_speakers",
+    "is_sound",
     "looks_like_name",
     "split_caption_line",
 ]
