@@ -19,7 +19,8 @@ into turns the same way for all of them:
   there an unmapped name takes ``default_role`` (else ``customer``) and is listed in the
   report; captions with no speaker at all are one speaker.
 - **Merging.** Consecutive cues of one speaker become one turn (``merge_cues``); the
-  turn starts where its first cue starts.
+  turn starts where its first cue starts. A cue line repeating the line before it is
+  dropped: roll-up captions (YouTube's automatic ones) repeat each line in the next cue.
 - **Times.** Offsets are seconds rounded to milliseconds, kept in ``Turn.extra`` as
   ``offset_seconds`` / ``end_seconds``, and become ``Turn.timestamp`` as ``started_at``
   (or the Unix epoch) plus the offset, so durations between turns are right.
@@ -316,7 +317,8 @@ class TranscriptParser:
         last = drafts[-1] if drafts else None
         same_cue = cue.start is None or (last is not None and last.last_start == cue.start)
         if last is not None and last.speaker_id == name and (self.merge_cues or same_cue):
-            if cue.text:
+            rolled = not same_cue and last.lines and last.lines[-1] == cue.text
+            if cue.text and not rolled:
                 last.lines.append(cue.text)
             last.end = cue.end if cue.end is not None else last.end
             last.last_start = cue.start

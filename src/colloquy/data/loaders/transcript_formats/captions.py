@@ -20,12 +20,16 @@ _SBV_TIMING = re.compile(
 )
 
 
-def blocks(text: str) -> Iterator[tuple[int, list[str]]]:
-    """Blank-line separated blocks with the line number of their first line."""
+def blocks(text: str, *, empty_only: bool = False) -> Iterator[tuple[int, list[str]]]:
+    """Blank-line separated blocks with the line number of their first line.
+
+    WebVTT ends a cue only at an empty line (``empty_only``): YouTube's automatic captions
+    hold lines of one space inside cues. SRT files in the wild end cues with spaces too.
+    """
     block: list[str] = []
     first = 0
     for line, raw in enumerate(text.splitlines(), start=1):
-        if raw.strip():
+        if raw if empty_only else raw.strip():
             if not block:
                 first = line
             block.append(raw.rstrip())
@@ -46,17 +50,32 @@ def read_captions(text: str, kind: str) -> tuple[list[Cue], list[CueProblem]]:
     """Cues of a ``webvtt``, ``srt`` or ``sbv`` file, and the blocks that could not be read."""
     cues: list[Cue] = []
     problems: list[CueProblem] = []
-    parts = blocks(text)
+    parts = blocks(text, empty_only=kind == "webvtt")
     if kind == "webvtt":
         header = next(parts, None)
         if header is None or not header[1][0].lstrip("\ufeff").startswith("WEBVTT"):
             problems.append(CueProblem(1, "not a WebVTT file: the first line must be 'WEBVTT'"))
             return cues, problems
+    pattern = _SBV_TIMING if kind == "sbv" else _CUE_TIMING
     for first, block in parts:
         if kind == "webvtt" and block[0].split(maxsplit=1)[0] in {"NOTE", "STYLE", "REGION"}:
             continue
-        _read_block(first, block, kind, cues, problems)
+        for start, cue in _split_run_on(first, block, pattern):
+            _read_block(start, cue, kind, cues, problems)
     return cues, problems
+
+
+def _split_run_on(
+    first: int, block: list[str], pattern: re.Pattern[str]
+) -> Iterator[tuple[int, list[str]]]:
+    """A block holding several cues (the blank line between them lost or made of spaces)
+    split before each later timing line."""
+    cuts = [i for i, raw in enumerate(block) if i >= 2 and pattern.match(raw)]
+    begin = 0
+    for cut in cuts:
+        yield first + begin, block[begin:cut]
+        begin = cut
+    yield first + begin, block[begin:]
 
 
 def _read_block(
@@ -86,7 +105,7 @@ def _read_block(
             voice = None
         label = Label(voice, "voice") if voice is not None else None
         candidates = (parsed.candidate,) if parsed.candidate is not None else ()
-        if parsed.text or candidates or label is not None:
+        if parsed.text or candidates:
             cue = Cue(line, parsed.text, start, end, label, candidates, parsed.dash)
             cues.append(cue)
         if "</v>" in raw:

@@ -3,7 +3,8 @@
 Each service writes its own shape, none of them names itself, and all of them are
 ``.json`` like colloquy's own transcripts, so the format is recognised from the keys
 (:func:`detect`) and can be forced by name. Diarisation ids (``A``, ``spk_0``,
-``SPEAKER_00``, ``0``) become speaker labels; without diarisation a file is one speaker.
+``SPEAKER_00``, ``0``) and AWS channel labels (``ch_0``) become speaker labels; without
+diarisation a file is one speaker.
 Times are seconds rounded to milliseconds; AssemblyAI's milliseconds are converted.
 """
 
@@ -149,6 +150,9 @@ def _aws(data: Mapping[str, Any]) -> list[Cue]:
     for segment in (results.get("speaker_labels") or {}).get("segments", []):
         for item in segment.get("items", []):
             speakers[str(item.get("start_time"))] = str(item.get("speaker_label"))
+    for channel in (results.get("channel_labels") or {}).get("channels", []):
+        for item in channel.get("items", []):
+            speakers.setdefault(str(item.get("start_time")), str(channel.get("channel_label")))
     if not items:
         transcripts = results.get("transcripts") or []
         if not transcripts:
