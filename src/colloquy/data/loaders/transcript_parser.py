@@ -17,7 +17,7 @@ into turns the same way for all of them:
   calls. Captions, speech-to-text output and the heading lines of meeting tools' text
   exports (``Name  0:03``) name people or diarisation ids that never map to roles, so
   there an unmapped name takes ``default_role`` (else ``customer``) and is listed in the
-  report; captions with no speaker at all are one speaker.
+  report. A file with no speaker label at all (captions, or plain text) is one speaker.
 - **Merging.** Consecutive cues of one speaker become one turn (``merge_cues``); the
   turn starts where its first cue starts. A cue line repeating the line before it is
   dropped: roll-up captions (YouTube's automatic ones) repeat each line in the next cue.
@@ -266,7 +266,9 @@ class TranscriptParser:
             try:
                 return read_stt(data, kind)
             except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
-                problems.append(CueProblem(None, f"not {kind} speech-to-text JSON: {exc}"))
+                reason = f"no {exc} key" if isinstance(exc, KeyError) else str(exc)
+                message = f"not {kind} speech-to-text JSON ({reason}); expected {EXPECTED[kind]}"
+                problems.append(CueProblem(None, message))
                 return []
         if kind == "plain":
             return read_plain(text)
@@ -287,6 +289,7 @@ class TranscriptParser:
         drafts: list[_Draft] = []
         unmapped: list[str] = []
         skipped = _Skipped(problems)
+        labelled = any(cue.label is not None for cue in decided)
         for cue in decided:
             if cue.label is not None:
                 name = cue.label.name
@@ -302,7 +305,7 @@ class TranscriptParser:
                 skipped.count += 1
             elif drafts and not cue.new_turn:
                 self._add(drafts, cue, drafts[-1].speaker, drafts[-1].speaker_id)
-            elif strict and not drafts:
+            elif strict and labelled and not drafts:
                 skipped.start(cue.line, f"text before the first speaker: {cue.text[:60]!r}")
             else:
                 self._add(drafts, cue, fallback, ANONYMOUS_SPEAKER)

@@ -86,6 +86,8 @@ def _whisper(data: Any) -> list[Cue]:
     segments = data if isinstance(data, list) else data.get("segments")
     if not isinstance(segments, list):
         raise ValueError("Whisper JSON needs a 'segments' list")
+    if not segments and isinstance(data, dict) and isinstance(data.get("text"), str):
+        return [_cue(data["text"], None, data.get("duration"), None)]
     return [
         _cue(s.get("text"), s.get("start"), s.get("end"), s.get("speaker"))
         for s in segments
