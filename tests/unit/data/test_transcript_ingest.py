@@ -76,6 +76,15 @@ def test_forced_format_reads_a_misnamed_file(tmp_path: Path) -> None:
     assert conversation.metadata["transcript"]["format"] == "srt"
 
 
+def test_forcing_a_caption_format_on_a_json_named_file(tmp_path: Path) -> None:
+    file = tmp_path / "captions.json"
+    file.write_text("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v Agent>Hi.\n", encoding="utf-8")
+    with pytest.raises(ParseError, match=r"captions\.json:1: invalid JSON"):
+        list(TranscriptLoader().load(file))
+    (conversation,) = TranscriptLoader(transcript_format="webvtt").load(file)
+    assert [t.text for t in conversation.turns] == ["Hi."]
+
+
 def test_forcing_a_speech_to_text_format_on_other_json(tmp_path: Path) -> None:
     file = tmp_path / "call.json"
     file.write_text(json.dumps({"turns": [{"speaker": "agent", "text": "hi"}]}), encoding="utf-8")

@@ -243,7 +243,7 @@ class TranscriptParser:
         problems: list[CueProblem] = []
         data: object = None
         kind = self.transcript_format
-        if path.suffix.lower() == ".json" or kind in ("json", *STT_FORMATS):
+        if kind in ("json", *STT_FORMATS) or (kind is None and path.suffix.lower() == ".json"):
             try:
                 data = json.loads(text)
             except json.JSONDecodeError as exc:
