@@ -2,9 +2,10 @@
 
 Caption files come from every kind of tool: meeting exports in UTF-8 with a BOM, Windows
 subtitle editors writing UTF-16 or Windows-1252. A byte-order mark is the only certain
-evidence, so it wins; then strict UTF-8, which almost never decodes legacy text by
-accident; only then a statistical guess by ``charset-normalizer``, which is reported so
-that a wrong guess can be spotted and the file converted.
+evidence, so it wins; then UTF-16 that lost its mark (every other byte zero, which UTF-8
+would accept as text full of NULs); then strict UTF-8, which almost never decodes legacy
+text by accident; only then a statistical guess by ``charset-normalizer``. Guesses are
+reported as ``detected`` so that a wrong one can be spotted and the file converted.
 """
 
 from __future__ import annotations
@@ -52,6 +53,9 @@ def decode(data: bytes) -> Decoded:
                     f"starts with a {encoding} byte-order mark but is not {encoding}: "
                     f"{exc.reason} at byte {exc.start + len(bom)}"
                 ) from None
+    wide = _utf16_without_bom(data) if b"\x00" in data else None
+    if wide is not None:
+        return wide
     try:
         return Decoded(data.decode("utf-8"), "utf-8", "utf-8")
     except UnicodeDecodeError as exc:
@@ -67,6 +71,19 @@ def decode(data: bytes) -> Decoded:
         except UnicodeDecodeError:
             pass
     return Decoded(str(best), best.encoding.replace("_", "-"), "detected")
+
+
+def _utf16_without_bom(data: bytes) -> Decoded | None:
+    """UTF-16 text that lost its mark: mostly Latin text leaves every other byte zero."""
+    if len(data) < 4 or len(data) % 2:
+        return None
+    for encoding, zeros in (("utf-16-le", data[1::2]), ("utf-16-be", data[0::2])):
+        if zeros.count(0) >= 0.9 * len(zeros):
+            try:
+                return Decoded(data.decode(encoding), encoding, "detected")
+            except UnicodeDecodeError:
+                return None
+    return None
 
 
 __all__ = ["Decoded", "UndecodableError", "decode"]
