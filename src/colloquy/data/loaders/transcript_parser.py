@@ -14,10 +14,11 @@ into turns the same way for all of them:
   :data:`DEFAULT_TRANSCRIPT_ROLES` extended by ``speaker_map`` (whole name, then first
   word). In plain-text and colloquy JSON files, which people write with role names, an
   unknown name is a problem unless ``default_role`` is set: guessing silently mislabels
-  calls. Captions, speech-to-text output and the heading lines of meeting tools' text
-  exports (``Name  0:03``) name people or diarisation ids that never map to roles, so
-  there an unmapped name takes ``default_role`` (else ``customer``) and is listed in the
-  report. A file with no speaker label at all (captions, or plain text) is one speaker.
+  calls. Captions, speech-to-text output, the heading lines of meeting tools' text
+  exports (``Name  0:03``) and diarisation placeholders (``Speaker 1``, ``SPEAKER_00``)
+  name people or ids that never map to roles, so there an unmapped name takes
+  ``default_role`` (else ``customer``) and is listed in the report. A file with no
+  speaker label at all (captions, or plain text) is one speaker.
 - **Merging.** Consecutive cues of one speaker become one turn (``merge_cues``); the
   turn starts where its first cue starts. A cue line repeating the line before it is
   dropped: roll-up captions (YouTube's automatic ones) repeat each line in the next cue.
@@ -32,6 +33,7 @@ into turns the same way for all of them:
 from __future__ import annotations
 
 import json
+import re
 import stat
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -50,7 +52,7 @@ from colloquy.data.loaders.transcript_formats.colloquy_json import (
     read_fields,
     read_turns,
 )
-from colloquy.data.loaders.transcript_formats.cues import Cue, CueProblem
+from colloquy.data.loaders.transcript_formats.cues import Cue, CueProblem, Label
 from colloquy.data.loaders.transcript_formats.detect import (
     EXPECTED,
     TRANSCRIPT_FORMATS,
@@ -100,6 +102,7 @@ ANONYMOUS_SPEAKER = "speaker"
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _STRICT_FORMATS = frozenset({"plain", "json"})
+_PLACEHOLDER = re.compile(r"^(?:speaker|spk)[\s_-]*\w{1,3}$", re.IGNORECASE)
 
 
 def as_role(value: Speaker | str) -> Speaker:
@@ -109,6 +112,12 @@ def as_role(value: Speaker | str) -> Speaker:
     except ValueError:
         valid = ", ".join(s.value for s in Speaker)
         raise UsageError(f"unknown role {value!r}", hint=f"valid roles: {valid}") from None
+
+
+def _machine_label(label: Label) -> bool:
+    """A label a tool wrote (a turn heading, or ``Speaker 1``, ``SPEAKER_00``, ``spk_0``):
+    it never names a role, so refusing it would only refuse the file."""
+    return label.kind == "heading" or _PLACEHOLDER.match(label.name) is not None
 
 
 def _role_key(name: str) -> str:
@@ -294,7 +303,7 @@ class TranscriptParser:
             if cue.label is not None:
                 name = cue.label.name
                 role = self.role(name)
-                if role is None and strict and cue.label.kind != "heading":
+                if role is None and strict and not _machine_label(cue.label):
                     skipped.start(cue.line, self.unknown_message(name))
                     continue
                 if self.known_role(name) is None and name not in unmapped:
