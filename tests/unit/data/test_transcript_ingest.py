@@ -115,12 +115,14 @@ def test_mixed_folder_loads_the_good_files_and_lists_the_bad(tmp_path: Path) -> 
     lines = [str(p) for p in loader.report.problems]
     assert all("\n" not in line for line in lines)
     assert lines == [
-        f"{tmp_path / 'bad_timing.srt'}:6: bad time 'soon'; expected hh:mm:ss.mmm",
+        f"{tmp_path / 'bad_timing.srt'}:6: bad time 'soon'; expected hh:mm:ss.mmm "
+        "(the cue's 1 line left out)",
         f"{tmp_path / 'binary.txt'}: binary data, not text (not UTF-8: invalid start byte at "
         "byte 3); expected a text transcript",
         f"{tmp_path / 'empty.sbv'}: no turns found; read as sbv, which needs cues: a "
         "'h:mm:ss.mmm,h:mm:ss.mmm' line and the text",
-        f"{tmp_path / 'no_header.vtt'}:1: not a WebVTT file: the first line must be 'WEBVTT'",
+        f"{tmp_path / 'no_header.vtt'}:1: not a WebVTT file: the first line must be 'WEBVTT' "
+        "(nothing read)",
     ]
 
 

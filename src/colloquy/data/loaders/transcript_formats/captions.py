@@ -54,7 +54,8 @@ def read_captions(text: str, kind: str) -> tuple[list[Cue], list[CueProblem]]:
     if kind == "webvtt":
         header = next(parts, None)
         if header is None or not header[1][0].lstrip("\ufeff").startswith("WEBVTT"):
-            problems.append(CueProblem(1, "not a WebVTT file: the first line must be 'WEBVTT'"))
+            message = "not a WebVTT file: the first line must be 'WEBVTT' (nothing read)"
+            problems.append(CueProblem(1, message))
             return cues, problems
     pattern = _SBV_TIMING if kind == "sbv" else _CUE_TIMING
     for first, block in parts:
@@ -63,6 +64,11 @@ def read_captions(text: str, kind: str) -> tuple[list[Cue], list[CueProblem]]:
         for start, cue in _split_run_on(first, block, pattern):
             _read_block(start, cue, kind, cues, problems)
     return cues, problems
+
+
+def _left_out(lines: int) -> str:
+    """How much a refused cue took with it, for the skip report."""
+    return f" (the cue's {lines} line{'' if lines == 1 else 's'} left out)"
 
 
 def _split_run_on(
@@ -85,16 +91,16 @@ def _read_block(
     timing = next((i for i, raw in enumerate(block[:2]) if pattern.match(raw)), None)
     if timing is None:
         expected = "'start,end'" if kind == "sbv" else "'start --> end'"
-        problems.append(
-            CueProblem(first, f"{kind} cue without a {expected} timing line: {block[0]!r}")
-        )
+        message = f"{kind} cue without a {expected} timing line: {block[0]!r}"
+        problems.append(CueProblem(first, message + _left_out(len(block))))
         return
     match = pattern.match(block[timing])
     assert match is not None
     try:
         start, end = parse_clock(match["start"]), parse_clock(match["end"])
     except ValueError as exc:
-        problems.append(CueProblem(first + timing, str(exc)))
+        text_lines = len(block) - timing - 1
+        problems.append(CueProblem(first + timing, str(exc) + _left_out(text_lines)))
         return
     voice: str | None = None
     for line, raw in enumerate(block[timing + 1 :], start=first + timing + 1):
