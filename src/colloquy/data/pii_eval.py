@@ -61,6 +61,8 @@ class PiiCase(BaseModel):
     text: str
     spans: tuple[ExpectedSpan, ...] = ()
     note: str | None = None
+    written: str | None = None
+    """When the case was written: ``before-tuning`` or ``after-tuning`` (independent sets)."""
 
 
 class KindScores(NamedTuple):

@@ -40,12 +40,17 @@ from colloquy.errors import DataError, ParseError
 from colloquy.schema import Conversation, Speaker, Turn
 
 CASES_PATH = Path(__file__).with_name("pii_cases.jsonl")
+INDEPENDENT_PATH = Path(__file__).with_name("pii_independent.jsonl")
+ORIGINAL_KINDS = frozenset({PiiKind.EMAIL, PiiKind.PHONE, PiiKind.CARD, PiiKind.IBAN, PiiKind.IP})
+"""The kinds pii_cases.jsonl was written for; national ids and MACs came later."""
 
-# Measured on pii_cases.jsonl (204 lines, 142 labelled spans): every kind scores 1.000 precision
-# and recall. The floors leave room for a deliberate trade-off, not for silent regressions.
+# The floors leave room for a deliberate trade-off, not for silent regressions; the measured
+# scores are in BENCHMARKS.md (python -m benchmarks.pii).
 PRECISION_FLOOR = 0.95
 RECALL_FLOOR = 0.95
 MICRO_FLOOR = 0.97
+INDEPENDENT_PRECISION_FLOOR = 0.97
+INDEPENDENT_RECALL_FLOOR = 0.95
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +63,11 @@ def scores(cases: list[PiiCase]) -> dict[str, KindScores]:
     return evaluate_pii(cases)
 
 
+@pytest.fixture(scope="module")
+def independent() -> list[PiiCase]:
+    return load_pii_cases(INDEPENDENT_PATH)
+
+
 # --- the labelled set ---------------------------------------------------------------------------
 
 
@@ -67,19 +77,37 @@ def test_labelled_set_is_large_and_has_hard_negatives(cases: list[PiiCase]) -> N
     negatives = [case for case in cases if not case.spans]
     assert len(negatives) >= 60
     kinds = {span.kind for case in cases for span in case.spans}
-    assert kinds == set(PiiKind)
+    assert kinds >= ORIGINAL_KINDS
 
 
 def test_every_kind_has_enough_support(scores: dict[str, KindScores]) -> None:
-    for kind in PiiKind:
+    for kind in ORIGINAL_KINDS:
         assert scores[kind.value].support >= 15, kind
 
 
-@pytest.mark.parametrize("kind", [kind.value for kind in PiiKind])
+@pytest.mark.parametrize("kind", sorted(kind.value for kind in ORIGINAL_KINDS))
 def test_precision_and_recall_per_kind(scores: dict[str, KindScores], kind: str) -> None:
     row = scores[kind]
     assert row.precision >= PRECISION_FLOOR, format_scores(scores)
     assert row.recall >= RECALL_FLOOR, format_scores(scores)
+
+
+def test_independent_set_covers_every_kind_and_records_when_it_was_written(
+    independent: list[PiiCase],
+) -> None:
+    assert len({case.id for case in independent}) == len(independent)
+    assert {span.kind for case in independent for span in case.spans} == set(PiiKind)
+    assert {case.written for case in independent} <= {"before-tuning", "after-tuning"}
+    before = [case for case in independent if case.written == "before-tuning"]
+    assert len(before) >= 100
+    assert len([case for case in independent if not case.spans]) >= 25
+
+
+@pytest.mark.parametrize("kind", [kind.value for kind in PiiKind])
+def test_independent_set_per_kind(independent: list[PiiCase], kind: str) -> None:
+    scores = evaluate_pii(independent)
+    assert scores[kind].precision >= INDEPENDENT_PRECISION_FLOOR, format_scores(scores)
+    assert scores[kind].recall >= INDEPENDENT_RECALL_FLOOR, format_scores(scores)
 
 
 def test_micro_average(scores: dict[str, KindScores]) -> None:
@@ -261,7 +289,7 @@ def test_numbers_that_are_not_cards(text: str) -> None:
         "sort code 20-00-00 account 12345678",
         "zip 90210, apt 4B",
         "v1.2.3.4 and version 10.0.0.1 and firmware 2.0.0.15",
-        "MAC 00:1A:2B:3C:4D:5E and time 10:30:45",
+        "time 10:30:45 and ratio 16:9",
         "1.1.1.256 is not an address",
         "IBAN GB82 WEST 1234 5698 7654 33 was rejected",
     ],
@@ -461,13 +489,22 @@ def test_masker_counts_per_kind_across_conversations() -> None:
     masker = PiiMasker()
     masker.apply(_conversation())
     masker.apply(_conversation())
-    assert masker.counts == {"iban": 0, "card": 2, "email": 4, "ip": 0, "phone": 0}
+    assert masker.counts == {
+        "iban": 0,
+        "card": 2,
+        "email": 4,
+        "mac": 0,
+        "ip": 0,
+        "national_id": 0,
+        "phone": 0,
+    }
     record = masker.record()
     assert json.loads(json.dumps(record)) == record
     assert record["turns_changed"] == 4
     assert record["config"] == {
-        "kinds": ["iban", "card", "email", "ip", "phone"],
+        "kinds": ["iban", "card", "email", "mac", "ip", "national_id", "phone"],
         "placeholder": "<{kind}>",
+        "phone_regions": ["US", "GB"],
     }
 
 

@@ -1,0 +1,79 @@
+"""Phone numbers, found and validated by libphonenumber (the ``phonenumbers`` port).
+
+libphonenumber knows every country's numbering plan, so national formats starting with 0,
+extensions (``345-899-3560x4587``, ``ext. 23``) and international ``+CC`` numbers are read the
+way a phone would dial them. Numbers without ``+`` are read in the configured default regions.
+
+Precision is protected around that: a number must stand alone (not inside a longer word,
+id or date), a number valid in no region needs phone-like formatting (a trunk ``0``, ``+``,
+brackets) or a phone word nearby, a local number of seven digits or fewer needs a phone word
+("call", "mobile", "WhatsApp" …), and an unformatted number next to "order", "account",
+"tracking" … is taken to be that.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import phonenumbers
+from phonenumbers import Leniency, PhoneNumberMatcher
+
+from colloquy.data.pii.context import ascii_alnum, context, named_as_other
+from colloquy.data.pii.kinds import PiiKind, PiiSpan
+
+__all__ = ["phones"]
+
+_SEVEN_DIGITS = re.compile(r"(?:\d[\s().+/-]{0,3}){6}\d", re.ASCII)
+_EXTENSION = re.compile(r"\s*(?:x|ext\.?|extension|#)\s*\d+$", re.IGNORECASE)
+
+
+def _stands_alone(text: str, start: int, end: int, previous_end: int) -> bool:
+    """Not inside a word, an id, a date or a longer run of digit groups.
+
+    A number right after another digit group ("1234 5698 7654 31" in a mistyped IBAN) is part
+    of that run, unless the group before was itself a phone ("0161 496 0231 0161 496 0232").
+    """
+    before = text[start - 1 : start]
+    after = text[end : end + 2]
+    if ascii_alnum(before) or (before and before in "-/._@&=#"):
+        return False
+    after_digit_group = before in (" ", "-", ".") and text[start - 2 : start - 1].isdigit()
+    if after_digit_group and start - 1 != previous_end:
+        return False
+    glued = after[:1] in ("-", "/", ".") and ascii_alnum(after[1:2])
+    return not (ascii_alnum(after[:1]) or glued)
+
+
+def _accepted(text: str, match: phonenumbers.PhoneNumberMatch, previous_end: int) -> bool:
+    raw: str = match.raw_string
+    if not _stands_alone(text, match.start, match.end, previous_end):
+        return False
+    near = context(text, match.start, match.end)
+    body = _EXTENSION.sub("", raw)
+    if near == "other" and (body.isdigit() or body.startswith("00")):
+        return False
+    if named_as_other(text, match.start) and not body.startswith(("+", "(")):
+        return False
+    number = match.number
+    if len(phonenumbers.national_significant_number(number)) <= 7 and not raw.startswith("+"):
+        return near == "phone"
+    if phonenumbers.is_valid_number(number):
+        return True
+    formatted = body.startswith(("0", "+", "(")) and not body.isdigit()
+    trunk_zero = body.startswith("0") and 10 <= len(body) <= 11
+    return formatted or trunk_zero or near == "phone"
+
+
+def phones(text: str, regions: tuple[str, ...]) -> Iterator[PiiSpan]:
+    if _SEVEN_DIGITS.search(text) is None:
+        return
+    seen: set[tuple[int, int]] = set()
+    for region in regions:
+        previous_end = -1
+        for match in PhoneNumberMatcher(text, region, leniency=Leniency.POSSIBLE):
+            span = (match.start, match.end)
+            if span not in seen and _accepted(text, match, previous_end):
+                seen.add(span)
+                previous_end = match.end
+                yield PiiSpan(PiiKind.PHONE, *span)
