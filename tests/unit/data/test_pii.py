@@ -339,6 +339,101 @@ def test_ip_formats(text: str, expected: str) -> None:
     assert _found(text) == [("ip", expected)]
 
 
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("ping fe80::1%eth0 now", "ping <IP>%eth0 now"),
+        ("block 2001:db8::/32 here", "block <IP>/32 here"),
+        ("LAN 192.168.1.0/24 ok", "LAN <IP>/24 ok"),
+        ("client ::ffff:192.0.2.128 here", "client <IP> here"),
+        ("open http://[2001:db8::42]:8080/", "open http://[<IP>]:8080/"),
+    ],
+)
+def test_zone_ids_cidr_suffixes_and_ports_stay_outside_the_mask(text: str, masked: str) -> None:
+    assert mask_text(text).text == masked
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("NHS number 943 476 5919", "943 476 5919"),
+        ("943 476 5919 is on my letter", "943 476 5919"),
+        ("SIN 130 692 544", "130 692 544"),
+        ("SSN 536-90-4399", "536-90-4399"),
+        ("my ssn is 536904399", "536904399"),
+    ],
+)
+def test_checksum_valid_national_ids_are_claimed_before_phones(text: str, expected: str) -> None:
+    assert _found(text) == [("national_id", expected)]
+    assert PRIORITY.index(PiiKind.NATIONAL_ID) < PRIORITY.index(PiiKind.PHONE)
+
+
+def test_national_id_failing_its_checksum_is_not_claimed() -> None:
+    assert not [kind for kind, _ in _found("NHS number 943 476 5918") if kind == "national_id"]
+    assert _found("order 130 692 544 shipped") == []
+
+
+@pytest.mark.parametrize("mac", ["00:1A:2B:3C:4D:5E", "3c-22-fb-91-0a-7d", "001a.2b3c.4d5e"])
+def test_mac_addresses(mac: str) -> None:
+    assert mask_text(f"device {mac} dropped").text == "device <MAC> dropped"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("maestro 6759 6498 2648 ok", ["6759 6498 2648"]),
+        ("visa 4222222222222 ok", ["4222222222222"]),
+        ("unionpay 6212345678901234569 ok", ["6212345678901234569"]),
+        (
+            "cards 4111 1111 1111 1111 5555 5555 5555 4444 blocked",
+            ["4111 1111 1111 1111", "5555 5555 5555 4444"],
+        ),
+        ("4111111111111111,5555555555554444", ["4111111111111111", "5555555555554444"]),
+    ],
+)
+def test_card_lengths_and_runs_of_several_cards(text: str, expected: list[str]) -> None:
+    assert _found(text) == [("card", number) for number in expected]
+
+
+def test_a_short_card_inside_a_longer_run_is_not_taken() -> None:
+    assert _found("number on the letter is 1234 5678 9012 3456") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("call 345-899-3560x4587 now", "345-899-3560x4587"),
+        ("call (212) 555-0187 ext. 23 now", "(212) 555-0187 ext. 23"),
+        ("Ticket 5521 call 020 7946 0555", "020 7946 0555"),
+        ("Tokyo +81 3-3224-9999, closed", "+81 3-3224-9999"),
+    ],
+)
+def test_phone_extensions_and_neighbours(text: str, expected: str) -> None:
+    assert _found(text) == [("phone", expected)]
+
+
+def test_phones_after_a_comma_or_another_phone() -> None:
+    text = "call 0161 496 0231, 0161 496 0232,0161 496 0233; 0161 496 0234"
+    assert [found for _, found in _found(text)] == [
+        "0161 496 0231",
+        "0161 496 0232",
+        "0161 496 0233",
+        "0161 496 0234",
+    ]
+
+
+def test_phone_regions_decide_how_numbers_without_a_plus_are_read() -> None:
+    text = "my number changed to 2025550143, please update it"
+    assert _found(text) == [("phone", "2025550143")]
+    assert _found(text, PiiConfig(phone_regions=("FR",))) == []
+    assert PiiConfig(phone_regions=("fr", "de")).phone_regions == ("FR", "DE")
+
+
+def test_unknown_phone_region_is_rejected() -> None:
+    with pytest.raises(ValidationError, match="unknown phone region"):
+        PiiConfig(phone_regions=("XX",))
+
+
 def test_ip_octets_above_255_and_leading_zeros_are_rejected() -> None:
     assert _found("hosts 256.1.1.1, 1.2.3.999, 192.168.001.001") == []
 

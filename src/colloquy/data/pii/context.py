@@ -48,4 +48,3 @@ def named_as_other(text: str, start: int) -> bool:
 def ascii_alnum(char: str) -> bool:
     """True for one ASCII letter or digit (False for "" and for other scripts)."""
     return char.isascii() and char.isalnum()
-

@@ -32,7 +32,7 @@ def _stands_alone(text: str, start: int, end: int, previous_end: int) -> bool:
     """Not inside a word, an id, a date or a longer run of digit groups.
 
     A number right after another digit group ("1234 5698 7654 31" in a mistyped IBAN) is part
-    of that run, unless the group before was itself a phone ("0161 496 0231 0161 496 0232").
+    of that run, unless the group before was itself a phone.
     """
     before = text[start - 1 : start]
     after = text[end : end + 2]
@@ -54,6 +54,8 @@ def _accepted(text: str, match: phonenumbers.PhoneNumberMatch, previous_end: int
     if near == "other" and (body.isdigit() or body.startswith("00")):
         return False
     if named_as_other(text, match.start) and not body.startswith(("+", "(")):
+        return False
+    if sum(char.isdigit() for char in body) < 7:
         return False
     number = match.number
     if len(phonenumbers.national_significant_number(number)) <= 7 and not raw.startswith("+"):
