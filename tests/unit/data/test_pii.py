@@ -371,6 +371,7 @@ def test_checksum_valid_national_ids_are_claimed_before_phones(text: str, expect
 def test_national_id_failing_its_checksum_is_not_claimed() -> None:
     assert not [kind for kind, _ in _found("NHS number 943 476 5918") if kind == "national_id"]
     assert _found("order 130 692 544 shipped") == []
+    assert _found("trying to find DPCI 030-02-8711 in stores") == []  # SSN-shaped, no id word
 
 
 @pytest.mark.parametrize("mac", ["00:1A:2B:3C:4D:5E", "3c-22-fb-91-0a-7d", "001a.2b3c.4d5e"])
@@ -406,6 +407,9 @@ def test_a_short_card_inside_a_longer_run_is_not_taken() -> None:
         ("call (212) 555-0187 ext. 23 now", "(212) 555-0187 ext. 23"),
         ("Ticket 5521 call 020 7946 0555", "020 7946 0555"),
         ("Tokyo +81 3-3224-9999, closed", "+81 3-3224-9999"),
+        ("Daragan/02152/+380671277946", "+380671277946"),
+        ("@Delta 0062395415777", "0062395415777"),
+        ("this line ( 09020564975) to stop", "09020564975"),
     ],
 )
 def test_phone_extensions_and_neighbours(text: str, expected: str) -> None:

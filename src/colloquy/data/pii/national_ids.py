@@ -4,9 +4,9 @@ number, Canadian SIN.
 A nine- or ten-digit run is a phone, an order number or an id depending on its checksum,
 its grouping and the words around it. An id is claimed when its ``python-stdnum`` validator
 passes and either an id word is near ("NHS", "SSN", "social insurance", "patient" …) or it is
-written in the id's own grouping (NHS ``943 476 5919``, SIN ``130 692 544``, SSN
-``536-90-4399``) with no phone or order word near. The SSN has no check digit, only reserved
-ranges, so without an id word it needs its dashes.
+written in the id's own grouping (NHS ``943 476 5919``, SIN ``130 692 544``) with no phone
+or order word near. The SSN has no check digit, only reserved ranges, so it always needs an
+id word.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def _claimed(digits: str, separator: str, shape: tuple[int, int], near: str | No
         return False
     if shape == (3, 4) and digits[0] not in "34679":
         return False
-    if shape == (2, 4) and separator != "-":
+    if shape == (2, 4):  # no check digit: dashes alone also fit product codes ("030-02-8711")
         return False
     return _valid(digits, separator, shape)
 

@@ -36,7 +36,9 @@ def _stands_alone(text: str, start: int, end: int, previous_end: int) -> bool:
     """
     before = text[start - 1 : start]
     after = text[end : end + 2]
-    if ascii_alnum(before) or (before and before in "-/._@&=#"):
+    # A "+" is distinctive enough to follow a slash: "Daragan/02152/+380671277946".
+    plus_after_slash = before == "/" and text.startswith("+", start)
+    if not plus_after_slash and (ascii_alnum(before) or (before and before in "-/._@&=#")):
         return False
     after_digit_group = before in (" ", "-", ".") and text[start - 2 : start - 1].isdigit()
     if after_digit_group and start - 1 != previous_end:
@@ -62,9 +64,20 @@ def _accepted(text: str, match: phonenumbers.PhoneNumberMatch, previous_end: int
         return near == "phone"
     if phonenumbers.is_valid_number(number):
         return True
-    formatted = body.startswith(("0", "+", "(")) and not body.isdigit()
-    trunk_zero = body.startswith("0") and 10 <= len(body) <= 11
-    return formatted or trunk_zero or near == "phone"
+    digits = sum(char.isdigit() for char in body)
+    formatted = body.startswith(("+", "(")) or (body.startswith("0") and digits >= 10)
+    formatted = formatted and not body.isdigit()
+    trunk_zero = body.startswith("0") and 10 <= digits <= 11
+    international = body.startswith("00") and 10 <= digits <= 17
+    return formatted or trunk_zero or international or near == "phone"
+
+
+def _without_open_bracket(match: phonenumbers.PhoneNumberMatch) -> tuple[int, int]:
+    """The match without a lone leading "(" ("line ( 09020564975)" keeps its bracket)."""
+    raw: str = match.raw_string
+    if raw.startswith("(") and ")" not in raw:
+        return match.start + len(raw) - len(raw[1:].lstrip()), match.end
+    return match.start, match.end
 
 
 def phones(text: str, regions: tuple[str, ...]) -> Iterator[PiiSpan]:
@@ -74,7 +87,7 @@ def phones(text: str, regions: tuple[str, ...]) -> Iterator[PiiSpan]:
     for region in regions:
         previous_end = -1
         for match in PhoneNumberMatcher(text, region, leniency=Leniency.POSSIBLE):
-            span = (match.start, match.end)
+            span = _without_open_bracket(match)
             if span not in seen and _accepted(text, match, previous_end):
                 seen.add(span)
                 previous_end = match.end
