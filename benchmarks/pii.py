@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from benchmarks._report import ROOT, datasets_dir, machine, markdown_table, write_section
+from benchmarks._report import ROOT, datasets_dir, markdown_table, write_section
 from colloquy.data.pii import PiiKind, PiiSpan, detect_pii
 from colloquy.data.pii_eval import MICRO, KindScores, evaluate_pii, load_pii_cases
 
@@ -133,7 +133,7 @@ def main() -> None:
     result["texts_per_second"] = {"colloquy": speed_ours, "presidio": speed_theirs}
     theirs_speed = f"{speed_theirs:,.0f}" if speed_theirs is not None else "not installed"
     body = (
-        f"Machine: {machine()}. Span-level exact match, precision / recall per kind; "
+        "Span-level exact match, precision / recall per kind; "
         "*support* is the number of labelled spans. *independent* was written from the "
         "formats' specifications and public examples before the detector was tuned (each line "
         "records it); *original* is the set the first detector was tuned on. presidio-analyzer "
