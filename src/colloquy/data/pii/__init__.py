@@ -17,9 +17,36 @@ When matches overlap, the kind earlier in :data:`PRIORITY` wins, then the longer
 IBAN contains digit runs that look like phone numbers, and so do card and NHS numbers.
 """
 
-from colloquy.data.pii.checksums import IBAN_LENGTHS, iban_valid, luhn_valid
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING
+
 from colloquy.data.pii.kinds import PRIORITY, MaskResult, PiiConfig, PiiKind, PiiSpan
-from colloquy.data.pii.masker import PiiMasker, detect_pii, mask_conversation, mask_text
+
+if TYPE_CHECKING:
+    from colloquy.data.pii.checksums import IBAN_LENGTHS, iban_valid, luhn_valid
+    from colloquy.data.pii.masker import PiiMasker, detect_pii, mask_conversation, mask_text
+
+# The settings import PiiConfig on every CLI start; the detectors (libphonenumber's metadata,
+# python-stdnum) load on first use.
+_LAZY = {
+    "IBAN_LENGTHS": "checksums",
+    "iban_valid": "checksums",
+    "luhn_valid": "checksums",
+    "PiiMasker": "masker",
+    "detect_pii": "masker",
+    "mask_conversation": "masker",
+    "mask_text": "masker",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{module}"), name)
+
 
 __all__ = [
     "IBAN_LENGTHS",

@@ -6,7 +6,6 @@ from collections import Counter
 from dataclasses import dataclass
 from enum import StrEnum
 
-import phonenumbers
 from pydantic import BaseModel, ConfigDict, field_validator
 
 __all__ = ["PRIORITY", "MaskResult", "PiiConfig", "PiiKind", "PiiSpan"]
@@ -68,6 +67,8 @@ class PiiConfig(BaseModel):
     @field_validator("phone_regions")
     @classmethod
     def _known_regions(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        import phonenumbers  # only when regions are configured: the CLI starts without it
+
         upper = tuple(region.upper() for region in value)
         unknown = [region for region in upper if region not in phonenumbers.SUPPORTED_REGIONS]
         if unknown:
