@@ -408,6 +408,7 @@ def test_a_short_card_inside_a_longer_run_is_not_taken() -> None:
         ("Ticket 5521 call 020 7946 0555", "020 7946 0555"),
         ("Tokyo +81 3-3224-9999, closed", "+81 3-3224-9999"),
         ("Daragan/02152/+380671277946", "+380671277946"),
+        ("PHONE NUMBER IS +61 2 8319 9888.THE HOTEL", "+61 2 8319 9888"),
         ("@Delta 0062395415777", "0062395415777"),
         ("this line ( 09020564975) to stop", "09020564975"),
     ],

@@ -43,7 +43,7 @@ def _stands_alone(text: str, start: int, end: int, previous_end: int) -> bool:
     after_digit_group = before in (" ", "-", ".") and text[start - 2 : start - 1].isdigit()
     if after_digit_group and start - 1 != previous_end:
         return False
-    glued = after[:1] in ("-", "/", ".") and ascii_alnum(after[1:2])
+    glued = after[:1] in ("-", "/", ".") and after[1:2].isdigit()
     return not (ascii_alnum(after[:1]) or glued)
 
 
