@@ -140,7 +140,8 @@ def test_pyproject_declares_every_extra_and_all_of_them() -> None:
     assert project["name"] == DISTRIBUTION
     optional = project["optional-dependencies"]
     assert isinstance(optional, dict)
-    assert set(optional) == {*EXTRAS, "all", "dev"}
+    # Beside the features' extras: tools for working on colloquy and benchmark peers.
+    assert set(optional) == {*EXTRAS, "all", "dev", "bench"}
     assert optional["all"] == [f"{DISTRIBUTION}[{','.join(EXTRAS)}]"]
     for extra in EXTRAS.values():
         declared = " ".join(optional[extra.name]).replace("-", "_").lower()
