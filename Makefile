@@ -87,13 +87,13 @@ test-all: install ## Run every test, slow ones too
 	$(BIN)/python -m pytest -m '' $(PYTEST_ARGS)
 
 check: install ## Lint, format check and type check
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
 	$(BIN)/mypy
 
 format: install ## Apply ruff's fixes and formatting
-	$(BIN)/ruff check --fix src tests benchmarks
-	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff check --fix src tests benchmarks scripts
+	$(BIN)/ruff format src tests benchmarks scripts
 
 bench: install ## Run the benchmarks and rewrite BENCHMARKS.md (about 45 minutes)
 	$(BIN)/python -m benchmarks.storage

@@ -180,7 +180,6 @@ _MENTION = re.compile(r"(?<![\w@])@\w+")
 _HASHTAG = re.compile(r"(?<![\w#&])#(?=\w*[^\W\d_])(\w+)")
 # Kept as they are by the lowercase step: placeholders, and the one cased emoji (Ⓜ️).
 _KEEP_CASE = re.compile("(<[A-Z][A-Z0-9_]*>|\u24c2\ufe0f)")
-_WHITESPACE = re.compile(r"\s+")
 
 
 def _replacer(pattern: re.Pattern[str], replacement: str) -> Callable[[str], str]:
@@ -190,8 +189,18 @@ def _replacer(pattern: re.Pattern[str], replacement: str) -> Callable[[str], str
     return replace
 
 
+# Every URL the pattern matches contains one of these; most texts contain none, and the full
+# pattern is slow to fail.
+_URL_HINT = re.compile(rf"://|www\.|\.(?:{_BARE_DOMAIN_TLDS})/", re.IGNORECASE)
+
+
 def _url_step(mode: UrlMode) -> Callable[[str], str]:
-    return _replacer(_URL, URL_TOKEN if mode == "token" else "")
+    replace = _replacer(_URL, URL_TOKEN if mode == "token" else "")
+
+    def step(text: str) -> str:
+        return replace(text) if _URL_HINT.search(text) else text
+
+    return step
 
 
 def _mention_step(mode: MentionMode) -> Callable[[str], str]:
@@ -220,7 +229,8 @@ def _lowercase_keep_placeholders(text: str) -> str:
 
 
 def _collapse_whitespace(text: str) -> str:
-    return _WHITESPACE.sub(" ", text).strip()
+    # str.split() splits on exactly the characters regex ``\s`` matches, and is faster.
+    return " ".join(text.split())
 
 
 Step = tuple[str, Callable[[str], str]]

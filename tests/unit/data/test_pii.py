@@ -28,6 +28,8 @@ from colloquy.data.pii import (
     mask_conversation,
     mask_text,
 )
+from colloquy.data.pii.card_issuers import CARD_ISSUERS, SOURCE, SOURCE_SHA256
+from colloquy.data.pii.cards import card_number
 from colloquy.data.pii_eval import (
     KindScores,
     PiiCase,
@@ -613,3 +615,36 @@ def test_conversation_without_pii_is_returned_as_is() -> None:
         id="c", source="unit", turns=(Turn(index=0, speaker="customer", text="hi there"),)
     )
     assert mask_conversation(conversation) is conversation
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("call 020 7946 0958 020 7946 0959", ["020 7946 0958", "020 7946 0959"]),
+        ("numbers: 415 555 2671 415 555 2672", ["415 555 2671", "415 555 2672"]),
+        ("order 415 555 2671 415 555 2672 shipped", []),
+        ("scores 10 20 30 40 50 60 70 80 90", []),
+    ],
+)
+def test_phones_separated_only_by_spaces_are_split(text: str, expected: list[str]) -> None:
+    spans = detect_pii(text)
+    assert [text[s.start : s.end] for s in spans if s.kind is PiiKind.PHONE] == expected
+
+
+def _with_luhn_digit(body: str) -> str:
+    for check in "0123456789":
+        if luhn_valid(body + check):
+            return body + check
+    raise AssertionError(body)
+
+
+def test_every_issuer_range_of_the_maintained_table_is_recognised() -> None:
+    assert len(SOURCE_SHA256) == 64
+    assert SOURCE.startswith("credit-card-type ")
+    for network, low, high, lengths in CARD_ISSUERS:
+        assert len(low) == len(high), network
+        assert low <= high, network
+        for prefix in {low, high}:
+            for length in lengths:
+                number = _with_luhn_digit(prefix + "0" * (length - len(prefix) - 1))
+                assert card_number(number), (network, prefix, length)

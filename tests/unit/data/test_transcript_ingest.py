@@ -167,3 +167,20 @@ def test_cli_forced_format_and_an_ingest_that_reads_nothing(tmp_path: Path) -> N
     wrong = _cli("data", "ingest", "csv", str(export), "--transcript-format", "srt", env=env)
     assert wrong.returncode == 2
     assert "--transcript-format applies to the transcript source only" in wrong.stderr
+
+
+def test_cli_no_merge_cues_keeps_each_cue_a_turn(tmp_path: Path) -> None:
+    env = {"COLLOQUY_DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}"}
+    source = str(CORPUS / "vtt_voice_merge.vtt")
+    for flag, dataset in (("--merge-cues", "merged"), ("--no-merge-cues", "separate")):
+        done = _cli("data", "ingest", "transcript", source, flag, "-d", dataset, env=env)
+        assert done.returncode == 0, done.stderr
+    shown = {
+        name: json.loads(_cli("data", "show", name, "--format", "json", env=env).stdout)
+        for name in ("merged", "separate")
+    }
+    assert shown["merged"]["turns"] == 3
+    assert shown["separate"]["turns"] == 4
+    wrong = _cli("data", "ingest", "csv", source, "--no-merge-cues", env=env)
+    assert wrong.returncode == 2
+    assert "apply to the transcript source only" in wrong.stderr

@@ -1,5 +1,9 @@
 """Payment cards (ISO/IEC 7812): 12–19 digits, a known issuer range and a passing Luhn check.
 
+The issuer ranges come from Braintree's maintained ``credit-card-type`` table (regenerated
+into :mod:`colloquy.data.pii.card_issuers` by ``scripts/update_card_issuers.py``), plus the
+few ranges listed in ``_ADDITIONS`` below.
+
 Digits may be grouped by spaces or dashes, and customers paste several cards in one run
 ("4111 1111 1111 1111 5555 5555 5555 4444"): a run is split into whole groups, the longest
 window that is a card is taken, and the groups on either side are searched again.
@@ -10,33 +14,29 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from colloquy.data.pii.card_issuers import CARD_ISSUERS
 from colloquy.data.pii.checksums import luhn_valid
 from colloquy.data.pii.kinds import PiiKind, PiiSpan
 
 __all__ = ["card_number", "cards"]
 
-_ANY = tuple(range(12, 20))
-_CARD_PREFIXES: tuple[tuple[str, str, tuple[int, ...]], ...] = (
-    # (lowest prefix, highest prefix, allowed lengths): the networks' published IIN ranges
-    ("4", "4", (13, 16, 19)),  # Visa
-    ("51", "55", (16,)),  # Mastercard
-    ("2221", "2720", (16,)),  # Mastercard 2-series
-    ("2200", "2204", (16, 17, 18, 19)),  # Mir
-    ("34", "34", (15,)),  # American Express
-    ("37", "37", (15,)),
-    ("300", "305", (14, 15, 16, 17, 18, 19)),  # Diners Club
-    ("36", "36", (14, 15, 16, 17, 18, 19)),
-    ("38", "39", (14, 15, 16, 17, 18, 19)),
-    ("3528", "3589", (16, 17, 18, 19)),  # JCB
-    ("6011", "6011", (16, 17, 18, 19)),  # Discover
-    ("644", "649", (16, 17, 18, 19)),
-    ("65", "65", (16, 17, 18, 19)),  # Discover, RuPay
-    ("60", "60", (16,)),  # RuPay
-    ("81", "82", (16,)),  # RuPay, UnionPay
-    ("62", "62", (16, 17, 18, 19)),  # UnionPay
-    ("50", "50", _ANY),  # Maestro, Verve
-    ("56", "69", _ANY),  # Maestro
+# Ranges the source table leaves out, each still issued and in ISO/IEC 7812's lengths.
+_ADDITIONS: tuple[tuple[str, str, str, tuple[int, ...]], ...] = (
+    ("Visa (13-digit, still valid on older cards)", "4", "4", (13,)),
+    ("RuPay", "81", "82", (16,)),
 )
+
+
+def _by_length() -> dict[int, tuple[tuple[str, str], ...]]:
+    ranges: dict[int, list[tuple[str, str]]] = {}
+    for _network, low, high, lengths in CARD_ISSUERS + _ADDITIONS:
+        for length in lengths:
+            ranges.setdefault(length, []).append((low, high))
+    return {length: tuple(pairs) for length, pairs in ranges.items()}
+
+
+_RANGES_BY_LENGTH = _by_length()
+
 # A run may touch a comma ("4111111111111111,5555555555554444") but not a thousands or decimal
 # group ("1,234", "12.50").
 _DIGIT_RUN = re.compile(
@@ -46,10 +46,8 @@ _GROUP = re.compile(r"\d+", re.ASCII)
 
 
 def _known_issuer(digits: str) -> bool:
-    for low, high, lengths in _CARD_PREFIXES:
-        if len(digits) in lengths and low <= digits[: len(low)] <= high:
-            return True
-    return False
+    ranges = _RANGES_BY_LENGTH.get(len(digits), ())
+    return any(low <= digits[: len(low)] <= high for low, high in ranges)
 
 
 def card_number(digits: str) -> bool:

@@ -16,8 +16,12 @@ _EMAIL = re.compile(
 )
 
 
+# An address has a local-part character right before its "@"; a social-media mention does not.
+_AT_AFTER_LOCAL_PART = re.compile(r"[A-Za-z0-9_%+'-]@[A-Za-z0-9]", re.ASCII)
+
+
 def emails(text: str) -> Iterator[PiiSpan]:
-    if "@" not in text:
+    if "@" not in text or _AT_AFTER_LOCAL_PART.search(text) is None:
         return
     for match in _EMAIL.finditer(text):
         yield PiiSpan(PiiKind.EMAIL, match.start(), match.end())

@@ -11,10 +11,9 @@ from colloquy.data.pii.kinds import PiiKind, PiiSpan
 
 __all__ = ["ibans"]
 
-_IBAN_START = re.compile(
-    rf"(?<![A-Za-z0-9])(?:{'|'.join(IBAN_LENGTHS)})\d\d(?=[ -]?[A-Za-z0-9])",
-    re.IGNORECASE | re.ASCII,
-)
+# Two letters and two digits; the letters are checked against the registry afterwards (an
+# alternation of every country code in the pattern is several times slower).
+_IBAN_START = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d\d(?=[ -]?[A-Za-z0-9])", re.ASCII)
 
 
 def _end_after_alnum(text: str, start: int, count: int) -> int | None:
@@ -34,8 +33,11 @@ def _end_after_alnum(text: str, start: int, count: int) -> int | None:
 
 def ibans(text: str) -> Iterator[PiiSpan]:
     for match in _IBAN_START.finditer(text):
+        length = IBAN_LENGTHS.get(match.group()[:2].upper())
+        if length is None:
+            continue
         start = match.start()
-        end = _end_after_alnum(text, start, IBAN_LENGTHS[match.group()[:2].upper()])
+        end = _end_after_alnum(text, start, length)
         if end is None or ascii_alnum(text[end : end + 1]):
             continue
         if iban_valid(text[start:end]):

@@ -39,7 +39,12 @@ _MAC = re.compile(
 )
 
 
+_DOTTED_DIGITS = re.compile(r"\d\.\d", re.ASCII)
+
+
 def _ipv4s(text: str) -> Iterator[PiiSpan]:
+    if _DOTTED_DIGITS.search(text) is None:
+        return
     for match in _IPV4.finditer(text):
         if not _VERSION_BEFORE.search(text, max(0, match.start() - 40), match.start()):
             yield PiiSpan(PiiKind.IP, match.start(), match.end())

@@ -80,6 +80,49 @@ def _without_open_bracket(match: phonenumbers.PhoneNumberMatch) -> tuple[int, in
     return match.start, match.end
 
 
+# Digit groups joined by single spaces: libphonenumber reads "020 7946 0958 020 7946 0959" as
+# one (invalid) number, so such runs are also cut at group boundaries into valid numbers.
+_SPACED_GROUPS = re.compile(r"(?<![\w+])\+?\d+(?: \d+){3,}(?!\w)", re.ASCII)
+
+
+def _valid_in(part: str, regions: tuple[str, ...]) -> bool:
+    for region in regions:
+        try:
+            number = phonenumbers.parse(part, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            return True
+    return False
+
+
+def _valid_pieces(
+    text: str, groups: list[tuple[int, int]], regions: tuple[str, ...]
+) -> list[tuple[int, int]] | None:
+    """``groups`` cut into consecutive valid numbers (shortest first piece first), or None."""
+    if not groups:
+        return []
+    for cut in range(1, len(groups) + 1):
+        part = text[groups[0][0] : groups[cut - 1][1]]
+        if sum(char.isdigit() for char in part) < 7 or not _valid_in(part, regions):
+            continue
+        rest = _valid_pieces(text, groups[cut:], regions)
+        if rest is not None:
+            return [(groups[0][0], groups[cut - 1][1]), *rest]
+    return None
+
+
+def _spaced_numbers(text: str, regions: tuple[str, ...]) -> Iterator[tuple[int, int]]:
+    for run in _SPACED_GROUPS.finditer(text):
+        near = context(text, run.start(), run.end())
+        if near == "other" or named_as_other(text, run.start()) or _valid_in(run.group(), regions):
+            continue
+        groups = [(g.start(), g.end()) for g in re.finditer(r"\+?\d+", run.group())]
+        pieces = _valid_pieces(run.group(), groups, regions)
+        if pieces is not None and len(pieces) > 1:
+            yield from ((run.start() + start, run.start() + end) for start, end in pieces)
+
+
 def phones(text: str, regions: tuple[str, ...]) -> Iterator[PiiSpan]:
     if _SEVEN_DIGITS.search(text) is None:
         return
@@ -92,3 +135,6 @@ def phones(text: str, regions: tuple[str, ...]) -> Iterator[PiiSpan]:
                 seen.add(span)
                 previous_end = match.end
                 yield PiiSpan(PiiKind.PHONE, *span)
+    for span in _spaced_numbers(text, regions):
+        if span not in seen:
+            yield PiiSpan(PiiKind.PHONE, *span)
