@@ -70,6 +70,19 @@ class LLMSettings(BaseModel):
     timeout_seconds: float = Field(default=30, gt=0, le=3600)
 
 
+class MlflowSettings(BaseModel):
+    """Where experiments and registered models are tracked (MLflow)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tracking_uri: str | None = Field(
+        default=None,
+        description="Any MLflow tracking URI (http://host:5000, sqlite:///…); unset = a SQLite "
+        "store under home/mlflow (COLLOQUY_MLFLOW__TRACKING_URI)",
+    )
+    experiment: str = Field(default="colloquy", min_length=1)
+
+
 class Settings(BaseSettings):
     """Everything colloquy can be configured with."""
 
@@ -89,6 +102,7 @@ class Settings(BaseSettings):
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
+    mlflow: MlflowSettings = Field(default_factory=MlflowSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -112,6 +126,18 @@ class Settings(BaseSettings):
         if url:
             return url
         return f"sqlite:///{self.resolved_home / 'colloquy.db'}"
+
+    @property
+    def resolved_mlflow_tracking_uri(self) -> str:
+        """``mlflow.tracking_uri``, or a SQLite store under ``home/mlflow``."""
+        if self.mlflow.tracking_uri:
+            return self.mlflow.tracking_uri
+        return f"sqlite:///{self.resolved_home / 'mlflow' / 'mlflow.db'}"
+
+    @property
+    def resolved_mlflow_artifact_root(self) -> Path:
+        """Where the local MLflow store keeps artifacts (runs' files and logged models)."""
+        return self.resolved_home / "mlflow" / "artifacts"
 
     @property
     def resolved_data_dir(self) -> Path:

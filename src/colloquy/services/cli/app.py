@@ -19,6 +19,8 @@ from colloquy.services.cli import (
     data_cmd,
     db_cmd,
     evaluate_cmd,
+    models_cmd,
+    pipeline_cmd,
     predict_cmd,
     train_cmd,
 )
@@ -50,6 +52,8 @@ app.add_typer(data_cmd.app, name="data")
 app.add_typer(train_cmd.app, name="train")
 app.add_typer(evaluate_cmd.app, name="evaluate")
 app.add_typer(predict_cmd.app, name="predict")
+app.add_typer(pipeline_cmd.app, name="pipeline")
+app.add_typer(models_cmd.app, name="models")
 
 
 def _version(value: bool) -> None:

@@ -91,6 +91,13 @@ def ingest(
             "(plain, webvtt, srt, sbv, json, whisper, assemblyai, deepgram, aws, google).",
         ),
     ] = None,
+    merge_cues: Annotated[
+        bool | None,
+        typer.Option(
+            "--merge-cues/--no-merge-cues",
+            help="Transcripts: join consecutive cues of one speaker into one turn (default).",
+        ),
+    ] = None,
     clean: Annotated[bool, typer.Option("--clean/--no-clean", help="Clean text.")] = True,
     mask_pii: Annotated[
         bool, typer.Option("--mask-pii/--no-mask-pii", help="Mask emails, phones, cards…")
@@ -111,6 +118,10 @@ def ingest(
         if source != "transcript":
             raise UsageError("--transcript-format applies to the transcript source only")
         options["transcript_format"] = transcript_format
+    if merge_cues is not None:
+        if source != "transcript":
+            raise UsageError("--merge-cues/--no-merge-cues apply to the transcript source only")
+        options["merge_cues"] = merge_cues
     loader = get_loader(source, on_error=mode, **options)
     target: Any = SqlQuerySource(url=path, query=query or "") if source == "sql" else Path(path)
     settings = state(ctx).settings
