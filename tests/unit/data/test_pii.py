@@ -648,3 +648,24 @@ def test_every_issuer_range_of_the_maintained_table_is_recognised() -> None:
             for length in lengths:
                 number = _with_luhn_digit(prefix + "0" * (length - len(prefix) - 1))
                 assert card_number(number), (network, prefix, length)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("DNI 12345678Z", ["12345678Z"]),
+        ("dni 12345678-z please", ["12345678-z"]),
+        ("NIE Y0000000Z", ["Y0000000Z"]),
+        ("ref 12345678A", []),
+        ("CF RSSMRA85T10A562S", ["RSSMRA85T10A562S"]),
+        ("code RSSMRA85T10A562X", []),
+        ("CPF 390.533.447-05", ["390.533.447-05"]),
+        ("CPF 390.533.447-06", []),
+        ("bare 39053344705", []),
+    ],
+)
+def test_spanish_italian_and_brazilian_ids_are_claimed_by_their_checksum(
+    text: str, expected: list[str]
+) -> None:
+    spans = detect_pii(text)
+    assert [text[s.start : s.end] for s in spans if s.kind is PiiKind.NATIONAL_ID] == expected

@@ -1,5 +1,6 @@
 """National identity numbers whose check digits make them recognisable: US SSN, UK NHS
-number, Canadian SIN.
+number, Canadian SIN, and (through :mod:`colloquy.data.pii.formatted_ids`) Spanish DNI/NIE,
+Italian codice fiscale and Brazilian CPF.
 
 A nine- or ten-digit run is a phone, an order number or an id depending on its checksum,
 its grouping and the words around it. An id is claimed when its ``python-stdnum`` validator
@@ -19,6 +20,7 @@ from stdnum.gb import nhs
 from stdnum.us import ssn
 
 from colloquy.data.pii.context import context
+from colloquy.data.pii.formatted_ids import formatted_ids
 from colloquy.data.pii.kinds import PiiKind, PiiSpan
 
 __all__ = ["national_ids"]
@@ -56,3 +58,4 @@ def national_ids(text: str) -> Iterator[PiiSpan]:
             continue
         if _claimed(first + middle + last, separator, shape, context(text, *match.span())):
             yield PiiSpan(PiiKind.NATIONAL_ID, *match.span())
+    yield from formatted_ids(text)
