@@ -22,11 +22,17 @@ TRUSTED_SKOPS_TYPES = frozenset(
         "lightgbm.basic.Booster",
         "lightgbm.sklearn.LGBMClassifier",
         "numpy.dtype",
+        "sklearn.calibration._CalibratedClassifier",
+        "sklearn.calibration._SigmoidCalibration",
+        "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+        "sklearn.tree._tree.Tree",
     }
 )
 """Exact type names trusted beyond skops' own defaults (scikit-learn's estimators and the
 NumPy and SciPy containers skops vouches for): what a conversion model's blocks, stacker
-and metadata encoder are made of. Everything else is refused, whatever its module."""
+and metadata encoder are made of, and the fitted trees and calibrators of the generic
+classification task's scikit-learn trainers. Everything else is refused, whatever its
+module."""
 
 TRUSTED_ENCODER_MODULES = frozenset(
     {
