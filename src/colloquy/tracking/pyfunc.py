@@ -1,0 +1,234 @@
+"""colloquy models as MLflow pyfunc models, so ``mlflow models serve`` can serve them.
+
+The colloquy model directory is logged unchanged as the pyfunc artifact
+:data:`COLLOQUY_ARTIFACT`; loading goes through colloquy's own loaders, which verify every
+file's SHA-256 and refuse anything that could run code. The Python side is logged as
+*model code* (MLflow's "models from code": a three-line script that imports
+:class:`ColloquyPythonModel` from the installed colloquy) rather than as a pickle, so a
+registered model holds no serialised Python object. Serving therefore needs colloquy
+installed: ``mlflow models serve -m models:/NAME@champion --env-manager local``.
+
+Inputs and outputs, one row per text or conversation (``dataframe_records`` in a request):
+
+=============  ======================================  ==============================
+kind           input columns                           output columns
+=============  ======================================  ==============================
+intent         ``text`` (string)                       ``label``, ``confidence``
+conversion     ``conversation`` (a Conversation JSON)  ``probability``, ``label`` (0/1)
+=============  ======================================  ==============================
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import mlflow
+import pandas as pd
+from mlflow.models import Model, ModelSignature
+from mlflow.pyfunc.model import PythonModel, PythonModelContext
+from mlflow.types import ColSpec, Schema
+
+from colloquy import __version__
+from colloquy.errors import ArtifactError, DataError, UsageError
+from colloquy.tracking.base import LoggedModel, ModelKind
+
+if TYPE_CHECKING:
+    from colloquy.pipelines.conversion_model import ConversionModel
+    from colloquy.pipelines.intent import IntentModel
+
+__all__ = [
+    "COLLOQUY_ARTIFACT",
+    "CONVERSION_THRESHOLD",
+    "ColloquyPythonModel",
+    "log_pyfunc",
+    "pyfunc_signature",
+]
+
+COLLOQUY_ARTIFACT = "colloquy_model"
+"""The pyfunc artifact key under which the colloquy model directory is logged."""
+CONVERSION_THRESHOLD = 0.5
+"""A conversion's ``label`` is 1 when its probability reaches this."""
+
+_KINDS: tuple[ModelKind, ...] = ("intent", "conversion")
+_MODEL_CODE = """\
+from mlflow.models import set_model
+
+from colloquy.tracking.pyfunc import ColloquyPythonModel
+
+set_model(ColloquyPythonModel())
+"""
+_EXAMPLE_TEXT = "I am still waiting for my new card to arrive"
+_EXAMPLE_CONVERSATION = (
+    '{"id": "example-1", "source": "example", "turns": ['
+    '{"index": 0, "speaker": "agent", "text": "Hello, how can I help you today?"}, '
+    '{"index": 1, "speaker": "customer", "text": "I would like to hear about the offer."}]}'
+)
+
+
+def pyfunc_signature(kind: ModelKind) -> ModelSignature:
+    """The input and output columns of a served model of ``kind``."""
+    if kind == "intent":
+        return ModelSignature(
+            inputs=Schema([ColSpec("string", "text")]),
+            outputs=Schema([ColSpec("string", "label"), ColSpec("double", "confidence")]),
+        )
+    if kind == "conversion":
+        return ModelSignature(
+            inputs=Schema([ColSpec("string", "conversation")]),
+            outputs=Schema([ColSpec("double", "probability"), ColSpec("long", "label")]),
+        )
+    raise UsageError(
+        f"a {kind} model cannot be logged as an MLflow pyfunc model",
+        hint=f"pyfunc logging supports {', '.join(_KINDS)}",
+    )
+
+
+def _input_example(kind: ModelKind) -> pd.DataFrame:
+    if kind == "intent":
+        return pd.DataFrame({"text": [_EXAMPLE_TEXT]})
+    return pd.DataFrame({"conversation": [_EXAMPLE_CONVERSATION]})
+
+
+def _check_kind(model_dir: Path, kind: ModelKind) -> None:
+    """Refuse a folder that is not a colloquy model of ``kind`` before anything is logged."""
+    from colloquy.models.artifacts import read_manifest
+
+    pyfunc_signature(kind)
+    read_manifest(model_dir, kind=kind)
+
+
+def log_pyfunc(
+    tracking_uri: str, run_id: str, model_dir: Path, kind: ModelKind, name: str = "model"
+) -> LoggedModel:
+    """Log ``model_dir`` as a pyfunc model of run ``run_id`` in the store at ``tracking_uri``.
+
+    This is ``mlflow.pyfunc.log_model(name=…)`` bound to an explicit run: MLflow's fluent
+    API would need ``mlflow.start_run``, whose process-wide active run would leak between
+    trackers, so the run is passed to :meth:`mlflow.models.Model.log` and the tracking URI
+    is set only for the duration of the call.
+    """
+    from mlflow.tracking._tracking_service.utils import _use_tracking_uri
+
+    _check_kind(model_dir, kind)
+    with tempfile.TemporaryDirectory(prefix="colloquy-pyfunc-") as scratch:
+        code = Path(scratch) / "colloquy_pyfunc.py"
+        code.write_text(_MODEL_CODE, encoding="utf-8")
+        with _use_tracking_uri(tracking_uri):
+            info = Model.log(
+                artifact_path=None,
+                name=name,
+                flavor=mlflow.pyfunc,
+                run_id=run_id,
+                python_model=str(code),
+                artifacts={COLLOQUY_ARTIFACT: str(model_dir)},
+                model_config={"kind": kind},
+                signature=pyfunc_signature(kind),
+                input_example=_input_example(kind),
+                pip_requirements=[f"colloquy=={__version__}", f"mlflow=={mlflow.__version__}"],
+                model_type=f"colloquy-{kind}",
+            )
+    return LoggedModel(
+        model_uri=f"models:/{info.model_id}",
+        model_id=info.model_id,
+        run_id=run_id,
+        name=name,
+        kind=kind,
+    )
+
+
+class ColloquyPythonModel(PythonModel):
+    """The pyfunc face of a colloquy model: loads it once, answers DataFrames."""
+
+    def __init__(self) -> None:
+        self.kind: ModelKind | None = None
+        self.intent: IntentModel | None = None
+        self.conversion: ConversionModel | None = None
+
+    def load_context(self, context: PythonModelContext) -> None:
+        """Load the logged colloquy model with colloquy's verifying loader."""
+        config: dict[str, Any] = dict(context.model_config or {})
+        kind = config.get("kind")
+        directory = Path(context.artifacts[COLLOQUY_ARTIFACT])
+        if kind == "intent":
+            from colloquy.pipelines.intent import IntentModel
+
+            self.intent = IntentModel.load(directory)
+        elif kind == "conversion":
+            from colloquy.pipelines.conversion_model import ConversionModel
+
+            self.conversion = ConversionModel.load(directory)
+        else:
+            raise ArtifactError(
+                f"the pyfunc model's model_config names kind {kind!r}",
+                hint=f"expected one of {', '.join(_KINDS)}; log the model again",
+            )
+        self.kind = kind
+
+    def predict(
+        self,
+        context: PythonModelContext,
+        model_input: pd.DataFrame,
+        params: dict[str, Any] | None = None,
+    ) -> pd.DataFrame:
+        """One output row per input row (see the module docstring for the columns)."""
+        if self.intent is not None:
+            return intent_frame(self.intent, _column(model_input, "text"))
+        if self.conversion is not None:
+            return conversion_frame(self.conversion, _column(model_input, "conversation"))
+        raise UsageError("the pyfunc model was not loaded", hint="load it with mlflow.pyfunc")
+
+
+def _column(frame: pd.DataFrame, name: str) -> list[str]:
+    if name not in frame.columns:
+        raise DataError(
+            f"the input has no column {name!r} (columns: {', '.join(map(str, frame.columns))})",
+            hint=f"send dataframe_records with a {name!r} field",
+        )
+    values = frame[name].tolist()
+    for row, value in enumerate(values, start=1):
+        if not isinstance(value, str):
+            raise DataError(
+                f"row {row}: column {name!r} holds {type(value).__name__}, not a string",
+                hint="send the value as a JSON string",
+            )
+    return [str(value) for value in values]
+
+
+def intent_frame(model: IntentModel, texts: list[str]) -> pd.DataFrame:
+    """``label`` and ``confidence`` of each text, as colloquy's own predict gives them."""
+    predictions = model.predict(texts)
+    return pd.DataFrame(
+        {
+            "label": [p.intent for p in predictions],
+            "confidence": [p.confidence for p in predictions],
+        }
+    )
+
+
+def conversion_frame(model: ConversionModel, documents: list[str]) -> pd.DataFrame:
+    """``probability`` and 0/1 ``label`` of each conversation given as Conversation JSON."""
+    from pydantic import ValidationError
+
+    from colloquy.schema import Conversation
+
+    conversations = []
+    for row, document in enumerate(documents, start=1):
+        try:
+            conversations.append(Conversation.model_validate_json(document))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first["loc"]) or "(document)"
+            raise DataError(
+                f"row {row}: column 'conversation' is not a valid conversation: "
+                f"{where}: {first['msg']}",
+                hint="send a colloquy Conversation as JSON (id, source, turns)",
+            ) from None
+    probabilities = model.probabilities(conversations)
+    return pd.DataFrame(
+        {
+            "probability": probabilities,
+            "label": [int(p >= CONVERSION_THRESHOLD) for p in probabilities],
+        }
+    )
