@@ -117,7 +117,7 @@ class Preprocessor:
     def _combine(self, learned: Matrix | None, frame: pd.DataFrame) -> Matrix:
         blocks: list[Matrix] = [] if learned is None else [learned]
         for name in self.embedded:
-            blocks.append(self._embedder().encode(frame[name].tolist()).astype(np.float64))
+            blocks.append(self.embedding_model().encode(frame[name].tolist()).astype(np.float64))
         if len(blocks) == 1:
             block = blocks[0]
             return block.tocsr() if sp.issparse(block) else np.asarray(block, dtype=np.float64)
@@ -125,7 +125,8 @@ class Preprocessor:
             return sp.hstack(blocks, format="csr", dtype=np.float64)
         return np.hstack([np.asarray(block, dtype=np.float64) for block in blocks])
 
-    def _embedder(self) -> Embedder:
+    def embedding_model(self) -> Embedder:
+        """The sentence embedder of ``vectoriser: embedding`` text columns, loaded once."""
         if self.embedder is None:
             from colloquy.features.embeddings import get_embedder
 

@@ -53,13 +53,13 @@ class InputSchema:
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, features: Sequence[FeatureSpec]) -> InputSchema:
-        """The schema of the training rows (after they were checked and coerced)."""
+        """The schema of the training rows, as they were read (before coercion)."""
         columns = []
         for feature in features:
             series = frame[feature.name]
             categories: tuple[str, ...] = ()
             if feature.kind == "categorical":
-                seen = sorted({str(v) for v in series.dropna().tolist()})
+                seen = sorted({_category(v) for v in series.tolist() if not _missing(v)})
                 categories = tuple(seen[:_MAX_CATEGORIES])
             columns.append(
                 ColumnSchema(
