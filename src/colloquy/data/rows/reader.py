@@ -124,12 +124,13 @@ def _read_csv(
 ) -> pd.DataFrame:
     header = _csv_header(source, path)
     _check(source, header, wanted, keys)
+    # Every column is parsed (not ``usecols``) so that a row with too many fields is refused
+    # with its line number instead of being silently cut short; the rest are dropped here.
     try:
         frame = pd.read_csv(
             path,
             sep=_delimiter(source, path),
             encoding=source.options.encoding,
-            usecols=lambda name: name.strip().lstrip("\ufeff") in wanted,
             nrows=source.options.max_rows,
             on_bad_lines="error",
             engine="c",
