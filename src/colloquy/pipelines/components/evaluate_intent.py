@@ -4,10 +4,11 @@ compares with the current champion's."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
 
 from colloquy.pipelines.components.base import (
     EVALUATION,
@@ -27,9 +28,18 @@ PREDICTIONS_FILE = "predictions.parquet"
 REPORT_DIR = "report"
 
 
+class EvaluateParams(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    metric: Literal["accuracy", "macro_f1", "weighted_f1"] = Field(
+        default="accuracy", description="The headline metric (shown first, compared)"
+    )
+
+
 class EvaluateIntent(Component):
     stage = "evaluate"
     tasks: ClassVar[tuple[Task, ...]] = ("intent",)
+    params_model = EvaluateParams
     requires = (MODEL, SPLITS)
     provides = (EVALUATION,)
 
@@ -67,4 +77,9 @@ class EvaluateIntent(Component):
         pd.DataFrame({"y_true": labels, "y_pred": predicted}).to_parquet(
             context.output / PREDICTIONS_FILE, index=False
         )
-        return StageOutput(metrics=scores, artifacts=(REPORT_DIR, PREDICTIONS_FILE))
+        metric = context.typed(EvaluateParams).metric
+        return StageOutput(
+            metrics=scores,
+            info={"metric": f"test_{metric}", "score": scores[f"test_{metric}"]},
+            artifacts=(REPORT_DIR, PREDICTIONS_FILE),
+        )

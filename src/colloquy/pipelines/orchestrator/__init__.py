@@ -4,6 +4,7 @@ from colloquy.pipelines.orchestrator.failures import PipelineFailedError, Transi
 from colloquy.pipelines.orchestrator.records import FailureReport, RunState, StageRecord
 from colloquy.pipelines.orchestrator.runner import (
     RunOptions,
+    TuneOverrides,
     resume_run,
     run_pipeline,
     validate_pipeline,
@@ -18,6 +19,7 @@ __all__ = [
     "RunStore",
     "StageRecord",
     "TransientError",
+    "TuneOverrides",
     "resume_run",
     "run_pipeline",
     "validate_pipeline",

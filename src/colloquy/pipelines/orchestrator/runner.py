@@ -14,7 +14,7 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,6 +36,7 @@ from colloquy.pipelines.orchestrator.tracking import RunTracking, open_tracking
 from colloquy.pipelines.orchestrator.versions import identify, pin_version
 from colloquy.pipelines.spec.checks import check_pipeline
 from colloquy.pipelines.spec.loader import Pipeline, PlannedStage, load_pipeline
+from colloquy.pipelines.spec.schema import Stage
 from colloquy.progress import ProgressCallback, emit
 
 if TYPE_CHECKING:
@@ -45,11 +46,28 @@ StageCallback = Callable[[StageRecord], None]
 
 
 @dataclass(frozen=True, slots=True)
+class TuneOverrides:
+    """``pipeline tune --workers N --study NAME``: replaces the tune stage's settings."""
+
+    workers: int | None = None
+    study: str | None = None
+
+    def apply(self, planned: PlannedStage) -> PlannedStage:
+        updates = {k: v for k, v in (("workers", self.workers), ("study", self.study)) if v}
+        if planned.stage != "tune" or not updates:
+            return planned
+        return replace(planned, params=planned.params.model_copy(update=updates))
+
+
+@dataclass(frozen=True, slots=True)
 class RunOptions:
-    """How to run: the data version asked for, forced promotion, and who listens."""
+    """How to run: the data version asked for, forced promotion, tuning overrides, the
+    last stage to run (``pipeline tune`` stops after tune), and who listens."""
 
     data_version: str | None = None
     force_register: bool = False
+    tune: TuneOverrides | None = None
+    stop_after: Stage | None = None
     progress: ProgressCallback | None = None
     on_stage: StageCallback | None = None
     sleep: Callable[[float], None] = time.sleep
@@ -121,13 +139,7 @@ def resume_run(run_id: str, settings: Settings, options: RunOptions | None = Non
     _bind_run_id(run_id)
     get_logger(__name__).info("pipeline run resumed", run_id=run_id)
     state = state.model_copy(update={"status": "running", "failure": None})
-    options = RunOptions(
-        data_version=state.data_version,
-        force_register=state.force_register,
-        progress=options.progress,
-        on_stage=options.on_stage,
-        sleep=options.sleep,
-    )
+    options = replace(options, data_version=state.data_version, force_register=state.force_register)
     return _execute(pipeline, state, settings, options)
 
 
@@ -155,7 +167,8 @@ def _execute(
     keys: dict[str, str] = {}
     total = len(pipeline.stages)
     try:
-        for position, planned in enumerate(pipeline.stages):
+        for position, declared in enumerate(pipeline.stages):
+            planned = options.tune.apply(declared) if options.tune else declared
             emit(options.progress, "pipeline", position, total, unit="stages", detail=planned.stage)
             key = stage_key(
                 stage=planned.stage,
@@ -186,6 +199,8 @@ def _execute(
             store.save(state)
             if options.on_stage is not None:
                 options.on_stage(record)
+            if planned.stage == options.stop_after:
+                break
         emit(options.progress, "pipeline", total, total, unit="stages")
     except _StageFailedError as failed:
         state = state.with_stage(failed.record).model_copy(
