@@ -19,6 +19,7 @@ from colloquy.data.versions.hashing import (
     digest_hashes,
     file_version,
 )
+from colloquy.data.versions.publish import VersionReport, version_dataset
 from colloquy.data.versions.records import SHORT_LENGTH, DataVersion, DvcLineage, Snapshot
 from colloquy.data.versions.snapshots import (
     default_versions_root,
@@ -33,6 +34,7 @@ __all__ = [
     "DataVersion",
     "DvcLineage",
     "Snapshot",
+    "VersionReport",
     "conversations_version",
     "dataset_version",
     "default_remote",
@@ -48,4 +50,5 @@ __all__ = [
     "resolve_data_version",
     "snapshot_dataset",
     "snapshot_folder",
+    "version_dataset",
 ]

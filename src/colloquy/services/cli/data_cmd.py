@@ -412,3 +412,57 @@ def fetch(
     with progress_bars() as progress:
         folder = fetch_dataset(name, target, base_url=base_url, force=force, progress=progress)
     stdout.print(f"{name} is in {folder}")
+
+
+@app.command("version")
+def version(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="A stored dataset.")],
+    root: Annotated[
+        Path | None,
+        typer.Option(
+            "--root",
+            help="Snapshots folder (default: data/versions in the DVC repository around the "
+            "working directory, else <home>/data/versions).",
+        ),
+    ] = None,
+    dvc: Annotated[
+        bool, typer.Option("--dvc/--no-dvc", help="dvc add the snapshot inside a DVC repository.")
+    ] = True,
+    push: Annotated[
+        bool, typer.Option("--push", help="Also dvc push it to the default remote.")
+    ] = False,
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Snapshot a dataset under its content-addressed version (and dvc add it).
+
+    The version is the hash of the dataset's conversations: re-ingesting the same data keeps
+    it, any change gives a new one. `colloquy pipeline run FILE --data-version V` re-runs on
+    exactly that snapshot.
+    """
+    from colloquy.data.versions import default_versions_root, version_dataset
+    from colloquy.services.cli.progress import progress_bars
+
+    settings = state(ctx).settings
+    folder = root if root is not None else default_versions_root(settings.resolved_home)
+    with (
+        state(ctx).open_store() as store,
+        progress_bars() as progress,
+        writing(folder, folder=True),
+    ):
+        report = version_dataset(store, name, folder, use_dvc=dvc, push=push, progress=progress)
+    if fmt is OutputFormat.JSON:
+        print_json(report.to_dict())
+        return
+    shown: dict[str, object] = {
+        "version": report.snapshot.version.version,
+        "snapshot": report.snapshot.path,
+        "conversations": report.snapshot.version.conversations,
+        "turns": report.snapshot.version.turns,
+        "new": "yes" if report.snapshot.written else "no (already snapshotted)",
+    }
+    if report.lineage is not None:
+        shown |= {"dvc md5": report.lineage.md5, "dvc file": report.lineage.dvc_file}
+        shown["git revision"] = report.lineage.git_revision or "(no commit)"
+        shown["pushed to"] = report.lineage.remote if report.pushed else "(not pushed)"
+    print_mapping(f"dataset {name} version {report.snapshot.version.version}", shown)

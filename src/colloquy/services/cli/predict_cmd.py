@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from colloquy.errors import UsageError
-from colloquy.services.cli.options import BackendOption
+from colloquy.services.cli.options import BackendOption, FormatOption
 from colloquy.services.cli.parsing import STDIN, InputText
 from colloquy.services.cli.render import OutputFormat, print_json, print_mapping, print_table
 
@@ -209,3 +209,73 @@ def _print_conversion(result: ConversionPrediction) -> None:
             ["kind", "turn", "speaker", "text"],
             [(i.kind, i.turn_index, i.speaker, i.text[:90]) for i in result.insights.insights],
         )
+
+
+@app.command("batch")
+def batch(
+    ctx: typer.Context,
+    model: Annotated[
+        str,
+        typer.Option(
+            "--model",
+            help="A model directory, NAME@ALIAS (e.g. banking77@champion) or NAME/VERSION.",
+        ),
+    ],
+    input_: Annotated[
+        str,
+        typer.Option(
+            "--input",
+            "-i",
+            help="A CSV/TSV/JSONL/Parquet file, or a stored dataset (its customer turns for an "
+            "intent model, its conversations for a conversion model).",
+        ),
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The Parquet file to write.")],
+    chunk_rows: Annotated[
+        int, typer.Option("--chunk-rows", min=1, help="Rows predicted and written per chunk.")
+    ] = 1000,
+    text_column: Annotated[
+        str, typer.Option("--text-column", help="The column holding the text (intent models).")
+    ] = "text",
+    id_column: Annotated[
+        str | None,
+        typer.Option("--id-column", help="A column of row ids (default: the row number)."),
+    ] = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Predict every row of a large input into Parquet, chunk by chunk.
+
+    Finished chunks are kept in OUTPUT.parts/, so a run that was interrupted resumes where
+    it stopped when given the same arguments; every row carries the model's name and version.
+    """
+    from contextlib import ExitStack
+
+    from colloquy.pipelines.batch import predict_batch
+    from colloquy.services.cli.context import state
+    from colloquy.services.cli.main import writing
+    from colloquy.services.cli.progress import progress_bars
+
+    cli = state(ctx)
+    with ExitStack() as stack:
+        store = (
+            None if Path(input_).expanduser().is_file() else stack.enter_context(cli.open_store())
+        )
+        progress = stack.enter_context(progress_bars())
+        stack.enter_context(writing(output))
+        result = predict_batch(
+            model,
+            input_,
+            output,
+            store=store,
+            chunk_rows=chunk_rows,
+            text_column=text_column,
+            id_column=id_column,
+            settings=cli.settings,
+            progress=progress,
+        )
+    summary = result.to_dict()
+    if fmt is OutputFormat.JSON:
+        print_json(summary)
+        return
+    summary["columns"] = ", ".join(result.columns)
+    print_mapping(f"wrote {result.rows:,} predictions to {result.output}", summary)
