@@ -73,7 +73,7 @@ class TrackedRun(ABC):
 
     @abstractmethod
     def log_artifact(self, path: Path, artifact_path: str | None = None) -> None:
-        """Copy a file or a folder into the run, under ``artifact_path`` if given."""
+        """Copy a file or a folder into the run, keeping its name, under ``artifact_path``."""
 
     @abstractmethod
     def log_text(self, text: str, artifact_file: str) -> None:

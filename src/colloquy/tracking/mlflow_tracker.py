@@ -97,7 +97,8 @@ class MlflowTrackedRun(TrackedRun):
         folder = _artifact_file(artifact_path) if artifact_path is not None else None
         with mlflow_errors(f"logging {path} to run {self._run_id}"):
             if path.is_dir():
-                self._client.log_artifacts(self._run_id, str(path), folder)
+                inside = f"{folder}/{path.name}" if folder else _artifact_file(path.name)
+                self._client.log_artifacts(self._run_id, str(path), inside)
             elif path.is_file():
                 self._client.log_artifact(self._run_id, str(path), folder)
             else:
