@@ -188,7 +188,7 @@ def _execute(
                 )
                 tracking.stage_finished(planned, record)
             else:
-                log.info(f"{planned.stage}: {record.status} (key {key[:12]}…)", stage=planned.stage)
+                log.info(f"stage {record.status}", stage=planned.stage, key=key[:12])
             output = cache.lookup(key)
             assert output is not None
             assert record.output is not None
@@ -285,7 +285,7 @@ def _run_stage(
     log = get_logger(__name__)
     cache = StageCache(settings.resolved_home)
     component = planned.component.cls()
-    log.info(f"{planned.stage}: running", stage=planned.stage, key=key[:12])
+    log.info("stage running", stage=planned.stage, key=key[:12])
     began = time.perf_counter()
 
     def attempt() -> tuple[Path, StageRecord]:
@@ -322,7 +322,8 @@ def _run_stage(
 
     def on_retry(number: int, exc: BaseException, wait: float) -> None:
         log.warning(
-            f"{planned.stage}: transient failure, retrying",
+            "stage failed transiently, retrying",
+            stage=planned.stage,
             attempt=number,
             wait_seconds=wait,
             cause=_cause(exc),
