@@ -14,8 +14,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-ModelKind = Literal["intent", "conversion"]
-InputKind = Literal["texts", "conversations"]
+ModelKind = Literal["intent", "conversion", "classification"]
+InputKind = Literal["texts", "conversations", "rows"]
 
 
 @dataclass(frozen=True, slots=True)

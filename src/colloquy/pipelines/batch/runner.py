@@ -24,10 +24,11 @@ from colloquy.pipelines.batch.inputs import (
     ConversationFile,
     DatasetTurns,
     StoredConversations,
+    TableRows,
     TableTexts,
 )
 from colloquy.pipelines.batch.parts import PartsFolder
-from colloquy.pipelines.batch.records import BatchResult, InputKind, PartsManifest
+from colloquy.pipelines.batch.records import BatchResult, PartsManifest
 from colloquy.progress import ProgressCallback, emit
 
 if TYPE_CHECKING:
@@ -67,7 +68,7 @@ def predict_batch(
     loaded = load_batch_model(model, settings=settings)
     rows = open_input(
         source,
-        loaded.input_kind,
+        loaded,
         store=store,
         text_column=text_column,
         id_column=id_column,
@@ -137,14 +138,15 @@ def predict_chunk(model: BatchModel[Any], chunk: Chunk[Any], schema: pa.Schema) 
 
 def open_input(
     source: Path | str | BatchInput[Any],
-    kind: InputKind,
+    model: BatchModel[Any],
     *,
     store: Store | None,
     text_column: str = "text",
     id_column: str | None = None,
     chunk_rows: int = 1000,
 ) -> BatchInput[Any]:
-    """The rows ``source`` names for a model reading ``kind`` (texts or conversations)."""
+    """The rows ``source`` names, read as ``model`` needs them (texts, conversations, rows)."""
+    kind = model.input_kind
     if isinstance(source, BatchInput):
         if source.kind != kind:
             raise UsageError(f"this model reads {kind}, but the input holds {source.kind}")
@@ -155,6 +157,14 @@ def open_input(
             return TableTexts(
                 path, text_column=text_column, id_column=id_column, batch_rows=chunk_rows
             )
+        if kind == "rows":
+            return TableRows(
+                path,
+                columns=model.columns,
+                column_types=model.column_types,
+                id_column=id_column,
+                batch_rows=chunk_rows,
+            )
         return ConversationFile(path)
     looks_like_file = path.suffix.lower() in TABLE_SUFFIXES or len(path.parts) > 1
     if store is None or looks_like_file or isinstance(source, Path):
@@ -162,6 +172,11 @@ def open_input(
             f"no input file {path}",
             hint="give a CSV, TSV, JSONL or Parquet file"
             + ("" if store is None else ", or the name of a stored dataset"),
+        )
+    if kind == "rows":
+        raise UsageError(
+            f"a tabular model reads table files, not the stored dataset {str(source)!r}",
+            hint="give a CSV, TSV, JSONL or Parquet file with the model's feature columns",
         )
     if kind == "texts":
         return DatasetTurns(store, str(source))

@@ -8,7 +8,7 @@ version, so every output row says which model made it.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 import pyarrow as pa
@@ -24,11 +24,18 @@ class BatchModel(ABC, Generic[Item]):
 
     kind: ModelKind
     input_kind: InputKind
+    columns: tuple[str, ...] = ()
+    """The input columns a model of table rows reads (empty for texts and conversations)."""
 
     def __init__(self, *, name: str, version: str, sha256: str) -> None:
         self.name = name
         self.version = version
         self.sha256 = sha256
+
+    @property
+    def column_types(self) -> Mapping[str, pa.DataType]:
+        """How CSV cells of :attr:`columns` are read (empty: as pyarrow infers them)."""
+        return {}
 
     @property
     @abstractmethod

@@ -23,7 +23,11 @@ from colloquy.pipelines.batch.records import ModelKind
 if TYPE_CHECKING:
     from colloquy.config import Settings
 
-_KINDS: dict[str, ModelKind] = {"colloquy-intent": "intent", "colloquy-conversion": "conversion"}
+_KINDS: dict[str, ModelKind] = {
+    "colloquy-intent": "intent",
+    "colloquy-conversion": "conversion",
+    "colloquy-tabular": "classification",
+}
 _REFERENCE = re.compile(r"^[A-Za-z0-9_.\-]+(@[A-Za-z0-9_.\-]+|/[0-9]+)$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -79,7 +83,7 @@ def model_kind(directory: Path) -> tuple[ModelKind, str]:
         raise ArtifactError(
             f"{directory} holds a {found!r} model; batch prediction serves "
             f"{', '.join(sorted(_KINDS))}",
-            hint="give an intent or conversion model",
+            hint="give an intent, conversion or tabular classification model",
         )
     digest = manifest.get("sha256")
     if not isinstance(digest, str) or not _SHA256.match(digest):
@@ -102,6 +106,12 @@ def load_batch_model(
 
         intent = IntentModel.load(source.path)
         return IntentBatchModel(intent, name=source.name, version=version, sha256=digest)
+    if kind == "classification":
+        from colloquy.models.tabular import TabularModel
+        from colloquy.pipelines.batch.adapters.tabular import TabularBatchModel
+
+        tabular = TabularModel.load(source.path)
+        return TabularBatchModel(tabular, name=source.name, version=version, sha256=digest)
     from colloquy.pipelines.batch.adapters.conversion import ConversionBatchModel
     from colloquy.pipelines.conversion_model import ConversionModel
 

@@ -3,7 +3,9 @@
 from colloquy.pipelines.batch.inputs.base import BatchInput, Chunk, chunked
 from colloquy.pipelines.batch.inputs.conversations import ConversationFile, StoredConversations
 from colloquy.pipelines.batch.inputs.dataset_turns import DatasetTurns
-from colloquy.pipelines.batch.inputs.table_texts import TABLE_SUFFIXES, TableTexts
+from colloquy.pipelines.batch.inputs.table_file import TABLE_SUFFIXES, TableFile
+from colloquy.pipelines.batch.inputs.table_rows import TableRows
+from colloquy.pipelines.batch.inputs.table_texts import TableTexts
 
 __all__ = [
     "TABLE_SUFFIXES",
@@ -12,6 +14,8 @@ __all__ = [
     "ConversationFile",
     "DatasetTurns",
     "StoredConversations",
+    "TableFile",
+    "TableRows",
     "TableTexts",
     "chunked",
 ]
