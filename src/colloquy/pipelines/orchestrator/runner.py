@@ -340,7 +340,10 @@ def _run_stage(
             component=planned.component.reference,
             kind=kind,
             cause=_cause(exc),
-            inputs=tuple(f"{kind_}: {inputs.directory(kind_)}" for kind_ in planned.inputs)
+            inputs=tuple(
+                f"{kind_} from {stage} ({inputs.directory(kind_).name[:12]}…)"
+                for kind_, stage in planned.inputs.items()
+            )
             or _data_inputs(pipeline),
             action=action_for(kind, exc, state.run_id),
             attempts=attempts_of(exc),

@@ -102,11 +102,6 @@ class RegisterSpec(_Strict):
         max_length=200,
         description="Registered model name; empty: the pipeline's name",
     )
-    alias: str = Field(
-        default="champion",
-        pattern=r"^[A-Za-z][A-Za-z0-9_-]*$",
-        description="Alias given when promoted",
-    )
     force: bool = Field(
         default=False, description="Promote even when not significantly better than the champion"
     )
