@@ -178,6 +178,10 @@ def test_parts_of_another_input_model_or_chunk_size_are_never_mixed(
         predict_batch(model_dir, source, output, chunk_rows=4)
     with pytest.raises(UsageError, match="'id'"):
         predict_batch(model_dir, source, output, chunk_rows=5, text_column="id")
+    retrained = Spy(load_batch_model(model_dir))
+    retrained.sha256 = "f" * 64
+    with pytest.raises(UsageError, match="predicted by another model"):
+        predict_batch(retrained, source, output, chunk_rows=5)
     assert predict_batch(model_dir, source, output, chunk_rows=5).chunks_resumed == 1
 
 
