@@ -54,7 +54,9 @@ def snapshot_dataset(
     version = dataset_version(store, name)
     target = folder / f"{version.version}{_SUFFIX}"
     sidecar = target.with_suffix(".json")
-    if target.is_file() and sidecar.is_file():
+    if target.is_file():
+        if not sidecar.is_file():
+            _write_sidecar(sidecar, version.to_dict())
         return Snapshot(version=version, path=target, written=False)
     folder.mkdir(parents=True, exist_ok=True)
     staging = folder / f".{version.version}.staging{_SUFFIX}"
