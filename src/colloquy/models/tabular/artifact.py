@@ -25,6 +25,7 @@ from pydantic import ValidationError
 
 from colloquy.errors import ArtifactError, ConfigError
 from colloquy.features.embeddings import Embedder
+from colloquy.features.embeddings.sentence import BUNDLED_NAMES
 from colloquy.models.artifacts import (
     MANIFEST,
     ModelDirectory,
@@ -149,6 +150,13 @@ def _preprocessor(folder: ModelDirectory, model: TabularModel, saved: Any) -> Pr
     if preprocessor.embedded:
         if not isinstance(saved, dict) or not isinstance(saved.get("model_id"), str):
             raise ArtifactError(f"{folder.path / MANIFEST}: 'embedder' is malformed")
+        name = model.preprocessing.text.embedder
+        if model.embedder is None and name not in BUNDLED_NAMES:
+            raise ArtifactError(
+                f"{folder.path} embeds text with {name!r}, which is not a bundled encoder; "
+                "a model directory cannot choose what colloquy loads",
+                hint="pass embedder= (a SentenceEmbedder of that model you trust)",
+            )
         found = preprocessor.embedding_model().model_id
         if found != saved["model_id"]:
             raise ArtifactError(

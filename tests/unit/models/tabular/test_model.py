@@ -154,3 +154,36 @@ def test_text_can_be_embedded_with_a_sentence_encoder(
     saved = model.save(tmp_path / "embedded")
     loaded = TabularModel.load(saved, embedder=torch_embedder)
     assert np.allclose(loaded.predict_proba(rows), model.predict_proba(rows))
+
+
+def test_a_saved_model_cannot_name_an_encoder_to_load(
+    churn: pd.DataFrame, torch_embedder: SentenceEmbedder, minilm_dir: Path, tmp_path: Path
+) -> None:
+    text = TextOptions(vectoriser="embedding", embedder=str(minilm_dir))
+    options = PreprocessingConfig(text=text)
+    rows = churn.iloc[:30]
+    model = TabularModel(
+        [FeatureSpec(name="note", kind="text")], preprocessing=options, embedder=torch_embedder
+    ).fit(rows, "churn")
+    saved = model.save(tmp_path / "local-encoder")
+    with pytest.raises(ArtifactError, match=r"not a bundled encoder.*pass embedder="):
+        TabularModel.load(saved)
+
+
+@pytest.mark.parametrize(
+    ("options", "width"),
+    [
+        ({"numeric": {"scaling": "minmax", "impute": "mean"}}, 2 + 4),
+        ({"numeric": {"scaling": "none", "impute": "constant", "fill_value": -1}}, 2 + 4),
+        ({"numeric": {"scaling": "robust"}, "categorical": {"max_categories": 2}}, 2 + 2),
+        ({"categorical": {"min_frequency": 0.25, "impute": "most_frequent"}}, 2 + 3),
+    ],
+)
+def test_preprocessing_options_shape_the_features(
+    churn: pd.DataFrame, options: dict[str, object], width: int
+) -> None:
+    features = [f for f in CHURN_FEATURES if f.kind != "text"]
+    config = PreprocessingConfig.model_validate(options)
+    model = TabularModel(features, preprocessing=config).fit(churn, "churn")
+    assert model.n_features_ == width
+    assert np.isfinite(model.predict_proba(churn)).all()

@@ -31,7 +31,7 @@ def _bitext_config(path: Path, **changes: Any) -> ClassificationTaskConfig:
         "source": {"path": str(path)},
         "target": "category",
         "features": [{"name": "instruction", "kind": "text"}],
-        "trainer": {"name": "logistic_regression", "params": {"C": 10.0}},
+        "trainer": {"name": "linear_svc", "params": {"C": 1.0}},
         **changes,
     }
     return ClassificationTaskConfig.model_validate(body)

@@ -17,7 +17,7 @@ from typing import Any, ClassVar, Self
 
 import numpy as np
 
-from colloquy.errors import ArtifactError, ConfigError
+from colloquy.errors import ConfigError
 from colloquy.models.artifacts import ModelDirectory
 from colloquy.models.tabular.config import ParamValue
 
@@ -108,14 +108,3 @@ def two_columns(proba: np.ndarray) -> np.ndarray:
     if values.ndim == 1:
         return np.column_stack([1.0 - values, values])
     return values
-
-
-def check_proba(proba: np.ndarray, rows: int, n_classes: int, where: Path) -> np.ndarray:
-    """A loaded model's probabilities, refused unless they have the saved shape."""
-    if proba.shape != (rows, n_classes):
-        raise ArtifactError(
-            f"{where} predicts {proba.shape[-1] if proba.ndim > 1 else 1} classes, "
-            f"the manifest says {n_classes}",
-            hint="retrain the model",
-        )
-    return proba

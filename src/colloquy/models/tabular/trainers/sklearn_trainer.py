@@ -28,6 +28,18 @@ _FIXED: dict[str, frozenset[str]] = {
 _DENSE = frozenset({"hist_gradient_boosting", "naive_bayes"})
 """Estimators that refuse sparse input (TF-IDF columns are densified for them)."""
 _PROBA_LOSSES = frozenset({"log_loss", "modified_huber"})
+_CLASSES = {
+    "logistic_regression": "LogisticRegression",
+    "random_forest": "RandomForestClassifier",
+    "extra_trees": "ExtraTreesClassifier",
+    "gradient_boosting": "GradientBoostingClassifier",
+    "hist_gradient_boosting": "HistGradientBoostingClassifier",
+    "linear_svc": "CalibratedClassifierCV",
+    "knn": "KNeighborsClassifier",
+    "naive_bayes": "GaussianNB",
+    "sgd": "SGDClassifier",
+}
+"""The class each trainer name saves, checked on load (a skops file may hold any trusted type)."""
 
 
 def _factory(name: str) -> Callable[..., Any]:
@@ -141,6 +153,12 @@ class SklearnTrainer(Trainer):
         estimator = model.read_sklearn(ESTIMATOR_FILE)
         classes = getattr(estimator, "classes_", None)
         width = getattr(estimator, "n_features_in_", n_features)
+        if type(estimator).__name__ != _CLASSES[name]:
+            raise ArtifactError(
+                f"{model.path / ESTIMATOR_FILE} holds a {type(estimator).__name__}, "
+                f"not the {_CLASSES[name]} of trainer {name}",
+                hint="retrain the model",
+            )
         if classes is None or len(classes) != n_classes or width != n_features:
             raise ArtifactError(
                 f"{model.path / ESTIMATOR_FILE} does not fit the manifest "
