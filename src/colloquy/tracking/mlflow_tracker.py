@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -28,6 +29,7 @@ from colloquy.tracking.base import (
     TrackedRun,
     Tracker,
 )
+from colloquy.tracking.uri import local_store_path
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -144,15 +146,24 @@ class MlflowTracker(Tracker):
 
     ``artifact_root`` is where a new experiment keeps its files (the default store puts
     them under the colloquy home); a tracking server decides that itself, so leave it
-    ``None`` there. The experiment is created on first use.
+    ``None`` there. With a SQLite store and no ``artifact_root``, files go to
+    ``artifacts/`` beside the database, never into the current directory (MLflow's
+    ``./mlruns``). The experiment is created on first use.
     """
 
     def __init__(self, tracking_uri: str, experiment: str, artifact_root: Path | None = None):
         self.tracking_uri = tracking_uri
         self.experiment = experiment
+        database = local_store_path(tracking_uri) if tracking_uri.startswith("sqlite:") else None
+        if artifact_root is None and database is not None:
+            artifact_root = database.parent / "artifacts"
         self.artifact_root = artifact_root
-        self.client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
         self._experiment_id: str | None = None
+
+    @cached_property
+    def client(self) -> MlflowClient:
+        """The client, made on first use (opening a new SQLite store migrates it: seconds)."""
+        return MlflowClient(tracking_uri=self.tracking_uri, registry_uri=self.tracking_uri)
 
     @property
     def experiment_id(self) -> str:

@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 import mlflow
 import pandas as pd
+from mlflow import MlflowClient
+from mlflow.entities import LoggedModelStatus
 from mlflow.models import Model, ModelSignature
 from mlflow.pyfunc.model import PythonModel, PythonModelContext
 from mlflow.types import ColSpec, Schema
@@ -112,23 +114,39 @@ def log_pyfunc(
     from mlflow.tracking._tracking_service.utils import _use_tracking_uri
 
     _check_kind(model_dir, kind)
-    with tempfile.TemporaryDirectory(prefix="colloquy-pyfunc-") as scratch:
-        code = Path(scratch) / "colloquy_pyfunc.py"
-        code.write_text(_MODEL_CODE, encoding="utf-8")
-        with _use_tracking_uri(tracking_uri):
-            info = Model.log(
-                artifact_path=None,
-                name=name,
-                flavor=mlflow.pyfunc,
-                run_id=run_id,
-                python_model=str(code),
-                artifacts={COLLOQUY_ARTIFACT: str(model_dir)},
-                model_config={"kind": kind},
-                signature=pyfunc_signature(kind),
-                input_example=_input_example(kind),
-                pip_requirements=[f"colloquy=={__version__}", f"mlflow=={mlflow.__version__}"],
-                model_type=f"colloquy-{kind}",
-            )
+    client = MlflowClient(tracking_uri=tracking_uri)
+    # Created here, in the run's experiment: left to Model.log, the logged model would land
+    # in the process's current experiment (the store's Default one).
+    created = client.create_logged_model(
+        experiment_id=client.get_run(run_id).info.experiment_id,
+        name=name,
+        source_run_id=run_id,
+        model_type=f"colloquy-{kind}",
+    )
+    try:
+        with tempfile.TemporaryDirectory(prefix="colloquy-pyfunc-") as scratch:
+            code = Path(scratch) / "colloquy_pyfunc.py"
+            code.write_text(_MODEL_CODE, encoding="utf-8")
+            with _use_tracking_uri(tracking_uri):
+                info = Model.log(
+                    artifact_path=None,
+                    name=name,
+                    flavor=mlflow.pyfunc,
+                    run_id=run_id,
+                    model_id=created.model_id,
+                    python_model=str(code),
+                    artifacts={COLLOQUY_ARTIFACT: str(model_dir)},
+                    model_config={"kind": kind},
+                    signature=pyfunc_signature(kind),
+                    input_example=_input_example(kind),
+                    pip_requirements=[
+                        f"colloquy=={__version__}",
+                        f"mlflow=={mlflow.__version__}",
+                    ],
+                )
+    except BaseException:
+        client.finalize_logged_model(created.model_id, LoggedModelStatus.FAILED)
+        raise
     return LoggedModel(
         model_uri=f"models:/{info.model_id}",
         model_id=info.model_id,

@@ -10,10 +10,13 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from mlflow import MlflowClient
 
+from colloquy.models.conversion import ConversionPredictor
+from colloquy.pipelines.conversion import LabelledConversations, load_labelled
 from colloquy.pipelines.intent import IntentTrainingConfig, train_intent
 
 INTENTS = ["card_arrival", "exchange_rate", "pin_blocked"]
@@ -91,3 +94,22 @@ def log_models(tracking_uri: str, intent_model_dir: Path) -> LogModels:
             return [run.log_model(intent_model_dir, "intent").model_uri for _ in range(count)]
 
     return log
+
+
+@pytest.fixture(scope="session")
+def craigslist(datasets_dir: Path) -> LabelledConversations:
+    return load_labelled("craigslist_bargain", datasets_dir / "craigslist_bargain")
+
+
+@pytest.fixture(scope="session")
+def conversion_model_dir(
+    craigslist: LabelledConversations, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """A TF-IDF + metadata conversion model on 150 negotiations (seconds, no encoder)."""
+    labels = np.asarray(craigslist.labels[:150], dtype=int)
+    model = ConversionPredictor(
+        blocks=("tfidf", "metadata"), price_reference="listing_price", inner_folds=3
+    ).fit(list(craigslist.conversations[:150]), labels)
+    output = tmp_path_factory.mktemp("conversion") / "model"
+    model.save(output)
+    return output
