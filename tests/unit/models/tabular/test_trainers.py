@@ -99,3 +99,13 @@ def test_a_multiclass_target_predicts_every_class(churn: pd.DataFrame) -> None:
         proba = model.fit(frame, "plan").predict_proba(frame)
         assert proba.shape == (len(frame), 3), name
         assert model.classes_.tolist() == ["basic", "pro", "team"]
+
+
+@pytest.mark.parametrize("name", sorted(ITERATIONS))
+def test_without_validation_rows_the_hook_scores_the_training_rows(
+    name: str, churn: pd.DataFrame
+) -> None:
+    reports: list[tuple[int, float]] = []
+    _model(name).fit(churn, "churn", on_iteration=lambda s, a: reports.append((s, a)))
+    assert [step for step, _ in reports] == list(range(ITERATIONS[name]))
+    assert reports[-1][1] > 0.6
