@@ -91,7 +91,7 @@ class RegisterMlflow(Component):
         )
         metrics = {"version": float(version.version)}
         if comparison is not None:
-            metrics.update({f"champion_{k}": v for k, v in comparison.to_metrics().items()})
+            metrics.update(comparison.to_metrics())
         return StageOutput(
             metrics=metrics,
             info={

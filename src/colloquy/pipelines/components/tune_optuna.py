@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from pydantic import Field, ValidationError
 
@@ -44,6 +44,7 @@ from colloquy.pipelines.components.tune_objectives import (
     trainer_params,
 )
 from colloquy.pipelines.spec.data import ClassificationData, TextData
+from colloquy.pipelines.spec.schema import Task
 from colloquy.pipelines.tuning import TuneConfig
 from colloquy.progress import emit
 from colloquy.schema.conversation import JsonValue
@@ -74,6 +75,7 @@ def study_config(params: TuneParams, seed: int) -> TuneConfig:
 
 class TuneOptuna(Component):
     stage = "tune"
+    tasks: ClassVar[tuple[Task, ...]] = ("intent", "classification")
     params_model = TuneParams
     requires = (SPLITS,)
     provides = (MODEL, STUDY)
@@ -81,12 +83,6 @@ class TuneOptuna(Component):
     def check(self, context: CheckContext) -> None:
         params = context.typed(TuneParams)
         key = ("stages", "tune", "params")
-        if context.pipeline.task == "conversion":
-            raise context.fail(
-                ("stages", "tune"),
-                "tuning serves the intent and classification tasks",
-                "remove the tune stage from a conversion pipeline",
-            )
         if params.metric not in METRICS:
             raise context.fail(
                 (*key, "metric"),

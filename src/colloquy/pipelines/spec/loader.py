@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
 from pydantic import BaseModel, ValidationError
 
-from colloquy.config.yaml_file import YamlTree, key_line, load_yaml_tree
+from colloquy.config.yaml_file import YamlTree, load_yaml_tree
 from colloquy.errors import ConfigError
 from colloquy.pipelines.components.base import Locator, PipelineFacts
 from colloquy.pipelines.components.registry import (
@@ -130,12 +131,32 @@ def _locator(tree: YamlTree, file: Path) -> Locator:
     def locate(key: Key) -> str:
         for depth in range(len(key), 0, -1):
             for path, node in tree.files:
-                line, complete = key_line(node, key[:depth])
-                if complete:
+                line = _line(node, key[:depth])
+                if line is not None:
                     return f"{path}:{line}"
         return str(file)
 
     return locate
+
+
+def _line(node: yaml.Node | None, key: Key) -> int | None:
+    """The line of the value at ``key`` (mapping keys and list positions), if present."""
+    line = None
+    for part in key:
+        if isinstance(node, yaml.MappingNode):
+            found = next((v for k, v in node.value if k.value == str(part)), None)
+            if found is None:
+                return None
+            line = next(k for k, v in node.value if v is found).start_mark.line + 1
+            node = found
+        elif isinstance(node, yaml.SequenceNode) and str(part).isdigit():
+            if int(part) >= len(node.value):
+                return None
+            node = node.value[int(part)]
+            line = node.start_mark.line + 1
+        else:
+            return None
+    return line
 
 
 def _check_order(stages: Any, locate: Locator) -> None:
