@@ -12,9 +12,8 @@ DOC = Path(__file__).resolve().parents[4] / "docs" / "pipelines.md"
 
 
 def test_the_reference_file_is_the_generated_one() -> None:
-    assert DOC.read_text(encoding="utf-8") == render_reference(), (
-        "docs/pipelines.md is stale: python -m colloquy.pipelines.spec.reference > docs/pipelines.md"
-    )
+    regenerate = "python -m colloquy.pipelines.spec.reference > docs/pipelines.md"
+    assert DOC.read_text(encoding="utf-8") == render_reference(), f"stale: {regenerate}"
 
 
 def test_every_key_and_component_parameter_is_documented() -> None:
