@@ -77,7 +77,10 @@ def run_study(
     limit = limit if limit is not None else config.n_trials
     deadline = None if config.timeout_seconds is None else time.monotonic() + config.timeout_seconds
 
+    started: list[int] = []
+
     def wrapped(trial: optuna.Trial) -> float:
+        started.append(trial.number)
         if _is_surplus(study, trial.number, limit):
             trial.set_user_attr(_SURPLUS_ATTR, True)
             raise _SurplusTrialError(f"trial {trial.number} would exceed n_trials={limit}")
@@ -101,10 +104,11 @@ def run_study(
             config.seed if config.sampler == "grid" else trial_seed(config.seed, finished, worker)
         )
         study.sampler = make_sampler(config, seed)
+        started.clear()
         study.optimize(wrapped, n_trials=1, catch=(_SurplusTrialError,), gc_after_trial=False)
-        if progress is not None:
-            last = _own_last_trial(study)
-            if last is not None and not last.user_attrs.get(_SURPLUS_ATTR):
+        if progress is not None and started:
+            last = study.get_trials(deepcopy=False)[started[-1]]
+            if not last.user_attrs.get(_SURPLUS_ATTR):
                 progress(_record(last))
     return study_result(study, storage_url, config.metric)
 
@@ -217,11 +221,6 @@ def _is_surplus(study: optuna.Study, number: int, limit: int) -> bool:
         if t.number < number and not t.user_attrs.get(_SURPLUS_ATTR)
     ]
     return len(earlier) >= limit
-
-
-def _own_last_trial(study: optuna.Study) -> optuna.trial.FrozenTrial | None:
-    trials = study.get_trials(deepcopy=False)
-    return trials[-1] if trials else None
 
 
 def _count(states: list[optuna.trial.TrialState], *wanted: optuna.trial.TrialState) -> int:

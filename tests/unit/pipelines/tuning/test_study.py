@@ -142,14 +142,13 @@ def _run_child(url: str, n: int, env: dict[str, str]) -> subprocess.Popen[str]:
     )
 
 
-@pytest.mark.slow
 def test_sigkill_mid_trial_then_resume_ends_like_an_uninterrupted_run(tmp_path: Path) -> None:
-    n = 8
+    n = 6
     reference = run_study(
         digits_objective, digits_config(n_trials=n), _url(tmp_path, "ref.db"), "s"
     )
     marker = tmp_path / "hanging"
-    env = {**os.environ, "COLLOQUY_TEST_HANG_AT": "5", "COLLOQUY_TEST_MARKER": str(marker)}
+    env = {**os.environ, "COLLOQUY_TEST_HANG_AT": "4", "COLLOQUY_TEST_MARKER": str(marker)}
     child = _run_child(_url(tmp_path, "killed.db"), n, env)
     deadline = time.monotonic() + 120
     while not marker.exists():
