@@ -75,12 +75,16 @@ def split_rows(
     """Training and validation rows, stratified by class when every class has two rows."""
     from sklearn.model_selection import train_test_split
 
+    if len(frame) < 2:
+        raise DataError(
+            f"only {len(frame)} row to learn from; validation needs some held out",
+            hint="add rows to the source",
+        )
     labels = label_strings(frame[target])
     counts = pd.Series(labels).value_counts()
-    n_val = max(1, round(len(frame) * fraction))
-    stratify = labels if counts.min() >= 2 and n_val >= len(counts) else None
-    if len(frame) < 2:
-        raise DataError("need at least two rows to hold some out for validation")
+    n_val = min(max(1, round(len(frame) * fraction)), len(frame) - 1)
+    fits = n_val >= len(counts) and len(frame) - n_val >= len(counts)
+    stratify = labels if counts.min() >= 2 and fits else None
     train, validation = train_test_split(
         frame, test_size=n_val, random_state=seed, stratify=stratify, shuffle=True
     )
