@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import optuna
 import pytest
 from pydantic import ValidationError
 
+from colloquy.config.loading import load_yaml_model
+from colloquy.errors import ConfigError
 from colloquy.pipelines.tuning import (
     CategoricalDimension,
     FloatDimension,
@@ -138,3 +141,17 @@ def test_suggest_draws_every_dimension_within_its_range() -> None:
         assert params["k"] in {2, 4, 6, 8, 10}
         assert params["encoder"] in {"a", "b"}
         study.tell(trial, 0.0)
+
+
+def test_a_yaml_mistake_names_file_line_and_key(tmp_path: Path) -> None:
+    path = tmp_path / "tune.yaml"
+    path.write_text(
+        "n_trials: 10\nspace:\n  head.C: {type: float, low: 10, high: 0.1, log: true}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as info:
+        load_yaml_model(path, TuneConfig)
+    line = info.value.one_line()
+    assert f"{path}:3" in line
+    assert "space.head.C.float" in line
+    assert "inverted range" in line
