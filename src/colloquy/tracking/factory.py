@@ -15,12 +15,18 @@ __all__ = ["registry_from_settings", "tracker_from_settings"]
 
 
 def tracker_from_settings(
-    settings: Settings, *, enabled: bool = True, experiment: str | None = None
+    settings: Settings,
+    *,
+    enabled: bool = True,
+    uri: str | None = None,
+    experiment: str | None = None,
 ) -> Tracker:
     """The configured tracker, its URI checked first; a NullTracker when not ``enabled``.
 
-    The artifact folder under the colloquy home is used only with the default local store:
-    a configured URI keeps its own artifact location.
+    ``uri`` and ``experiment`` (a pipeline file's ``tracking.uri`` and
+    ``tracking.experiment``) override the settings. The artifact folder under the colloquy
+    home is used only with the default local store: a configured URI keeps its own
+    artifact location (beside the database for a SQLite URI).
     """
     if not enabled:
         from colloquy.tracking.null_tracker import NullTracker
@@ -28,16 +34,17 @@ def tracker_from_settings(
         return NullTracker()
     from colloquy.tracking.mlflow_tracker import MlflowTracker
 
-    uri = settings.resolved_mlflow_tracking_uri
-    check_tracking_uri(uri)
-    root = None if settings.mlflow.tracking_uri else settings.resolved_mlflow_artifact_root
-    return MlflowTracker(uri, experiment or settings.mlflow.experiment, artifact_root=root)
+    chosen = uri or settings.resolved_mlflow_tracking_uri
+    check_tracking_uri(chosen)
+    configured = uri or settings.mlflow.tracking_uri
+    root = None if configured else settings.resolved_mlflow_artifact_root
+    return MlflowTracker(chosen, experiment or settings.mlflow.experiment, artifact_root=root)
 
 
-def registry_from_settings(settings: Settings) -> ModelRegistry:
-    """The model registry of the configured tracking store, its URI checked first."""
+def registry_from_settings(settings: Settings, *, uri: str | None = None) -> ModelRegistry:
+    """The model registry of the tracking store (``uri`` or the settings'), checked first."""
     from colloquy.tracking.mlflow_registry import MlflowRegistry
 
-    uri = settings.resolved_mlflow_tracking_uri
-    check_tracking_uri(uri)
-    return MlflowRegistry(uri)
+    chosen = uri or settings.resolved_mlflow_tracking_uri
+    check_tracking_uri(chosen)
+    return MlflowRegistry(chosen)

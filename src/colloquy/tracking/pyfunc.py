@@ -8,14 +8,7 @@ file's SHA-256 and refuse anything that could run code. The Python side is logge
 registered model holds no serialised Python object. Serving therefore needs colloquy
 installed: ``mlflow models serve -m models:/NAME@champion --env-manager local``.
 
-Inputs and outputs, one row per text or conversation (``dataframe_records`` in a request):
-
-=============  ======================================  ==============================
-kind           input columns                           output columns
-=============  ======================================  ==============================
-intent         ``text`` (string)                       ``label``, ``confidence``
-conversion     ``conversation`` (a Conversation JSON)  ``probability``, ``label`` (0/1)
-=============  ======================================  ==============================
+The columns each kind takes and returns are in :mod:`colloquy.tracking.pyfunc_schema`.
 """
 
 from __future__ import annotations
@@ -28,15 +21,21 @@ import mlflow
 import pandas as pd
 from mlflow import MlflowClient
 from mlflow.entities import LoggedModelStatus
-from mlflow.models import Model, ModelSignature
+from mlflow.models import Model
 from mlflow.pyfunc.model import PythonModel, PythonModelContext
-from mlflow.types import ColSpec, Schema
 
 from colloquy import __version__
 from colloquy.errors import ArtifactError, DataError, UsageError
 from colloquy.tracking.base import LoggedModel, ModelKind
+from colloquy.tracking.pyfunc_schema import (
+    ARTIFACT_KINDS,
+    input_example,
+    model_config,
+    pyfunc_signature,
+)
 
 if TYPE_CHECKING:
+    from colloquy.models.tabular import TabularModel
     from colloquy.pipelines.conversion_model import ConversionModel
     from colloquy.pipelines.intent import IntentModel
 
@@ -44,8 +43,10 @@ __all__ = [
     "COLLOQUY_ARTIFACT",
     "CONVERSION_THRESHOLD",
     "ColloquyPythonModel",
+    "conversion_frame",
+    "intent_frame",
     "log_pyfunc",
-    "pyfunc_signature",
+    "tabular_frame",
 ]
 
 COLLOQUY_ARTIFACT = "colloquy_model"
@@ -53,7 +54,6 @@ COLLOQUY_ARTIFACT = "colloquy_model"
 CONVERSION_THRESHOLD = 0.5
 """A conversion's ``label`` is 1 when its probability reaches this."""
 
-_KINDS: tuple[ModelKind, ...] = ("intent", "conversion")
 _MODEL_CODE = """\
 from mlflow.models import set_model
 
@@ -61,44 +61,13 @@ from colloquy.tracking.pyfunc import ColloquyPythonModel
 
 set_model(ColloquyPythonModel())
 """
-_EXAMPLE_TEXT = "I am still waiting for my new card to arrive"
-_EXAMPLE_CONVERSATION = (
-    '{"id": "example-1", "source": "example", "turns": ['
-    '{"index": 0, "speaker": "agent", "text": "Hello, how can I help you today?"}, '
-    '{"index": 1, "speaker": "customer", "text": "I would like to hear about the offer."}]}'
-)
-
-
-def pyfunc_signature(kind: ModelKind) -> ModelSignature:
-    """The input and output columns of a served model of ``kind``."""
-    if kind == "intent":
-        return ModelSignature(
-            inputs=Schema([ColSpec("string", "text")]),
-            outputs=Schema([ColSpec("string", "label"), ColSpec("double", "confidence")]),
-        )
-    if kind == "conversion":
-        return ModelSignature(
-            inputs=Schema([ColSpec("string", "conversation")]),
-            outputs=Schema([ColSpec("double", "probability"), ColSpec("long", "label")]),
-        )
-    raise UsageError(
-        f"a {kind} model cannot be logged as an MLflow pyfunc model",
-        hint=f"pyfunc logging supports {', '.join(_KINDS)}",
-    )
-
-
-def _input_example(kind: ModelKind) -> pd.DataFrame:
-    if kind == "intent":
-        return pd.DataFrame({"text": [_EXAMPLE_TEXT]})
-    return pd.DataFrame({"conversation": [_EXAMPLE_CONVERSATION]})
 
 
 def _check_kind(model_dir: Path, kind: ModelKind) -> None:
     """Refuse a folder that is not a colloquy model of ``kind`` before anything is logged."""
     from colloquy.models.artifacts import read_manifest
 
-    pyfunc_signature(kind)
-    read_manifest(model_dir, kind=kind)
+    read_manifest(model_dir, kind=ARTIFACT_KINDS[kind])
 
 
 def log_pyfunc(
@@ -136,9 +105,9 @@ def log_pyfunc(
                     model_id=created.model_id,
                     python_model=str(code),
                     artifacts={COLLOQUY_ARTIFACT: str(model_dir)},
-                    model_config={"kind": kind},
-                    signature=pyfunc_signature(kind),
-                    input_example=_input_example(kind),
+                    model_config=model_config(kind, model_dir),
+                    signature=pyfunc_signature(kind, model_dir),
+                    input_example=input_example(kind, model_dir),
                     pip_requirements=[
                         f"colloquy=={__version__}",
                         f"mlflow=={mlflow.__version__}",
@@ -163,6 +132,7 @@ class ColloquyPythonModel(PythonModel):
         self.kind: ModelKind | None = None
         self.intent: IntentModel | None = None
         self.conversion: ConversionModel | None = None
+        self.tabular: TabularModel | None = None
 
     def load_context(self, context: PythonModelContext) -> None:
         """Load the logged colloquy model with colloquy's verifying loader."""
@@ -177,24 +147,31 @@ class ColloquyPythonModel(PythonModel):
             from colloquy.pipelines.conversion_model import ConversionModel
 
             self.conversion = ConversionModel.load(directory)
+        elif kind == "classification":
+            from colloquy.models.tabular import TabularModel
+
+            trusted = config.get("trusted_functions") or []
+            self.tabular = TabularModel.load(directory, trusted_functions=tuple(map(str, trusted)))
         else:
             raise ArtifactError(
                 f"the pyfunc model's model_config names kind {kind!r}",
-                hint=f"expected one of {', '.join(_KINDS)}; log the model again",
+                hint=f"expected one of {', '.join(ARTIFACT_KINDS)}; log the model again",
             )
         self.kind = kind
 
     def predict(
         self,
-        context: PythonModelContext,
+        context: PythonModelContext | None,
         model_input: pd.DataFrame,
         params: dict[str, Any] | None = None,
     ) -> pd.DataFrame:
-        """One output row per input row (see the module docstring for the columns)."""
+        """One output row per input row (columns: :mod:`colloquy.tracking.pyfunc_schema`)."""
         if self.intent is not None:
             return intent_frame(self.intent, _column(model_input, "text"))
         if self.conversion is not None:
             return conversion_frame(self.conversion, _column(model_input, "conversation"))
+        if self.tabular is not None:
+            return tabular_frame(self.tabular, model_input)
         raise UsageError("the pyfunc model was not loaded", hint="load it with mlflow.pyfunc")
 
 
@@ -248,5 +225,17 @@ def conversion_frame(model: ConversionModel, documents: list[str]) -> pd.DataFra
         {
             "probability": probabilities,
             "label": [int(p >= CONVERSION_THRESHOLD) for p in probabilities],
+        }
+    )
+
+
+def tabular_frame(model: TabularModel, rows: pd.DataFrame) -> pd.DataFrame:
+    """``label`` and ``confidence`` of each row, as :meth:`TabularModel.predict` decides."""
+    proba = model.predict_proba(rows)
+    best = proba.argmax(axis=1)
+    return pd.DataFrame(
+        {
+            "label": [str(model.classes_[i]) for i in best],
+            "confidence": [float(row[i]) for row, i in zip(proba, best, strict=True)],
         }
     )

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import mlflow.pyfunc
+import numpy as np
 import pandas as pd
 import pytest
 from mlflow import MlflowClient
@@ -15,7 +16,14 @@ from mlflow.models import Model
 from mlflow.pyfunc import PyFuncModel
 from mlflow.tracking._tracking_service.utils import _use_tracking_uri
 
-from colloquy.errors import ArtifactError, DataError, UsageError
+from colloquy.errors import ArtifactError, DataError
+from colloquy.models.tabular import (
+    CustomTransform,
+    FeatureSpec,
+    PreprocessingConfig,
+    TabularModel,
+    TrainerSpec,
+)
 from colloquy.pipelines.conversion import LabelledConversations
 from colloquy.pipelines.conversion_model import ConversionModel
 from colloquy.pipelines.intent import IntentModel
@@ -135,7 +143,7 @@ def test_wrong_kinds_are_refused_before_anything_is_logged(
 ) -> None:
     with pytest.raises(ArtifactError, match="not colloquy-conversion"):
         run.log_model(intent_model_dir, "conversion")
-    with pytest.raises(UsageError, match="classification model cannot be logged"):
+    with pytest.raises(ArtifactError, match="not colloquy-tabular"):
         run.log_model(intent_model_dir, "classification")
     with pytest.raises(Exception, match="does not exist"):
         run.log_model(tmp_path / "missing", "intent")
@@ -145,3 +153,52 @@ def test_wrong_kinds_are_refused_before_anything_is_logged(
         )
         == []
     )
+
+
+def churn_rows(n: int, seed: int) -> pd.DataFrame:
+    """Customers whose churn follows their plan, tenure and complaint (with gaps)."""
+    rng = np.random.default_rng(seed)
+    plan = rng.choice(["basic", "pro", "team"], n)
+    tenure = rng.integers(1, 72, n).astype(float)
+    note = rng.choice(["slow support again", "happy with the service", "no comment"], n)
+    risk = (plan == "basic") * 1.2 + (tenure < 12) * 1.0 + (note == "slow support again")
+    frame = pd.DataFrame(
+        {
+            "tenure": tenure,
+            "plan": plan,
+            "note": note,
+            "churn": (risk + rng.normal(0, 0.5, n) > 1.4).astype(int),
+        }
+    )
+    frame.loc[frame.index % 23 == 0, "plan"] = None
+    return frame
+
+
+def test_a_classification_model_answers_like_colloquy(
+    tracking_uri: str, run: MlflowTrackedRun, tmp_path: Path
+) -> None:
+    features = (
+        FeatureSpec(name="tenure", kind="numeric"),
+        FeatureSpec(name="plan", kind="categorical"),
+        FeatureSpec(name="note", kind="text"),
+    )
+    # The logger trusts the functions it trained with; serving imports them.
+    custom = CustomTransform(function="numpy.log1p", columns=("tenure",))
+    model = TabularModel(
+        features,
+        preprocessing=PreprocessingConfig(custom=(custom,)),
+        trainer=TrainerSpec(name="logistic_regression"),
+    )
+    model.fit(churn_rows(200, seed=1), "churn")
+    model_dir = model.save(tmp_path / "churn-model")
+    logged = run.log_model(model_dir, "classification")
+    pyfunc = load(tracking_uri, logged.model_uri)
+    assert pyfunc.metadata.signature.inputs.input_names() == ["tenure", "plan", "note"]
+    rows = churn_rows(30, seed=2).drop(columns="churn")
+    answer = frame_of(pyfunc.predict(rows))
+    assert pyfunc.model_config["trusted_functions"] == ["numpy.log1p"]
+    saved = TabularModel.load(model_dir, trusted_functions=["numpy.log1p"])
+    proba = saved.predict_proba(rows)
+    assert answer["label"].tolist() == saved.predict(rows).tolist()
+    assert answer["confidence"].tolist() == proba.max(axis=1).tolist()
+    assert set(answer["label"]) == {"0", "1"}
