@@ -69,8 +69,7 @@ def load_pipeline(path: Path | str) -> Pipeline:
     try:
         spec = PipelineSpec.model_validate(tree.data)
     except ValidationError as exc:
-        fields = ", ".join(f.alias or n for n, f in PipelineSpec.model_fields.items())
-        raise located_error(exc, locate, (), f"valid top-level keys: {fields}") from None
+        raise located_error(exc, locate, (), _hint(exc)) from None
     _check_order(tree.data.get("stages"), locate)
     data = _data(spec, locate, file.resolve().parent)
     facts = PipelineFacts(
@@ -104,6 +103,19 @@ def load_pipeline(path: Path | str) -> Pipeline:
         planned.append(PlannedStage(stage, resolved, params, inputs))
         provided.update(dict.fromkeys(resolved.cls.provides, stage))
     return Pipeline(file.resolve(), _digest(tree), spec, facts, tuple(planned), locate)
+
+
+def _hint(exc: ValidationError) -> str:
+    """What the keys at the first error's level may be."""
+    first = exc.errors()[0]["loc"]
+    if first and first[0] == "stages" and len(first) == 2:
+        return f"the stages are {', '.join(STAGES)} (in that order)"
+    if first and first[0] == "stages":
+        return "a stage takes the keys component and params"
+    if len(first) > 1 and first[0] in ("tracking", "register", "retries"):
+        return "see docs/pipelines.md for its keys"
+    fields = ", ".join(f.alias or n for n, f in PipelineSpec.model_fields.items())
+    return f"valid top-level keys: {fields}"
 
 
 def located_error(exc: ValidationError, locate: Locator, prefix: Key, hint: str) -> ConfigError:
