@@ -231,8 +231,12 @@ def init(
     ] = None,
     data: Annotated[Path | None, typer.Option("--data", help="The data file or folder.")] = None,
     name: Annotated[str | None, typer.Option("--name", help="The pipeline's name.")] = None,
-    text_column: Annotated[str | None, typer.Option("--text-column")] = None,
-    label_column: Annotated[str | None, typer.Option("--label-column")] = None,
+    text_column: Annotated[
+        str | None, typer.Option("--text-column", help="intent: text column.")
+    ] = None,
+    label_column: Annotated[
+        str | None, typer.Option("--label-column", help="intent: label column.")
+    ] = None,
     target: Annotated[str | None, typer.Option("--target", help="classification: target.")] = None,
     features: Annotated[
         str | None,
