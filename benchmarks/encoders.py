@@ -36,6 +36,7 @@ from colloquy.features.embeddings.sentence import SentenceEmbedder
 ENCODERS = (MINILM, BGE_SMALL, MPNET)
 LATENCY_TEXTS = 64
 BATCH = 64
+CHUNK = 1024
 
 
 def load_banking77() -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -47,6 +48,17 @@ def weights_mb(folder: Path) -> float:
     """The size of the model's weights file(s): safetensors, else PyTorch ``.bin``."""
     files = sorted(folder.glob("*.safetensors")) or sorted(folder.glob("pytorch_model*.bin"))
     return sum(f.stat().st_size for f in files) / 1e6
+
+
+def embed_all(cached: CachedEmbedder, texts: list[str]) -> np.ndarray:
+    """Embed through the cache in chunks, so an interrupted run keeps what it computed."""
+    parts = []
+    for offset in range(0, len(texts), CHUNK):
+        parts.append(cached.encode(texts[offset : offset + CHUNK], batch_size=BATCH))
+        print(
+            f"  {cached.model_id}: {min(offset + CHUNK, len(texts)):,}/{len(texts):,}", flush=True
+        )
+    return np.concatenate(parts)
 
 
 def latency_ms(embedder: SentenceEmbedder, texts: list[str]) -> tuple[float, float]:
@@ -106,8 +118,8 @@ def measure(
     cache = EmbeddingCache(default_cache_path(load_settings().resolved_home))
     cached = CachedEmbedder(embedder, cache)
     start = time.perf_counter()
-    train_x = cached.encode(train["text"].tolist(), batch_size=BATCH)
-    test_x = cached.encode(test["text"].tolist(), batch_size=BATCH)
+    train_x = embed_all(cached, train["text"].tolist())
+    test_x = embed_all(cached, test["text"].tolist())
     embed_seconds = time.perf_counter() - start
     scores = head_scores(
         train_x, train["category"].to_numpy(), test_x, test["category"].to_numpy(), c_grid
