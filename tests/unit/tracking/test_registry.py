@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from colloquy.config import load_settings
 from colloquy.errors import NotFoundError, UsageError
 from colloquy.models.artifacts import file_digest
 from colloquy.pipelines.intent import IntentModel
@@ -137,6 +138,7 @@ def test_references_default_to_the_configured_store(
     MlflowRegistry(tracking_uri).register(uri, "intent")
     monkeypatch.setenv("COLLOQUY_MLFLOW__TRACKING_URI", tracking_uri)
     resolved = resolve_model_reference("intent/1")
-    home = Path(str(resolved.path)).parents[3]
+    home = load_settings().resolved_home
     assert resolved.path == home / "mlflow" / "downloads" / "intent" / "1"
+    assert (resolved.name, resolved.version) == ("intent", 1)
     assert (resolved.path / "manifest.json").is_file()
