@@ -1,9 +1,9 @@
 """``mlflow models serve`` serves registered colloquy models and answers as colloquy does.
 
-A real intent model (MiniLM encoder, four BANKING77 intents) and a real conversion model
-(CraigslistBargain) are trained, logged, registered as ``champion`` in a SQLite MLflow store,
-and served one after the other by the ``mlflow`` command on loopback; the answers to
-``/invocations`` must equal colloquy's own predictions.
+A real intent model (MiniLM encoder, four BANKING77 intents), a real conversion model
+(CraigslistBargain) and a tabular classification model are trained, logged, registered as
+``champion`` in a SQLite MLflow store, and served one after the other by the ``mlflow``
+command on loopback; the answers to ``/invocations`` must equal colloquy's own predictions.
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ def _wait_until_ready(server: subprocess.Popen[bytes], url: str, log: Path) -> N
     pytest.fail(f"mlflow models serve did not start in {STARTUP_LIMIT_S} s:\n{log.read_text()}")
 
 
-def invoke(url: str, records: list[dict[str, str]]) -> list[dict[str, object]]:
+def invoke(url: str, records: list[dict[str, object]]) -> list[dict[str, object]]:
     request = urllib.request.Request(
         f"{url}/invocations",
         data=json.dumps({"dataframe_records": records}).encode(),
@@ -176,3 +176,44 @@ def test_a_served_conversion_model_answers_like_colloquy(
         answers = invoke(url, [{"conversation": c.model_dump_json()} for c in held_out])
     assert [a["probability"] for a in answers] == pytest.approx(expected, rel=1e-9)
     assert [a["label"] for a in answers] == [int(p >= 0.5) for p in expected]
+
+
+def test_a_served_classification_model_answers_like_colloquy(
+    store: tuple[str, Path], tmp_path: Path
+) -> None:
+    from colloquy.models.tabular import FeatureSpec, TabularModel, TrainerSpec
+
+    tracking_uri, root = store
+    rng = np.random.default_rng(3)
+    n = 240
+    frame = pd.DataFrame(
+        {
+            "tenure": rng.integers(1, 72, n).astype(float),
+            "seats": rng.integers(1, 50, n),
+            "plan": rng.choice(["basic", "pro", "team"], n),
+            "note": rng.choice(["slow support again", "happy with the service", "no comment"], n),
+        }
+    )
+    risk = (frame["plan"] == "basic") * 1.2 + (frame["tenure"] < 12) * 1.0
+    frame["churn"] = np.where(risk + rng.normal(0, 0.5, n) > 1.0, "churned", "stayed")
+    features = (
+        FeatureSpec(name="tenure", kind="numeric"),
+        FeatureSpec(name="seats", kind="numeric"),
+        FeatureSpec(name="plan", kind="categorical"),
+        FeatureSpec(name="note", kind="text"),
+    )
+    model = TabularModel(features, trainer=TrainerSpec(name="random_forest"), seed=0)
+    model.fit(frame.iloc[:200], "churn")
+    model_dir = model.save(tmp_path / "churn")
+    _register(tracking_uri, root, model_dir, "classification", "churn")
+    rows = frame.iloc[200:].drop(columns="churn")
+    expected = TabularModel.load(model_dir).predict_proba(rows)
+    classes = TabularModel.load(model_dir).classes_
+
+    records = json.loads(rows.to_json(orient="records"))
+    with serving("models:/churn@champion", tracking_uri, tmp_path / "serve.log") as url:
+        answers = invoke(url, records)
+    assert [a["label"] for a in answers] == [str(classes[i]) for i in expected.argmax(axis=1)]
+    assert [a["confidence"] for a in answers] == pytest.approx(
+        expected.max(axis=1).tolist(), rel=1e-9
+    )
