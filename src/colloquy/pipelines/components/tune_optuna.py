@@ -107,7 +107,7 @@ class TuneOptuna(Component):
         storage = study_storage_url(params.storage or context.settings.resolved_database_url)
         name = params.study or f"{context.pipeline.name}-{context.run_id}"
         objective = _objective(context, params, inputs)
-        result = _study(context, objective, config, storage, name)
+        result = _study(context, objective, config, storage, name, params.study)
         if result.best_number is None:
             raise ColloquyError(
                 f"study {name} finished no trial", hint="look at the failed trials' errors"
@@ -151,7 +151,12 @@ def _objective(context: StageContext, params: TuneParams, inputs: StageInputs) -
 
 
 def _study(
-    context: StageContext, objective: Objective, config: TuneConfig, storage: str, name: str
+    context: StageContext,
+    objective: Objective,
+    config: TuneConfig,
+    storage: str,
+    name: str,
+    explicit: str | None,
 ) -> StudyResult:
     from colloquy.pipelines.tuning.study import run_study
     from colloquy.pipelines.tuning.workers import run_study_workers
@@ -168,7 +173,10 @@ def _study(
         if tracker is not None and trial.value is not None:
             tracker.log_metrics({"tune.trial_value": trial.value}, step=trial.number)
 
-    return run_study(objective, config, storage, name, progress=on_trial)
+    # A study named in the file or by `--study` may be shared with other machines: join it
+    # without failing their running trials (Optuna's heartbeat fails dead ones).
+    owner = explicit is None
+    return run_study(objective, config, storage, name, progress=on_trial, owner=owner)
 
 
 def _same(objective: Objective) -> Objective:
