@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = [
+    "ARTIFACT_KINDS",
     "TAG_COLLOQUY_RUN_ID",
     "TAG_DATASET_VERSION",
     "TAG_GIT_COMMIT",
@@ -30,6 +31,7 @@ __all__ = [
     "RunStatus",
     "TrackedRun",
     "Tracker",
+    "check_model_dir",
     "git_commit",
     "run_tags",
 ]
@@ -37,6 +39,13 @@ __all__ = [
 ModelKind = Literal["intent", "conversion", "classification"]
 RunStatus = Literal["FINISHED", "FAILED", "KILLED"]
 ParamValue = str | int | float | bool | None
+
+ARTIFACT_KINDS: dict[ModelKind, str] = {
+    "intent": "intent",
+    "conversion": "conversion",
+    "classification": "tabular",
+}
+"""The model-directory format (``colloquy-<kind>``) each task's models are saved in."""
 
 TAG_GIT_COMMIT = "mlflow.source.git.commit"
 """MLflow's own tag for the source commit, so its UI shows it in the run's header."""
@@ -162,3 +171,10 @@ def git_commit(path: Path) -> str | None:
     if done.returncode != 0 or len(commit) not in (40, 64):
         return None
     return commit
+
+
+def check_model_dir(model_dir: Path, kind: ModelKind) -> None:
+    """Refuse a folder that is not a colloquy model of ``kind`` before anything is logged."""
+    from colloquy.models.artifacts import read_manifest
+
+    read_manifest(model_dir, kind=ARTIFACT_KINDS[kind])

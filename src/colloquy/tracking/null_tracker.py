@@ -19,6 +19,7 @@ from colloquy.tracking.base import (
     RunStatus,
     TrackedRun,
     Tracker,
+    check_model_dir,
 )
 
 if TYPE_CHECKING:
@@ -60,8 +61,7 @@ class NullTrackedRun(TrackedRun):
 
     def log_model(self, model_dir: Path, kind: ModelKind, name: str = "model") -> LoggedModel:
         self._check_open()
-        if not model_dir.is_dir():
-            raise NotFoundError(f"model directory {model_dir} does not exist")
+        check_model_dir(model_dir, kind)
         return LoggedModel(model_uri="", model_id=None, run_id=self._run_id, name=name, kind=kind)
 
     def end(self, status: RunStatus = "FINISHED") -> None:

@@ -26,9 +26,8 @@ from mlflow.pyfunc.model import PythonModel, PythonModelContext
 
 from colloquy import __version__
 from colloquy.errors import ArtifactError, DataError, UsageError
-from colloquy.tracking.base import LoggedModel, ModelKind
+from colloquy.tracking.base import ARTIFACT_KINDS, LoggedModel, ModelKind, check_model_dir
 from colloquy.tracking.pyfunc_schema import (
-    ARTIFACT_KINDS,
     input_example,
     model_config,
     pyfunc_signature,
@@ -63,13 +62,6 @@ set_model(ColloquyPythonModel())
 """
 
 
-def _check_kind(model_dir: Path, kind: ModelKind) -> None:
-    """Refuse a folder that is not a colloquy model of ``kind`` before anything is logged."""
-    from colloquy.models.artifacts import read_manifest
-
-    read_manifest(model_dir, kind=ARTIFACT_KINDS[kind])
-
-
 def log_pyfunc(
     tracking_uri: str, run_id: str, model_dir: Path, kind: ModelKind, name: str = "model"
 ) -> LoggedModel:
@@ -82,7 +74,7 @@ def log_pyfunc(
     """
     from mlflow.tracking._tracking_service.utils import _use_tracking_uri
 
-    _check_kind(model_dir, kind)
+    check_model_dir(model_dir, kind)
     client = MlflowClient(tracking_uri=tracking_uri)
     # Created here, in the run's experiment: left to Model.log, the logged model would land
     # in the process's current experiment (the store's Default one).

@@ -27,16 +27,9 @@ from mlflow.types import ColSpec, Schema
 
 from colloquy.errors import ArtifactError
 from colloquy.models.artifacts import MANIFEST, read_manifest
-from colloquy.tracking.base import ModelKind
+from colloquy.tracking.base import ARTIFACT_KINDS, ModelKind
 
 __all__ = ["ARTIFACT_KINDS", "input_example", "model_config", "pyfunc_signature"]
-
-ARTIFACT_KINDS: dict[ModelKind, str] = {
-    "intent": "intent",
-    "conversion": "conversion",
-    "classification": "tabular",
-}
-"""The model-directory format (``colloquy-<kind>``) each task's models are saved in."""
 
 _EXAMPLE_TEXT = "I am still waiting for my new card to arrive"
 _EXAMPLE_CONVERSATION = (

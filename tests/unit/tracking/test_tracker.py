@@ -15,7 +15,7 @@ from matplotlib import pyplot as plt
 from mlflow import MlflowClient
 
 from colloquy.config import load_settings
-from colloquy.errors import ConfigError, NotFoundError, UsageError
+from colloquy.errors import ArtifactError, ConfigError, NotFoundError, UsageError
 from colloquy.tracking import (
     MlflowTracker,
     NullTracker,
@@ -166,6 +166,8 @@ def test_null_tracker_accepts_everything_and_keeps_nothing(
         logged = run.log_model(intent_model_dir, "intent")
         with pytest.raises(NotFoundError):
             run.log_artifact(tmp_path / "missing")
+        with pytest.raises(ArtifactError, match="not colloquy-conversion"):
+            run.log_model(intent_model_dir, "conversion")
     assert run.run_id.startswith("null-")
     assert run.status == "FINISHED"
     assert logged.model_uri == ""
