@@ -124,6 +124,7 @@ def measure(
     scores = head_scores(
         train_x, train["category"].to_numpy(), test_x, test["category"].to_numpy(), c_grid
     )
+    load_before = os.getloadavg()[0]
     single, batched = latency_ms(embedder, test["text"].tolist()[: BATCH * 4])
     result = {
         "name": name,
@@ -134,6 +135,7 @@ def measure(
         "embed_seconds_this_run": round(embed_seconds, 1),
         "ms_per_text_batch1": round(single, 2),
         "ms_per_text_batch64": round(batched, 2),
+        "load_average_1m": round(max(load_before, os.getloadavg()[0]), 1),
         **scores,
     }
     print(result)
@@ -165,13 +167,17 @@ def main() -> None:
         )
     missing = [r for r in results if not r["available"]]
     notes = "".join(f"\n\n*{r['name']}*: {r['reason']}" for r in missing)
+    loads = [r["load_average_1m"] for r in results if r["available"]]
+    cores = os.cpu_count()
     body = (
         f"Frozen sentence vectors + logistic regression on BANKING77 ({len(train):,} training "
         f"rows, {len(test):,} test rows). C chosen from {args.c_grid} on a stratified 20 % "
         "validation slice of the training split; the head is refitted on the whole training "
         "split with that C and the official test split scored once. Latency: median ms per "
         "text on the torch backend, CPU, one text per call (batch 1) and batches of 64 "
-        f"({BATCH * 4} test texts). MB: the weights file.\n\n"
+        f"({BATCH * 4} test texts), measured while the {cores}-core machine was shared "
+        f"(1-minute load average up to {max(loads, default=0):.1f}), so compare the rows "
+        "with each other rather than with other machines. MB: the weights file.\n\n"
         + markdown_table(
             [
                 "encoder",
