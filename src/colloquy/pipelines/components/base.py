@@ -62,6 +62,11 @@ class StageOutput(BaseModel):
     artifacts: tuple[str, ...] = Field(
         default=(), description="Paths relative to the output directory, logged to MLflow"
     )
+    reused: bool = Field(
+        default=False,
+        description="The stage found its result already in place (an identical model already "
+        "registered) and did nothing: reported as cached",
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,7 @@
 """``clean: text``: normalise whitespace, drop empty texts and exact duplicates.
 
-A row is a duplicate only of a row with the same official-test flag, so the official test
-set is never merged into the training rows."""
+Rows of an official test file are never dropped, so its scores stay comparable with
+published ones."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from colloquy.pipelines.components.base import (
     StageInputs,
     StageOutput,
 )
-from colloquy.pipelines.components.frames import ROWS_FILE, TEXT, write_rows
+from colloquy.pipelines.components.frames import OFFICIAL_TEST, ROWS_FILE, TEXT, write_rows
 from colloquy.pipelines.spec.data import ClassificationData
 from colloquy.pipelines.spec.schema import Task
 
@@ -48,6 +48,11 @@ class CleanText(Component):
             if isinstance(data, ClassificationData)
             else [TEXT]
         )
+        official = (
+            frame[OFFICIAL_TEST].astype(bool)
+            if OFFICIAL_TEST in frame.columns
+            else pd.Series(False, index=frame.index)
+        )
         for column in columns:
             text = frame[column].fillna("").astype(str)
             if params.collapse_whitespace:
@@ -56,10 +61,11 @@ class CleanText(Component):
                 text = text.str.lower()
             frame[column] = text
             if params.drop_empty:
-                frame = frame[frame[column].str.len() > 0]
+                frame = frame[(frame[column].str.len() > 0) | official.loc[frame.index]]
         empty = before - len(frame)
         if params.drop_duplicates:
-            frame = frame.drop_duplicates()
+            kept = official.loc[frame.index]
+            frame = frame[~frame.duplicated() | kept]
         write_rows(frame, context.output / ROWS_FILE)
         return StageOutput(
             metrics={

@@ -35,6 +35,9 @@ from colloquy.pipelines.spec.schema import Task
 if TYPE_CHECKING:
     from colloquy.tracking import ModelKind, ModelRegistry
 
+MODEL_KEY_TAG = "colloquy.model_key"
+"""The cache key of the registered model directory: the same key is the same model."""
+
 KINDS: dict[Task, ModelKind] = {
     "intent": "intent",
     "conversion": "conversion",
@@ -65,6 +68,11 @@ class RegisterMlflow(Component):
             facts.tracking.uri or context.settings.resolved_mlflow_tracking_uri
         )
         name = facts.register.model_name or facts.name
+        model_key = inputs.directory(MODEL).name
+        force = facts.register.force or context.force_register
+        existing = _registered(registry, name, model_key)
+        if existing is not None:
+            return _reuse(registry, name, existing, force=force)
         evaluated = pd.read_parquet(inputs.directory(EVALUATION) / PREDICTIONS_FILE)
         truth = evaluated["y_true"].astype(str).tolist()
         new = evaluated["y_pred"].astype(str).tolist()
@@ -80,14 +88,17 @@ class RegisterMlflow(Component):
         logged = context.tracker.log_model(
             inputs.directory(MODEL) / MODEL_DIR, KINDS[facts.task], name="model"
         )
-        tags = run_tags(dataset_version=context.data_version, run_id=context.run_id)
+        tags = {
+            **run_tags(dataset_version=context.data_version, run_id=context.run_id),
+            MODEL_KEY_TAG: model_key,
+        }
         version, decision = register_model(
             registry,
             logged.model_uri,
             name,
             tags=tags,
             comparison=comparison,
-            force=facts.register.force or context.force_register,
+            force=force,
         )
         metrics = {"version": float(version.version)}
         if comparison is not None:
@@ -114,3 +125,32 @@ def _champion(registry: ModelRegistry, name: str) -> int | None:
         return registry.alias_version(name, CHAMPION)
     except NotFoundError:
         return None
+
+
+def _registered(registry: ModelRegistry, name: str, model_key: str) -> int | None:
+    """The version of ``name`` that already holds the model of ``model_key``, if any."""
+    try:
+        details = registry.show(name)
+    except NotFoundError:
+        return None
+    found = [v.version for v in details.versions if v.tags.get(MODEL_KEY_TAG) == model_key]
+    return max(found) if found else None
+
+
+def _reuse(registry: ModelRegistry, name: str, version: int, *, force: bool) -> StageOutput:
+    """An unchanged pipeline registers nothing new: the identical model's version stands
+    (promoted now if forced)."""
+    from colloquy.tracking import promote
+
+    decision = promote(registry, name, version, None, force=True) if force else None
+    return StageOutput(
+        metrics={"version": float(version)},
+        info={
+            "model": name,
+            "version": version,
+            "promoted": decision.promoted if decision else False,
+            "forced": force,
+            "reason": decision.reason if decision else f"already registered as version {version}",
+        },
+        reused=True,
+    )

@@ -312,7 +312,7 @@ def _run_stage(
         return final, StageRecord(
             stage=planned.stage,
             component=planned.component.reference,
-            status="done",
+            status="cached" if output.reused else "done",
             key=key,
             metrics=output.metrics,
             info=output.info,

@@ -118,3 +118,19 @@ def test_the_conversion_task_splits_by_scenario(datasets_dir: Path, tmp_path: Pa
     split = pd.read_parquet(Path(run.stage("split").output or "") / "split.parquet")
     assert set(split["split"]) == {"train", "test"}
     assert run.metrics["evaluate.test_roc_auc"] > 0.7
+
+
+def test_clean_drops_training_duplicates_but_never_official_test_rows(tmp_path: Path) -> None:
+    rows = pd.DataFrame({"text": ["hi  there", "hi there", "", "bye"], "label": ["a"] * 4})
+    rows.to_csv(tmp_path / "train.csv", index=False)
+    rows.to_csv(tmp_path / "test.csv", index=False)
+    (tmp_path / "p.yaml").write_text(
+        "name: clean\ntask: intent\ndata: {path: train.csv, test_path: test.csv}\n"
+        "stages: {ingest: {}, clean: {}}\ntracking: {enabled: false}\n"
+    )
+    run = run_pipeline(tmp_path / "p.yaml", load_settings())
+    cleaned = pd.read_parquet(Path(run.stage("clean").output or "") / "rows.parquet")
+    assert cleaned[~cleaned["official_test"]]["text"].tolist() == ["hi there", "bye"]
+    assert cleaned[cleaned["official_test"]]["text"].tolist() == ["hi there", "hi there", "", "bye"]
+    assert run.metrics["clean.empty_dropped"] == 1
+    assert run.metrics["clean.duplicates_dropped"] == 1

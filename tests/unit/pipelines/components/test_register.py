@@ -21,7 +21,7 @@ data: {{path: {data}/train.csv, test_path: {data}/test.csv, label_column: catego
 stages:
   ingest: {{}}
   split: {{}}
-  train: {{params: {{method: tfidf}}}}
+  train: {{params: {{method: tfidf, C: {C}}}}}
   evaluate: {{}}
   register: {{}}
 """
@@ -38,7 +38,7 @@ def pipeline(datasets_dir: Path, tmp_path: Path) -> Path:
         tmp_path / "test.csv", index=False
     )
     path = tmp_path / "pipeline.yaml"
-    path.write_text(PIPELINE.format(data=tmp_path))
+    path.write_text(PIPELINE.format(data=tmp_path, C=10.0))
     return path
 
 
@@ -50,10 +50,17 @@ def test_promotion_follows_the_champion_comparison(pipeline: Path) -> None:
     first = run_pipeline(pipeline, settings).stage("register")
     assert first.info["promoted"] is True
     assert first.info["version"] == 1
+    unchanged = run_pipeline(pipeline, settings).stage("register")
+    assert unchanged.status == "cached"  # the identical model is not registered again
+    assert unchanged.info["version"] == 1
+    pipeline.write_text(pipeline.read_text().replace("C: 10.0", "C: 0.5"))
     second = run_pipeline(pipeline, settings).stage("register")
-    assert second.status == "done"  # never taken from the cache
-    assert second.info["promoted"] is False
-    assert second.metrics["champion_comparison.p_value"] == 1.0
+    assert second.status == "done"
+    assert second.info["version"] == 2
+    significantly = second.metrics["champion_comparison.significantly_better"] == 1.0
+    assert second.info["promoted"] is significantly
+    assert 0.0 <= second.metrics["champion_comparison.p_value"] <= 1.0
+    pipeline.write_text(pipeline.read_text().replace("C: 0.5", "C: 0.2"))
     forced = run_pipeline(pipeline, settings, RunOptions(force_register=True)).stage("register")
     assert forced.info["promoted"] is True
     assert forced.info["forced"] is True
