@@ -5,7 +5,9 @@ current champion on the same test rows (McNemar), or when forced.
 The comparison is made here, at promotion time, not in the (cached) evaluate stage, so a
 re-run never compares against a champion that has since changed; it is recorded in the
 run. Registration is all or nothing: a failure deletes the version it created and puts
-the aliases back (:func:`colloquy.tracking.register_model`).
+the aliases back (:func:`colloquy.tracking.register_model`). A model already registered
+(its version carries the same model key) is not registered again: the stage reports
+cached, and ``force`` promotes that version.
 """
 
 from __future__ import annotations
