@@ -7,6 +7,7 @@ same from any working directory.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -94,22 +95,28 @@ DATA_MODELS: dict[Task, type[TextData] | type[ConversionData] | type[Classificat
 }
 
 
-def resolve_paths(data: DataSpec, base: Path) -> DataSpec:
-    """``data`` with its relative file paths taken relative to ``base`` (the file's folder)."""
+def resolve_paths(data: DataSpec, base_for: Callable[[tuple[str, ...]], Path]) -> DataSpec:
+    """``data`` with each relative file path taken relative to the folder of the file that
+    set it (``base_for(key)``: a path in a base file of ``extends`` is relative to that file)."""
 
-    def absolute(path: Path | None) -> Path | None:
+    def absolute(path: Path | None, *key: str) -> Path | None:
         if path is None:
             return None
         expanded = path.expanduser()
-        return expanded if expanded.is_absolute() else (base / expanded).resolve()
+        if expanded.is_absolute():
+            return expanded
+        return (base_for(("data", *key)) / expanded).resolve()
 
     if isinstance(data, TextData):
         return data.model_copy(
-            update={"path": absolute(data.path), "test_path": absolute(data.test_path)}
+            update={
+                "path": absolute(data.path, "path"),
+                "test_path": absolute(data.test_path, "test_path"),
+            }
         )
     if isinstance(data, ConversionData):
-        return data.model_copy(update={"path": absolute(data.path)})
+        return data.model_copy(update={"path": absolute(data.path, "path")})
     if data.source.path is None:
         return data
-    source = data.source.model_copy(update={"path": absolute(data.source.path)})
+    source = data.source.model_copy(update={"path": absolute(data.source.path, "source", "path")})
     return data.model_copy(update={"source": source})

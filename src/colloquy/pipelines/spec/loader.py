@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -71,7 +71,7 @@ def load_pipeline(path: Path | str) -> Pipeline:
     except ValidationError as exc:
         raise located_error(exc, locate, (), _hint(exc)) from None
     _check_order(tree.data.get("stages"), locate)
-    data = _data(spec, locate, file.resolve().parent)
+    data = _data(spec, locate, _folder_of(tree, file))
     facts = PipelineFacts(
         name=spec.name,
         task=spec.task,
@@ -184,7 +184,19 @@ def _check_order(stages: Any, locate: Locator) -> None:
             )
 
 
-def _data(spec: PipelineSpec, locate: Locator, base: Path) -> DataSpec:
+def _folder_of(tree: YamlTree, file: Path) -> Callable[[tuple[str, ...]], Path]:
+    """The folder of the file (in the ``extends`` chain, child first) that sets a key."""
+
+    def folder(key: tuple[str, ...]) -> Path:
+        for path, node in tree.files:
+            if _line(node, key) is not None:
+                return path.parent
+        return file.resolve().parent
+
+    return folder
+
+
+def _data(spec: PipelineSpec, locate: Locator, base: Callable[[tuple[str, ...]], Path]) -> DataSpec:
     model = DATA_MODELS[spec.task]
     try:
         data = model.model_validate(spec.data)

@@ -243,3 +243,13 @@ def test_the_hash_changes_with_the_file(folder: Path) -> None:
     assert load_pipeline(path).sha256 == first
     write(folder, INTENT.replace("method: tfidf", "method: tfidf, C: 2.0"))
     assert load_pipeline(path).sha256 != first
+
+
+def test_a_path_is_relative_to_the_file_that_sets_it(folder: Path) -> None:
+    (folder / "base").mkdir()
+    write(folder, INTENT.replace("path: rows.csv", "path: ../rows.csv"), "base/base.yaml")
+    (folder / "runs").mkdir()
+    child = write(folder, "extends: ../base/base.yaml\nname: child\n", "runs/child.yaml")
+    data = load_pipeline(child).facts.data
+    assert isinstance(data, TextData)
+    assert data.path == (folder / "rows.csv").resolve()
