@@ -34,8 +34,9 @@ from colloquy.features.embeddings.bundled import BGE_SMALL, MINILM, MPNET
 from colloquy.features.embeddings.sentence import SentenceEmbedder
 
 ENCODERS = (MINILM, BGE_SMALL, MPNET)
-LATENCY_TEXTS = 64
 BATCH = 64
+ROUNDS = 5
+SINGLES = 16
 CHUNK = 1024
 
 
@@ -61,21 +62,33 @@ def embed_all(cached: CachedEmbedder, texts: list[str]) -> np.ndarray:
     return np.concatenate(parts)
 
 
-def latency_ms(embedder: SentenceEmbedder, texts: list[str]) -> tuple[float, float]:
-    """Median ms per text: one text per call, then batches of :data:`BATCH`."""
-    embedder.encode(texts[:8])  # warm-up
-    singles = []
-    for text in texts[:LATENCY_TEXTS]:
-        start = time.perf_counter()
-        embedder.encode([text], batch_size=1)
-        singles.append((time.perf_counter() - start) * 1000)
-    batches = []
-    for offset in range(0, len(texts), BATCH):
-        chunk = texts[offset : offset + BATCH]
-        start = time.perf_counter()
-        embedder.encode(chunk, batch_size=BATCH)
-        batches.append((time.perf_counter() - start) * 1000 / len(chunk))
-    return statistics.median(singles), statistics.median(batches)
+def latencies(embedders: dict[str, SentenceEmbedder], texts: list[str]) -> dict[str, Any]:
+    """Median ms per text, one text per call and batches of :data:`BATCH`, measured in
+    :data:`ROUNDS` interleaved rounds so every encoder sees the same machine load."""
+    singles: dict[str, list[float]] = {name: [] for name in embedders}
+    batches: dict[str, list[float]] = {name: [] for name in embedders}
+    for embedder in embedders.values():
+        embedder.encode(texts[:8])  # warm-up
+    loads = [os.getloadavg()[0]]
+    for round_ in range(ROUNDS):
+        for name, embedder in embedders.items():
+            for text in texts[round_ * SINGLES : (round_ + 1) * SINGLES]:
+                start = time.perf_counter()
+                embedder.encode([text], batch_size=1)
+                singles[name].append((time.perf_counter() - start) * 1000)
+            chunk = texts[round_ * BATCH : (round_ + 1) * BATCH]
+            start = time.perf_counter()
+            embedder.encode(chunk, batch_size=BATCH)
+            batches[name].append((time.perf_counter() - start) * 1000 / len(chunk))
+        loads.append(os.getloadavg()[0])
+    return {
+        name: {
+            "ms_per_text_batch1": round(statistics.median(singles[name]), 2),
+            "ms_per_text_batch64": round(statistics.median(batches[name]), 2),
+            "load_average_1m": round(max(loads), 1),
+        }
+        for name in embedders
+    }
 
 
 def head_scores(
@@ -108,12 +121,12 @@ def head_scores(
 
 def measure(
     name: str, train: pd.DataFrame, test: pd.DataFrame, c_grid: list[float]
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], SentenceEmbedder | None]:
     try:
         embedder = SentenceEmbedder(name)
     except ColloquyError as exc:
         print(f"{name}: unavailable — {exc.one_line()}")
-        return {"name": name, "available": False, "reason": exc.one_line()}
+        return {"name": name, "available": False, "reason": exc.one_line()}, None
     assert embedder.model_dir is not None
     cache = EmbeddingCache(default_cache_path(load_settings().resolved_home))
     cached = CachedEmbedder(embedder, cache)
@@ -124,8 +137,6 @@ def measure(
     scores = head_scores(
         train_x, train["category"].to_numpy(), test_x, test["category"].to_numpy(), c_grid
     )
-    load_before = os.getloadavg()[0]
-    single, batched = latency_ms(embedder, test["text"].tolist()[: BATCH * 4])
     result = {
         "name": name,
         "available": True,
@@ -133,13 +144,10 @@ def measure(
         "dimension": embedder.dimension,
         "weights_mb": round(weights_mb(embedder.model_dir), 1),
         "embed_seconds_this_run": round(embed_seconds, 1),
-        "ms_per_text_batch1": round(single, 2),
-        "ms_per_text_batch64": round(batched, 2),
-        "load_average_1m": round(max(load_before, os.getloadavg()[0]), 1),
         **scores,
     }
     print(result)
-    return result
+    return result, embedder
 
 
 def main() -> None:
@@ -147,7 +155,12 @@ def main() -> None:
     parser.add_argument("--c-grid", type=float, nargs="+", default=[2.0, 8.0, 32.0, 128.0])
     args = parser.parse_args()
     train, test = load_banking77()
-    results = [measure(name, train, test, args.c_grid) for name in ENCODERS]
+    measured = [measure(name, train, test, args.c_grid) for name in ENCODERS]
+    results = [result for result, _ in measured]
+    loaded = {r["name"]: e for r, e in measured if e is not None}
+    timings = latencies(loaded, test["text"].tolist())
+    for result in results:
+        result.update(timings.get(result["name"], {}))
     rows: list[list[object]] = []
     for r in results:
         if not r["available"]:
@@ -175,7 +188,8 @@ def main() -> None:
         "validation slice of the training split; the head is refitted on the whole training "
         "split with that C and the official test split scored once. Latency: median ms per "
         "text on the torch backend, CPU, one text per call (batch 1) and batches of 64 "
-        f"({BATCH * 4} test texts), measured while the {cores}-core machine was shared "
+        f"(test texts, {ROUNDS} rounds alternating the encoders), measured while the "
+        f"{cores}-core machine was shared "
         f"(1-minute load average up to {max(loads, default=0):.1f}), so compare the rows "
         "with each other rather than with other machines. MB: the weights file.\n\n"
         + markdown_table(
