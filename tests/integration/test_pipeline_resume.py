@@ -155,6 +155,7 @@ def test_sigkill_mid_training_then_resume(data: Path, tmp_path: Path) -> None:
     resumed = finish(killed_home, "pipeline", "resume", run_id)
     assert resumed["run_id"] == run_id
     assert resumed["status"] == "succeeded"
+    assert not any(scratch.iterdir())  # the killed process's half-written output is gone
     uninterrupted = finish(tmp_path / "clean", "pipeline", "run", str(file))
     assert metrics(resumed) == metrics(uninterrupted)
 

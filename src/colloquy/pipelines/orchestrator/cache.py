@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
+import os
 import shutil
 import sys
 import uuid
@@ -83,10 +84,23 @@ class StageCache:
             return None
 
     def scratch(self, key: str) -> Path:
-        """A fresh temporary folder for the stage to write into."""
-        folder = self.root / ".tmp" / f"{key[:16]}-{uuid.uuid4().hex[:8]}"
+        """A fresh temporary folder for the stage to write into, named with this process id
+        so that :meth:`sweep` can tell the leftovers of a killed process."""
+        folder = self.root / ".tmp" / f"{key[:16]}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         folder.mkdir(parents=True)
         return folder
+
+    def sweep(self) -> int:
+        """Remove the temporary folders of processes that no longer run (``kill -9``
+        leaves them); returns how many were removed."""
+        removed = 0
+        scratch = self.root / ".tmp"
+        for folder in scratch.iterdir() if scratch.is_dir() else ():
+            parts = folder.name.split("-")
+            if len(parts) == 3 and parts[1].isdigit() and not _alive(int(parts[1])):
+                shutil.rmtree(folder, ignore_errors=True)
+                removed += 1
+        return removed
 
     def commit(self, key: str, scratch: Path, output: StageOutput) -> Path:
         """Move ``scratch`` into place as ``key``'s entry (replacing a stale one)."""
@@ -99,3 +113,13 @@ class StageCache:
 
     def discard(self, scratch: Path) -> None:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -159,6 +159,7 @@ def _execute(
     log = get_logger(__name__)
     store = RunStore(settings.resolved_home)
     cache = StageCache(settings.resolved_home)
+    cache.sweep()
     started = time.perf_counter() - state.seconds
     tracking = open_tracking(pipeline, state, settings)
     state = state.model_copy(update={"tracking_run_id": tracking.run_id})
