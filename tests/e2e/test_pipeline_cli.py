@@ -172,3 +172,10 @@ def test_init_asks_with_defaults_shown(data: Path, tmp_path: Path, home: dict[st
     assert "Headline metric [accuracy]" in result.stdout
     validated = run("pipeline", "validate", str(tmp_path / "churn.yaml"), env=home)
     assert validated.returncode == 0, validated.stderr
+
+
+def test_tune_refuses_a_file_without_a_tune_stage(
+    data: Path, tmp_path: Path, home: dict[str, str]
+) -> None:
+    result = run("pipeline", "tune", str(pipeline_file(tmp_path, data)), env=home)
+    assert_one_line_error(result, 2, "has no tune stage")

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from colloquy.errors import ColloquyError, ConfigError, DataError
+from colloquy.errors import ColloquyError, ConfigError, DataError, UsageError
 from colloquy.logging import get_logger, new_correlation_id
 from colloquy.pipelines.components.base import StageContext, StageInput, StageInputs
 from colloquy.pipelines.orchestrator.cache import StageCache, stage_key
@@ -86,6 +86,11 @@ def run_pipeline(
     """Validate and run the pipeline at ``path``; returns the finished run's record."""
     options = options or RunOptions()
     pipeline = validate_pipeline(path, settings)
+    if options.stop_after is not None and pipeline.stage(options.stop_after) is None:
+        raise UsageError(
+            f"{pipeline.path} has no {options.stop_after} stage",
+            hint=f"add stages.{options.stop_after} to the file, or use `colloquy pipeline run`",
+        )
     home = settings.resolved_home
     data = pin_version(pipeline.facts.data, options.data_version)
     identity = identify(data, home)
