@@ -62,7 +62,7 @@ demo-data: install ## Fetch the demo's datasets into $COLLOQUY_DATA_DIR unless t
 	  fi; \
 	done
 
-demo: install demo-data ## Ingest BANKING77, train an intent model; train a conversion model and explain a call
+demo: install demo-data ## Ingest BANKING77, train an intent model, run it as a tracked pipeline and register it; train a conversion model and explain a call
 	$(BIN)/colloquy db upgrade
 	$(BIN)/colloquy data ingest banking77 $(B77) --dataset banking77
 	$(BIN)/colloquy data show banking77
@@ -74,6 +74,8 @@ demo: install demo-data ## Ingest BANKING77, train an intent model; train a conv
 		--report $(DEMO_HOME)/reports/banking77-intent
 	$(BIN)/colloquy predict intent --model $(DEMO_HOME)/models/banking77-intent --top-k 3 \
 		"I still haven't received my new card" "Why was I charged a fee for topping up?"
+	$(BIN)/colloquy pipeline run configs/banking77_intent.yaml
+	$(BIN)/colloquy models show banking77-intent
 	$(BIN)/colloquy train conversion --source craigslist_bargain \
 		--data $(COLLOQUY_DATA_DIR)/craigslist_bargain --output $(DEMO_HOME)/models/craigslist-conversion \
 		--overwrite

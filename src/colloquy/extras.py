@@ -52,6 +52,14 @@ EXTRAS: Mapping[str, Extra] = MappingProxyType(
             Extra("lightgbm", ("lightgbm",), "the LightGBM head of the conversion model"),
             # onnx and onnxruntime stay core: the serving path reads and runs ONNX encoders.
             Extra("onnx", ("onnxscript",), "exporting an encoder to ONNX"),
+            Extra(
+                "pipelines",
+                ("mlflow", "optuna", "optuna_dashboard", "xgboost", "lightgbm", "dvc"),
+                "declarative pipelines: MLflow tracking and registry, Optuna tuning, XGBoost "
+                "and LightGBM trainers, DVC lineage",
+            ),
+            # Data, not code: wheels holding the all-mpnet-base-v2 model in parts.
+            Extra("encoders", (), "the all-mpnet-base-v2 sentence encoder, offline"),
         )
     }
 )

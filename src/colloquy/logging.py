@@ -145,6 +145,7 @@ def configure_logging(
         old.close()
     root.addHandler(handler)
     root.setLevel(max(numeric, logging.WARNING))
+    reclaim_library_loggers()
     _pending[:] = [setup]
     if "structlog" in sys.modules:
         _apply_pending()
@@ -153,6 +154,30 @@ def configure_logging(
 def _apply_pending() -> None:
     if _pending:
         _apply(_pending.pop())
+
+
+_CLAIMED_BY_LIBRARIES = ("alembic", "huey", "mlflow", "optuna", "sqlalchemy.engine")
+"""Loggers that a library gives a handler of its own and cuts off from the root when it is
+imported (MLflow does so for its own, Alembic's, SQLAlchemy's and huey's; Optuna for its
+own)."""
+
+
+def reclaim_library_loggers() -> None:
+    """Send the loggers libraries claimed back to colloquy's handler, when it is configured.
+
+    Without this, importing MLflow or Optuna part-way through a command leaves their lines
+    (and Alembic's) in another format, without the correlation id. A process that never
+    configured colloquy's logging (a library user, ``mlflow models serve``) keeps the
+    libraries' own set-up.
+    """
+    root = logging.getLogger()
+    if not any(isinstance(h.formatter, _DeferredFormatter) for h in root.handlers):
+        return
+    for name in _CLAIMED_BY_LIBRARIES:
+        claimed = logging.getLogger(name)
+        for handler in list(claimed.handlers):
+            claimed.removeHandler(handler)
+        claimed.propagate = True
 
 
 def new_correlation_id() -> str:

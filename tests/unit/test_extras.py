@@ -160,3 +160,20 @@ def test_core_dependencies_leave_out_the_extras_and_pin_torch_only_in_constraint
     assert torch == ["torch>=2.2"]
     constraints = (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines()
     assert any(re.fullmatch(r"torch==[\d.]+", line) for line in constraints)
+
+
+def test_tracking_and_tuning_need_the_pipelines_extra(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from colloquy.config import Settings
+    from colloquy.pipelines.tuning.storage import open_storage
+    from colloquy.tracking import registry_from_settings, tracker_from_settings
+
+    settings = Settings(home=tmp_path)
+    _hide(monkeypatch, "mlflow", "optuna")
+    with pytest.raises(UsageError, match=r"MLflow tracking needs .* mlflow .*\[pipelines\]"):
+        tracker_from_settings(settings)
+    with pytest.raises(UsageError, match=r"registry needs the optional package mlflow"):
+        registry_from_settings(settings)
+    with pytest.raises(UsageError, match=r"tuning with Optuna needs .* optuna .*\[pipelines\]"):
+        open_storage(f"sqlite:///{tmp_path / 'studies.db'}")

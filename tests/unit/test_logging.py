@@ -86,3 +86,17 @@ def test_default_stream_is_stderr_at_write_time(monkeypatch: pytest.MonkeyPatch)
         "first",
         "second",
     ]
+
+
+def test_loggers_claimed_by_mlflow_on_import_are_taken_back() -> None:
+    import mlflow  # noqa: F401  (its import gives alembic and mlflow handlers of their own)
+
+    from colloquy.tracking import mlflow_tracker  # noqa: F401
+
+    stream = io.StringIO()
+    configure_logging("info", "json", stream=stream)
+    new_correlation_id()
+    logging.getLogger("alembic").warning("from alembic")
+    logging.getLogger("mlflow.store").warning("from mlflow")
+    assert [line["event"] for line in _lines(stream)] == ["from alembic", "from mlflow"]
+    assert all("correlation_id" in line for line in _lines(stream))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from colloquy.extras import require
 from colloquy.tracking.uri import check_tracking_uri
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ def tracker_from_settings(
         from colloquy.tracking.null_tracker import NullTracker
 
         return NullTracker()
+    require("mlflow", extra="pipelines", feature="MLflow tracking")
     from colloquy.tracking.mlflow_tracker import MlflowTracker
 
     chosen = uri or settings.resolved_mlflow_tracking_uri
@@ -43,6 +45,7 @@ def tracker_from_settings(
 
 def registry_from_settings(settings: Settings, *, uri: str | None = None) -> ModelRegistry:
     """The model registry of the tracking store (``uri`` or the settings'), checked first."""
+    require("mlflow", extra="pipelines", feature="the MLflow model registry")
     from colloquy.tracking.mlflow_registry import MlflowRegistry
 
     chosen = uri or settings.resolved_mlflow_tracking_uri

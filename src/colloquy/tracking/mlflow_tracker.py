@@ -21,6 +21,7 @@ from mlflow.entities import RunStatus as MlflowRunStatus
 from mlflow.exceptions import MlflowException
 
 from colloquy.errors import ConfigError, NotFoundError, StorageError, UsageError
+from colloquy.logging import reclaim_library_loggers
 from colloquy.tracking.base import (
     LoggedModel,
     ModelKind,
@@ -35,6 +36,9 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = ["MlflowTrackedRun", "MlflowTracker", "mlflow_errors"]
+
+# Importing mlflow gave its loggers, and Alembic's, handlers of their own.
+reclaim_library_loggers()
 
 
 @contextmanager

@@ -14,6 +14,8 @@ import warnings
 from typing import TYPE_CHECKING
 
 from colloquy.errors import ConfigError, StorageError
+from colloquy.extras import require
+from colloquy.logging import reclaim_library_loggers
 
 if TYPE_CHECKING:
     from optuna.storages import RDBStorage
@@ -60,7 +62,10 @@ def study_storage_url(database_url: str) -> str:
 
 def open_storage(storage_url: str) -> RDBStorage:
     """The storage at ``storage_url``, its tables created; one StorageError line if it fails."""
+    require("optuna", extra="pipelines", feature="tuning with Optuna")
     import optuna
+
+    reclaim_library_loggers()  # importing optuna gave its logger a handler of its own
     import sqlalchemy.exc
 
     _ensure_schema(storage_url)

@@ -16,6 +16,7 @@ from typing import Any, Self
 import numpy as np
 
 from colloquy.errors import ArtifactError
+from colloquy.extras import require
 from colloquy.models.artifacts import ModelDirectory
 from colloquy.models.tabular.config import ParamValue
 from colloquy.models.tabular.trainers.base import (
@@ -106,8 +107,7 @@ class XGBoostTrainer(Trainer):
         validation: Validation | None = None,
         on_iteration: OnIteration | None = None,
     ) -> Self:
-        import xgboost as xgb
-
+        xgb = require("xgboost", extra="pipelines", feature="the xgboost trainer")
         native, rounds, metric = self._native(n_classes, seed)
         train = xgb.DMatrix(features, label=codes)
         held = train if validation is None else xgb.DMatrix(validation.features, validation.codes)
@@ -143,7 +143,7 @@ class XGBoostTrainer(Trainer):
         n_classes: int,
         n_features: int,
     ) -> Self:
-        import xgboost as xgb
+        xgb = require("xgboost", extra="pipelines", feature="an xgboost model")
 
         trainer = cls(name, params)
         booster = xgb.Booster()
