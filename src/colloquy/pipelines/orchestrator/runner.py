@@ -166,8 +166,9 @@ def _execute(
     cache = StageCache(settings.resolved_home)
     cache.sweep()
     started = time.perf_counter() - state.seconds
-    tracking = open_tracking(pipeline, state, settings)
-    state = state.model_copy(update={"tracking_run_id": tracking.run_id})
+    # Opened when the first stage has to run: a re-run whose every stage is cached records
+    # nothing new, and does not pay for starting MLflow.
+    tracking: RunTracking | None = None
     store.save(state)
     done: dict[str, StageInput] = {}
     keys: dict[str, str] = {}
@@ -189,6 +190,10 @@ def _execute(
             inputs = StageInputs({kind: done[s] for kind, s in planned.inputs.items()})
             record = _skip(planned, state.stage(planned.stage), key, cache)
             if record is None:
+                if tracking is None:
+                    tracking = open_tracking(pipeline, state, settings)
+                    state = state.model_copy(update={"tracking_run_id": tracking.run_id})
+                    store.save(state)
                 record = _run_stage(
                     pipeline, planned, state, key, inputs, settings, options, tracking
                 )
@@ -221,7 +226,8 @@ def _execute(
         atomic_write(
             store.directory(state.run_id) / "failure.json", failed.report.model_dump_json(indent=2)
         )
-        tracking.finish(state, failed=True)
+        if tracking is not None:
+            tracking.finish(state, failed=True)
         log.error("pipeline run failed", stage=failed.report.stage, cause=failed.report.cause)
         raise PipelineFailedError(
             failed.report.one_line(),
@@ -229,7 +235,8 @@ def _execute(
             exit_code=failed.exit_code,
         ) from failed.__cause__
     except BaseException:
-        tracking.finish(state, failed=True)
+        if tracking is not None:
+            tracking.finish(state, failed=True)
         raise
     state = state.model_copy(
         update={
@@ -239,7 +246,8 @@ def _execute(
         }
     )
     store.save(state)
-    tracking.finish(state, failed=False)
+    if tracking is not None:
+        tracking.finish(state, failed=False)
     log.info("pipeline run finished", seconds=round(state.seconds, 2))
     return state
 
