@@ -72,23 +72,25 @@ def dialogue_dynamics(
 ) -> DialogueDynamics:
     """The dynamics of ``conversation`` (or of its first ``first_turns`` turns)."""
     spoken = [t for t in conversation.turns[:first_turns] if is_spoken(t)]
-    words = [len(_WORD.findall(t.text)) for t in spoken]
-    customer = [t.speaker is Speaker.CUSTOMER for t in spoken]
+    words = [word_count(t.text) for t in spoken]
+    speakers = [t.speaker for t in spoken]
+    times = [turn_seconds(t) for t in spoken]
     total_words = sum(words)
-    customer_words = sum(w for w, c in zip(words, customer, strict=True) if c)
+    customer_words = sum(w for w, s in zip(words, speakers, strict=True) if s is Speaker.CUSTOMER)
+    agents = {Speaker.AGENT, Speaker.BOT}
     return DialogueDynamics(
         turns=len(spoken),
-        customer_turns=sum(customer),
-        agent_turns=sum(1 for t in spoken if t.speaker in (Speaker.AGENT, Speaker.BOT)),
+        customer_turns=sum(1 for s in speakers if s is Speaker.CUSTOMER),
+        agent_turns=sum(1 for s in speakers if s in agents),
         customer_word_share=customer_words / total_words if total_words else 0.0,
-        customer_time_share=_time_share(spoken),
-        longest_monologue_words=_longest_run(spoken, words, None),
-        longest_customer_monologue_words=_longest_run(spoken, words, Speaker.CUSTOMER),
-        customer_question_rate=_question_rate(spoken, {Speaker.CUSTOMER}),
-        agent_question_rate=_question_rate(spoken, {Speaker.AGENT, Speaker.BOT}),
-        mean_agent_response_seconds=_mean_lag(spoken, {Speaker.AGENT, Speaker.BOT}),
-        mean_customer_response_seconds=_mean_lag(spoken, {Speaker.CUSTOMER}),
-        duration_seconds=_duration(spoken),
+        customer_time_share=_time_share(speakers, times),
+        longest_monologue_words=int(longest_run(speakers, words)),
+        longest_customer_monologue_words=int(longest_run(speakers, words, Speaker.CUSTOMER)),
+        customer_question_rate=question_rate(spoken, {Speaker.CUSTOMER}) or 0.0,
+        agent_question_rate=question_rate(spoken, agents) or 0.0,
+        mean_agent_response_seconds=_mean(reply_lags(speakers, times, agents)),
+        mean_customer_response_seconds=_mean(reply_lags(speakers, times, {Speaker.CUSTOMER})),
+        duration_seconds=duration(times),
     )
 
 
@@ -99,52 +101,98 @@ def dynamics_matrix(
     return [dialogue_dynamics(c, first_turns=first_turns).vector() for c in conversations]
 
 
-def _longest_run(turns: Sequence[Turn], words: Sequence[int], who: Speaker | None) -> int:
-    """Most words said by one speaker without the other side speaking in between."""
-    best = current = 0
+def word_count(text: str) -> int:
+    """Words in ``text`` (runs of letters, digits and underscores)."""
+    return len(_WORD.findall(text))
+
+
+def is_question(text: str) -> bool:
+    """A question mark anywhere, or a line opening with a question word (``how``, ``can``…)."""
+    return _QUESTION.search(text.strip()) is not None
+
+
+def turn_seconds(turn: Turn) -> float | None:
+    """When ``turn`` started, in seconds: its timestamp, else ``extra["offset_seconds"]``.
+
+    Transcript formats keep offsets from the start of the call; either scale works for the
+    differences every metric here takes, and a turn with neither is untimed (``None``).
+    """
+    if turn.timestamp is not None:
+        return turn.timestamp.timestamp()
+    offset = turn.extra.get("offset_seconds")
+    if isinstance(offset, (int, float)) and not isinstance(offset, bool):
+        return float(offset)
+    return None
+
+
+def longest_run(
+    speakers: Sequence[Speaker], amounts: Sequence[float], who: Speaker | None = None
+) -> float:
+    """Largest sum of ``amounts`` over consecutive turns of one speaker (``who`` or anyone)."""
+    best = current = 0.0
     previous: Speaker | None = None
-    for turn, count in zip(turns, words, strict=True):
-        current = current + count if turn.speaker is previous else count
-        previous = turn.speaker
-        if who is None or turn.speaker is who:
+    for speaker, amount in zip(speakers, amounts, strict=True):
+        current = current + amount if speaker is previous else amount
+        previous = speaker
+        if who is None or speaker is who:
             best = max(best, current)
     return best
 
 
-def _question_rate(turns: Sequence[Turn], speakers: set[Speaker]) -> float:
+def question_rate(turns: Sequence[Turn], speakers: set[Speaker]) -> float | None:
+    """Share of the turns by ``speakers`` that ask something; ``None`` when they said nothing."""
     theirs = [t for t in turns if t.speaker in speakers]
     if not theirs:
-        return 0.0
-    return sum(1 for t in theirs if _QUESTION.search(t.text.strip())) / len(theirs)
+        return None
+    return sum(1 for t in theirs if is_question(t.text)) / len(theirs)
 
 
-def _mean_lag(turns: Sequence[Turn], responders: set[Speaker]) -> float | None:
-    """Mean seconds between a turn and the first reply to it by ``responders``."""
-    lags = [
-        (current.timestamp - before.timestamp).total_seconds()
-        for before, current in itertools.pairwise(turns)
-        if current.speaker in responders
-        and before.speaker not in responders
-        and current.timestamp is not None
-        and before.timestamp is not None
+def reply_lags(
+    speakers: Sequence[Speaker], times: Sequence[float | None], responders: set[Speaker]
+) -> list[float]:
+    """Seconds between each turn and the reply to it by ``responders`` (timed pairs only)."""
+    return [
+        current_time - before_time
+        for (before, before_time), (current, current_time) in itertools.pairwise(
+            zip(speakers, times, strict=True)
+        )
+        if current in responders
+        and before not in responders
+        and current_time is not None
+        and before_time is not None
     ]
-    return sum(lags) / len(lags) if lags else None
 
 
-def _time_share(turns: Sequence[Turn]) -> float | None:
-    """Share of the timed conversation during which the customer held the floor."""
-    spans = {Speaker.CUSTOMER: 0.0, "other": 0.0}
-    for before, current in itertools.pairwise(turns):
-        if before.timestamp is None or current.timestamp is None:
-            return None
-        seconds = max((current.timestamp - before.timestamp).total_seconds(), 0.0)
-        spans[Speaker.CUSTOMER if before.speaker is Speaker.CUSTOMER else "other"] += seconds
-    total = spans[Speaker.CUSTOMER] + spans["other"]
-    return spans[Speaker.CUSTOMER] / total if total else None
+def floor_seconds(speakers: Sequence[Speaker], times: Sequence[float | None]) -> list[float] | None:
+    """How long each turn held the floor: until the next turn began (the last turn: 0).
+
+    ``None`` unless every turn is timed; a clock that runs backwards counts as 0.
+    """
+    if any(t is None for t in times):
+        return None
+    stamps = [t for t in times if t is not None]
+    return [max(after - before, 0.0) for before, after in itertools.pairwise(stamps)] + (
+        [0.0] if stamps else []
+    )
 
 
-def _duration(turns: Sequence[Turn]) -> float | None:
-    stamps = [t.timestamp for t in turns if t.timestamp is not None]
+def duration(times: Sequence[float | None]) -> float | None:
+    """Seconds from the earliest to the latest timed turn; ``None`` with fewer than two."""
+    stamps = [t for t in times if t is not None]
     if len(stamps) < 2:
         return None
-    return (max(stamps) - min(stamps)).total_seconds()
+    return max(stamps) - min(stamps)
+
+
+def _time_share(speakers: Sequence[Speaker], times: Sequence[float | None]) -> float | None:
+    """Share of the timed conversation during which the customer held the floor."""
+    floors = floor_seconds(speakers, times)
+    if floors is None:
+        return None
+    total = sum(floors)
+    customer = sum(f for s, f in zip(speakers, floors, strict=True) if s is Speaker.CUSTOMER)
+    return customer / total if total else None
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return sum(values) / len(values) if values else None
