@@ -3,7 +3,8 @@
 Ground truth comes from SGD's dialogue acts (an unrecovered ``NOTIFY_FAILURE``, see
 :func:`colloquy.analytics.failures.goal_not_completed`); the detector sees speakers and
 text only. Dialogues are split in two halves by a hash of their id: the thresholds are
-chosen on the training half, then the other half is scored once. The section also ranks
+chosen on the training half, then the other half is scored (see the section's text for how
+often it was looked at). The section also ranks
 the failure types the text-only detectors find on the whole dataset (repetition is left
 out here: it needs an embedding model, and this benchmark runs without one).
 """
@@ -59,11 +60,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             "Ground truth: a dialogue did not complete its goal when its last `NOTIFY_FAILURE` "
             "act comes after its last `NOTIFY_SUCCESS`. The text-only detector never sees "
             f"acts. Thresholds chosen on the training half (failure "
-            f"{tuned.failure_threshold}, success {tuned.success_threshold}); the test half "
-            f"is scored once. Goal F1 >= {GOAL_F1}: {verdict}.",
+            f"{tuned.failure_threshold}, success {tuned.success_threshold}). The test half "
+            "was scored twice: once with an earlier version of the cue word lists (F1 0.800 "
+            "as well), then again after the lists were changed using training-half errors "
+            f"only, so it is not a strictly held-out figure. Goal F1 >= {GOAL_F1}: {verdict}.",
             markdown_table(
                 ["half", "dialogues", "goal not completed", "precision", "recall", "F1"],
-                [_row("train (tuning)", tuned.train), _row("test (scored once)", scored)],
+                [_row("train (tuning)", tuned.train), _row("test (scored twice)", scored)],
             ),
             f"Failure types found by the text-only detectors on all {ranking.conversations} "
             "SGD dialogues, most frequent first:",
