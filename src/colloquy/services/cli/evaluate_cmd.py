@@ -93,3 +93,26 @@ def conversion(
         print_json(result.model_dump(mode="json"))
         return
     print_mapping(f"{model.name} on {data.name}", result.model_dump(mode="json"))
+
+
+@app.command("sentiment")
+def sentiment(
+    model: Annotated[str, typer.Option("--model", help="Model directory, or 'vader' for VADER.")],
+    data: Annotated[Path, typer.Option("--data", help="CSV, JSONL or Parquet file.")],
+    text_column: Annotated[str, typer.Option("--text-column", help="The column holding the text.")],
+    label_column: Annotated[
+        str,
+        typer.Option("--label-column", help="The column holding negative, neutral or positive."),
+    ],
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Macro recall (TweetEval's metric), accuracy, macro-F1 and recall per class."""
+    from colloquy.analytics.sentiment.files import evaluate_sentiment_file
+
+    result = evaluate_sentiment_file(
+        model, data, text_column=text_column, label_column=label_column
+    )
+    if fmt is OutputFormat.JSON:
+        print_json(result.model_dump(mode="json"))
+        return
+    print_mapping(f"{model} on {data.name}", result.model_dump(mode="json"))

@@ -196,3 +196,33 @@ def _encoder_choice(choice: EncoderChoiceRecord | None) -> str:
         f"{verdict} (embedding block inner-CV ROC-AUC {choice.tuned_auc:.3f} tuned vs "
         f"{choice.generic_auc:.3f} generic)"
     )
+
+
+@app.command("sentiment")
+def sentiment(
+    data: Annotated[Path, typer.Option("--data", help="CSV, JSONL or Parquet file.")],
+    text_column: Annotated[str, typer.Option("--text-column", help="The column holding the text.")],
+    label_column: Annotated[
+        str,
+        typer.Option("--label-column", help="The column holding negative, neutral or positive."),
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Model directory to write.")],
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+    overwrite: OverwriteOption = False,
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Train a sentiment model (MiniLM embeddings, VADER's scores, a logistic head)."""
+    from colloquy.analytics.sentiment.files import train_sentiment_file
+
+    summary = train_sentiment_file(
+        data,
+        text_column=text_column,
+        label_column=label_column,
+        output=output,
+        overwrite=overwrite,
+        seed=seed,
+    )
+    if fmt is OutputFormat.JSON:
+        print_json(summary.model_dump(mode="json"))
+        return
+    print_mapping(f"sentiment model written to {output}", summary.model_dump(mode="json"))
