@@ -3,8 +3,9 @@
 plotly is not a colloquy dependency, so the graph is drawn with matplotlib: states are
 placed in columns by their distance from the start, arrows are as thick as they are
 frequent, and edges under ``min_count`` are left out so a large dataset stays readable.
-The HTML page embeds the SVG drawing (each node and edge has a hover title with its
-count) and the node, edge and top-path tables; it needs no network and no script.
+The HTML page embeds the same drawing as SVG beside the tables behind it (states,
+transitions, top paths, where conversations end); it needs no network and no script, and
+it is static: an interactive Sankey would need plotly, which is not installed.
 """
 
 from __future__ import annotations
@@ -115,10 +116,9 @@ def _draw(graph: FlowGraph, min_count: int) -> Figure:
             color="tab:red" if backward else "tab:blue",
             connectionstyle=f"arc3,rad={0.4 if backward else 0.05}",
         )
-        arrow.set_gid(f"edge {edge.source} -> {edge.target}: {edge.count}")
         axes.add_patch(arrow)
     for node, (x, y) in where.items():
-        text = axes.text(
+        axes.text(
             x,
             y,
             f"{node}\n{counts.get(node, 0)}",
@@ -127,7 +127,6 @@ def _draw(graph: FlowGraph, min_count: int) -> Figure:
             fontsize=7,
             bbox={"boxstyle": "round", "facecolor": "white", "alpha": 0.9},
         )
-        text.set_gid(f"node {node}: {counts.get(node, 0)}")
     xs = [x for x, _ in where.values()]
     ys = [y for _, y in where.values()]
     axes.set_xlim(min(xs) - 0.6, max(xs) + 0.6)

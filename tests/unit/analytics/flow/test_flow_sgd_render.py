@@ -18,6 +18,7 @@ from colloquy.analytics.flow import (
     trace_annotated,
 )
 from colloquy.data.loaders.sgd import SGDLoader
+from colloquy.errors import StorageError
 from colloquy.schema import Conversation
 
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -95,3 +96,11 @@ def test_an_empty_graph_still_renders(tmp_path: Path) -> None:
     graph = FlowGraph()
     assert render_png(graph, tmp_path / "e.png").read_bytes().startswith(_PNG_MAGIC)
     assert "0 conversations" in render_html(graph, tmp_path / "e.html").read_text("utf-8")
+
+
+def test_an_unwritable_target_is_a_storage_error(graph: FlowGraph, tmp_path: Path) -> None:
+    missing = tmp_path / "no such folder"
+    with pytest.raises(StorageError, match="cannot write"):
+        render_png(graph, missing / "flow.png")
+    with pytest.raises(StorageError, match="cannot write"):
+        render_html(graph, missing / "flow.html")
