@@ -34,7 +34,7 @@ HEADERS = (
 
 
 def _number(value: float) -> str:
-    return f"{value:.3g}" if abs(value) < 1000 else f"{value:.0f}"
+    return f"{value:.4g}" if abs(value) < 1000 else f"{value:.0f}"
 
 
 def _table(report: SeparationReport) -> str:
