@@ -11,6 +11,7 @@ reported as ``detected`` so that a wrong one can be spotted and the file convert
 from __future__ import annotations
 
 import codecs
+import contextlib
 from dataclasses import dataclass
 
 from charset_normalizer import from_bytes
@@ -66,10 +67,10 @@ def decode(data: bytes) -> Decoded:
     if best is None:
         raise UndecodableError(f"not UTF-8 ({failure}) and no other text encoding fits")
     if best.encoding.startswith(_LATIN_GUESSES):
-        try:
+        # Windows-1252 is what a Latin guess usually is; it leaves five bytes undefined,
+        # and a file holding one of them keeps the detector's own choice.
+        with contextlib.suppress(UnicodeDecodeError):
             return Decoded(data.decode("cp1252"), "cp1252", "detected")
-        except UnicodeDecodeError:
-            pass
     return Decoded(str(best), best.encoding.replace("_", "-"), "detected")
 
 

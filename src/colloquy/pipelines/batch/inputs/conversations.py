@@ -9,33 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from colloquy.data.versions import dataset_version, file_version
+from colloquy.data.versions import file_version
 from colloquy.errors import NotFoundError, UsageError
 from colloquy.pipelines.batch.inputs.base import BatchInput
+from colloquy.pipelines.batch.inputs.stored import StoredDatasetInput
 from colloquy.schema import Conversation
 
-if TYPE_CHECKING:
-    from colloquy.storage import Store
 
-
-class StoredConversations(BatchInput[Conversation]):
+class StoredConversations(StoredDatasetInput[Conversation]):
     """Every conversation of the stored dataset ``name``."""
 
     kind = "conversations"
-
-    def __init__(self, store: Store, name: str) -> None:
-        self.store = store
-        self.name = name
-        self.store.dataset(name)
-
-    @property
-    def description(self) -> str:
-        return f"dataset:{self.name}"
-
-    def fingerprint(self) -> str:
-        return dataset_version(self.store, self.name).sha256
 
     def total(self) -> int | None:
         return self.store.dataset(self.name).conversations

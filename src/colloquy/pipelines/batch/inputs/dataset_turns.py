@@ -8,31 +8,14 @@ content-addressed version, so parts written before an ingest changed it are refu
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
-from colloquy.data.versions import dataset_version
-from colloquy.pipelines.batch.inputs.base import BatchInput
-
-if TYPE_CHECKING:
-    from colloquy.storage import Store
+from colloquy.pipelines.batch.inputs.stored import StoredDatasetInput
 
 
-class DatasetTurns(BatchInput[str]):
+class DatasetTurns(StoredDatasetInput[str]):
     """Every customer turn of the stored dataset ``name``."""
 
     kind = "texts"
-
-    def __init__(self, store: Store, name: str) -> None:
-        self.store = store
-        self.name = name
-        self.store.dataset(name)
-
-    @property
-    def description(self) -> str:
-        return f"dataset:{self.name}"
-
-    def fingerprint(self) -> str:
-        return dataset_version(self.store, self.name).sha256
 
     def options(self) -> dict[str, str | None]:
         return {"turns": "customer"}
