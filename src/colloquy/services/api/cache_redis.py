@@ -1,0 +1,44 @@
+"""A response cache in Redis, shared by every worker and every API instance."""
+
+from __future__ import annotations
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from colloquy.logging import get_logger
+from colloquy.services.api.cache import ResponseCache
+
+
+class RedisCache(ResponseCache):
+    """Entries expire after ``ttl_seconds``; Redis' own eviction policy bounds memory.
+
+    Redis failing must not fail a prediction: a read error is a miss and a write error is
+    dropped, both logged.
+    """
+
+    name = "redis"
+
+    def __init__(self, client: Redis, ttl_seconds: int = 3600) -> None:
+        self.client = client
+        self.ttl_seconds = ttl_seconds
+
+    @classmethod
+    def from_url(cls, url: str, ttl_seconds: int = 3600) -> RedisCache:
+        return cls(Redis.from_url(url), ttl_seconds)
+
+    async def get(self, key: str) -> bytes | None:
+        try:
+            value = await self.client.get(key)
+        except RedisError as exc:
+            get_logger(__name__).warning("cache.redis_unavailable", error=str(exc))
+            return None
+        return value if isinstance(value, bytes) else None
+
+    async def put(self, key: str, value: bytes) -> None:
+        try:
+            await self.client.set(key, value, ex=self.ttl_seconds)
+        except RedisError as exc:
+            get_logger(__name__).warning("cache.redis_unavailable", error=str(exc))
+
+    async def close(self) -> None:
+        await self.client.aclose()

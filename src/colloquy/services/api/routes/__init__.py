@@ -1,0 +1,9 @@
+"""The route modules :func:`colloquy.services.api.app.create_app` mounts, in this order.
+
+Each module defines ``router: fastapi.APIRouter`` and may define ``lifespan(app,
+settings)``. Add a module by appending its dotted path here.
+"""
+
+from __future__ import annotations
+
+ROUTE_MODULES: tuple[str, ...] = ("colloquy.services.api.routes.health",)
