@@ -30,6 +30,7 @@ from colloquy.storage.engine import (
 from colloquy.storage.migrate import SchemaStatus, ensure_schema, status, upgrade
 
 if TYPE_CHECKING:
+    from colloquy.storage.analyses import AnalysisRepository
     from colloquy.storage.bulk import InsertReport
 
 
@@ -170,6 +171,13 @@ class Store:
     def delete_dataset(self, name: str) -> None:
         with self.transaction() as conn:
             dataset_rows.delete_dataset(conn, name=name)
+
+    @property
+    def analyses(self) -> AnalysisRepository:
+        """Stored per-conversation analyses and dataset aggregates (JSON payloads)."""
+        from colloquy.storage.analyses import AnalysisRepository
+
+        return AnalysisRepository(self.engine)
 
     def conversations(self, dataset: str, *, batch_size: int = 500) -> Iterator[Conversation]:
         """Stream a dataset's conversations; memory is bounded by ``batch_size``."""

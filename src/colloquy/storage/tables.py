@@ -1,5 +1,8 @@
 """SQLAlchemy Core tables for datasets, conversations, turns and saved splits.
 
+Stored analyses are declared in :mod:`colloquy.storage.analyses` on the same ``metadata``
+and imported at the end of this module.
+
 The Alembic migrations in ``storage/alembic/versions`` create exactly these tables; a test
 compares the two so they cannot drift apart. Column lengths are the schema's limits, so a
 record that validates always fits.
@@ -135,3 +138,8 @@ TURN_COLUMNS = (
     "dialogue_acts",
     "extra",
 )
+
+# Tables declared beside their repositories join ``metadata`` when their module is
+# imported; importing them here (after every name above exists, so the cycle resolves)
+# keeps ``metadata`` complete for Alembic and the schema check wherever it is used.
+import colloquy.storage.analyses  # noqa: E402, F401
