@@ -3,8 +3,10 @@
 Annotated detection reads dialogue acts (SGD's ``NOTIFY_FAILURE`` / ``NOTIFY_SUCCESS``);
 text-only detectors see only speakers and words, so they run on users' own transcripts:
 goal not completed, the customer repeating themselves, asking for a human, abandoning
-after an agent question, loops and corrections. :func:`rank_failures` orders failure
-types by how many conversations they affect.
+after an agent question, loops, corrections and sharp drops in the customer's sentiment
+(:class:`SentimentDropDetector`, which needs a sentiment model). :func:`rank_failures`
+orders failure types by how many conversations they affect;
+:mod:`colloquy.analytics.failures.association` by their association with bad outcomes.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from colloquy.analytics.failures.records import (
     TextTurn,
 )
 from colloquy.analytics.failures.repetition import RepetitionDetector
+from colloquy.analytics.failures.sentiment_drop import SentimentDropDetector, sentiment_drops
 from colloquy.features.embeddings.base import Embedder
 
 
@@ -64,6 +67,7 @@ __all__ = [
     "FailureType",
     "LoopDetector",
     "RepetitionDetector",
+    "SentimentDropDetector",
     "TextFailureDetector",
     "TextGoalDetector",
     "TextTurn",
@@ -72,6 +76,7 @@ __all__ = [
     "goal_not_completed",
     "rank_failures",
     "score_detector",
+    "sentiment_drops",
     "split_halves",
     "text_only_detectors",
     "text_turns",

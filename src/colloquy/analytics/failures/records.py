@@ -22,6 +22,7 @@ class FailureType(StrEnum):
     ABANDONMENT = "abandonment"
     LOOP = "loop"
     CORRECTION = "correction"
+    SENTIMENT_DROP = "sentiment_drop"
 
 
 @dataclass(frozen=True, slots=True)
