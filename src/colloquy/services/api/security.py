@@ -126,8 +126,8 @@ def check_exposure(settings: ApiSettings, store: Store) -> None:
         raise ConfigError(
             f"refusing to serve {settings.host} without API keys: anyone who can reach it "
             "would be an admin",
-            hint="create a key with `colloquy api-keys create --name NAME --scope admin`, "
-            "bind to 127.0.0.1, or pass --insecure",
+            hint="create a key with `colloquy api-keys create`, bind to 127.0.0.1, "
+            "or pass --insecure",
         )
 
 

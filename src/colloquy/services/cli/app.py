@@ -15,6 +15,7 @@ from typer.core import TyperGroup
 
 from colloquy import __version__
 from colloquy.services.cli import (
+    api_keys_cmd,
     config_cmd,
     data_cmd,
     db_cmd,
@@ -22,6 +23,7 @@ from colloquy.services.cli import (
     models_cmd,
     pipeline_cmd,
     predict_cmd,
+    serve_cmd,
     train_cmd,
 )
 from colloquy.services.cli.context import state
@@ -54,6 +56,8 @@ app.add_typer(evaluate_cmd.app, name="evaluate")
 app.add_typer(predict_cmd.app, name="predict")
 app.add_typer(pipeline_cmd.app, name="pipeline")
 app.add_typer(models_cmd.app, name="models")
+app.add_typer(api_keys_cmd.app, name="api-keys")
+app.command("serve")(serve_cmd.serve)
 
 
 def _version(value: bool) -> None:
