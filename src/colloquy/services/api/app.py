@@ -55,7 +55,9 @@ def _cache(settings: ApiSettings) -> ResponseCache:
     if settings.redis_url:
         from colloquy.services.api.cache_redis import RedisCache
 
-        return RedisCache.from_url(settings.redis_url, settings.cache_ttl_seconds)
+        return RedisCache.from_url(
+            settings.redis_url, settings.cache_ttl_seconds, settings.redis_prefix
+        )
     return InProcessLRU(settings.cache_entries, settings.cache_ttl_seconds)
 
 
@@ -66,7 +68,10 @@ def _limiter(settings: ApiSettings) -> RateLimiter | None:
         from colloquy.services.api.ratelimit_redis import RedisRateLimiter
 
         return RedisRateLimiter.from_url(
-            settings.redis_url, settings.rate_limit_per_second, settings.rate_limit_burst
+            settings.redis_url,
+            settings.rate_limit_per_second,
+            settings.rate_limit_burst,
+            settings.redis_prefix,
         )
     return InProcessRateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
 

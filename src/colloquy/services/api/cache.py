@@ -43,7 +43,7 @@ def cache_key(namespace: str, model_version: str, body: bytes) -> str:
     for part in (namespace.encode(), model_version.encode(), body):
         digest.update(len(part).to_bytes(8, "big"))
         digest.update(part)
-    return f"colloquy:cache:{namespace}:{digest.hexdigest()}"
+    return f"{namespace}:{digest.hexdigest()}"
 
 
 class MeteredCache(ResponseCache):

@@ -18,17 +18,18 @@ class RedisCache(ResponseCache):
 
     name = "redis"
 
-    def __init__(self, client: Redis, ttl_seconds: int = 3600) -> None:
+    def __init__(self, client: Redis, ttl_seconds: int = 3600, prefix: str = "colloquy") -> None:
         self.client = client
         self.ttl_seconds = ttl_seconds
+        self.prefix = f"{prefix}:cache:"
 
     @classmethod
-    def from_url(cls, url: str, ttl_seconds: int = 3600) -> RedisCache:
-        return cls(Redis.from_url(url), ttl_seconds)
+    def from_url(cls, url: str, ttl_seconds: int = 3600, prefix: str = "colloquy") -> RedisCache:
+        return cls(Redis.from_url(url), ttl_seconds, prefix)
 
     async def get(self, key: str) -> bytes | None:
         try:
-            value = await self.client.get(key)
+            value = await self.client.get(self.prefix + key)
         except RedisError as exc:
             get_logger(__name__).warning("cache.redis_unavailable", error=str(exc))
             return None
@@ -36,7 +37,7 @@ class RedisCache(ResponseCache):
 
     async def put(self, key: str, value: bytes) -> None:
         try:
-            await self.client.set(key, value, ex=self.ttl_seconds)
+            await self.client.set(self.prefix + key, value, ex=self.ttl_seconds)
         except RedisError as exc:
             get_logger(__name__).warning("cache.redis_unavailable", error=str(exc))
 

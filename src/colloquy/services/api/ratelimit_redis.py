@@ -49,17 +49,17 @@ class RedisRateLimiter(RateLimiter):
 
     name = "redis"
 
-    def __init__(
-        self, client: Redis, rate: float, burst: int, prefix: str = "colloquy:ratelimit"
-    ) -> None:
+    def __init__(self, client: Redis, rate: float, burst: int, prefix: str = "colloquy") -> None:
         super().__init__(rate, burst)
         self.client = client
-        self.prefix = prefix
+        self.prefix = f"{prefix}:ratelimit"
         self._script: Any = client.register_script(TOKEN_BUCKET_LUA)
 
     @classmethod
-    def from_url(cls, url: str, rate: float, burst: int) -> RedisRateLimiter:
-        return cls(Redis.from_url(url), rate, burst)
+    def from_url(
+        cls, url: str, rate: float, burst: int, prefix: str = "colloquy"
+    ) -> RedisRateLimiter:
+        return cls(Redis.from_url(url), rate, burst, prefix)
 
     async def acquire(self, key: str, cost: float = 1.0) -> RateDecision:
         try:

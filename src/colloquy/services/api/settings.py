@@ -66,6 +66,9 @@ class ApiSettings(BaseSettings):
         validation_alias=AliasChoices("COLLOQUY_REDIS_URL", "COLLOQUY_API_REDIS_URL", "redis_url"),
         description="Redis for shared rate limits and the response cache; unset = in-process",
     )
+    redis_prefix: str = Field(
+        default="colloquy", min_length=1, description="Prefix of every key written to Redis"
+    )
     rate_limit_per_second: float = Field(
         default=50.0, gt=0, description="Tokens each API key gains per second"
     )

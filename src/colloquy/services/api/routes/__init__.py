@@ -6,4 +6,7 @@ settings)``. Add a module by appending its dotted path here.
 
 from __future__ import annotations
 
-ROUTE_MODULES: tuple[str, ...] = ("colloquy.services.api.routes.health",)
+ROUTE_MODULES: tuple[str, ...] = (
+    "colloquy.services.api.routes.health",
+    "colloquy.services.api.routes.auth",
+)
