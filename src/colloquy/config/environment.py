@@ -25,8 +25,13 @@ _log = logging.getLogger("colloquy.config")
 
 ENV_PREFIX = "COLLOQUY_"
 
-NOT_SETTINGS = frozenset({"COLLOQUY_TEST_POSTGRES_URL", "COLLOQUY_TEST_REDIS_URL"})
-"""``COLLOQUY_*`` variables colloquy reads that are not settings (the test services)."""
+NOT_SETTINGS = frozenset(
+    {"COLLOQUY_TEST_POSTGRES_URL", "COLLOQUY_TEST_REDIS_URL", "COLLOQUY_REDIS_URL"}
+)
+"""``COLLOQUY_*`` variables colloquy reads that are not settings (test services, Redis)."""
+
+API_SETTINGS_PREFIX = "COLLOQUY_API_"
+"""The HTTP API's own settings (``ApiSettings``), which `colloquy serve` hands its workers."""
 
 
 @cache
@@ -57,6 +62,8 @@ def check_environment(environ: Mapping[str, str]) -> None:
     for name in sorted(environ):
         upper = name.upper()
         if not upper.startswith(ENV_PREFIX) or upper in NOT_SETTINGS:
+            continue
+        if upper.startswith(API_SETTINGS_PREFIX):
             continue
         if upper not in variables:
             message = _unknown_variable(name, variables)
