@@ -15,6 +15,7 @@ from typer.core import TyperGroup
 
 from colloquy import __version__
 from colloquy.services.cli import (
+    analyze_cmd,
     api_keys_cmd,
     config_cmd,
     data_cmd,
@@ -56,6 +57,7 @@ app.add_typer(evaluate_cmd.app, name="evaluate")
 app.add_typer(predict_cmd.app, name="predict")
 app.add_typer(pipeline_cmd.app, name="pipeline")
 app.add_typer(models_cmd.app, name="models")
+app.add_typer(analyze_cmd.app, name="analyze")
 app.add_typer(api_keys_cmd.app, name="api-keys")
 app.command("serve")(serve_cmd.serve)
 
