@@ -16,13 +16,15 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, Unpack
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Column, DateTime, Row, String, Table, func, select, update
 
 from colloquy.errors import ColloquyError, NotFoundError, UsageError
-from colloquy.storage.store import Store
 from colloquy.storage.tables import metadata
+
+if TYPE_CHECKING:
+    from colloquy.storage.store import Store
 
 KEY_PREFIX = "clq"
 _KEY_PATTERN = re.compile(rf"^{KEY_PREFIX}_([0-9a-f]{{8}})_([A-Za-z0-9_-]{{43}})$")
@@ -95,7 +97,7 @@ def _digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def _record(row: Row[Unpack[tuple[Any, ...]]]) -> ApiKeyRecord:
+def _record(row: Row[*tuple[Any, ...]]) -> ApiKeyRecord:
     created = _utc(row.created_at)
     assert created is not None
     return ApiKeyRecord(

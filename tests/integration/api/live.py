@@ -65,7 +65,14 @@ def running_app(settings: ApiSettings, app: FastAPI | None = None) -> Iterator[L
         application, log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=5
     )
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+
+    def serve() -> None:
+        try:
+            server.run(sockets=[sock])
+        except SystemExit:  # uvicorn exits when the lifespan fails; the caller is told below
+            return
+
+    thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     deadline = time.monotonic() + 120
     while not server.started:
