@@ -9,4 +9,7 @@ from __future__ import annotations
 ROUTE_MODULES: tuple[str, ...] = (
     "colloquy.services.api.routes.health",
     "colloquy.services.api.routes.auth",
+    "colloquy.services.api.routes.datasets",
+    "colloquy.services.api.routes.analysis",
+    "colloquy.services.api.routes.training_jobs",
 )
