@@ -1,13 +1,33 @@
-"""Stored analyses on SQLite and PostgreSQL: payloads, staleness, cascade, migration."""
+"""Stored analyses on SQLite and PostgreSQL: payloads, staleness, cascade, migration, and
+incremental analysis (only new, changed or unreadable conversations are computed)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
 
+from colloquy.analytics.analysis import (
+    AnalysisOptions,
+    AnalysisRuntime,
+    DatasetAnalysis,
+    analyze_dataset,
+)
+from colloquy.analytics.failures import FailureType
+from colloquy.analytics.outcomes import ConversationFilter
+from colloquy.analytics.persistence import (
+    AGGREGATING,
+    ANALYSING,
+    analyze_stored,
+    decode_conversation,
+    stored_analysis,
+)
+from colloquy.data.loaders import TwitterSupportLoader
 from colloquy.errors import NotFoundError, UsageError
+from colloquy.progress import ProgressEvent
+from colloquy.schema import Conversation, Speaker, Turn
 from colloquy.storage import Store, create_store_engine
 from colloquy.storage.analyses import (
     Coverage,
@@ -189,3 +209,161 @@ def test_a_0002_postgresql_database_upgrades(postgres_url: str) -> None:
     # database, since the session's is already at head.
     with scratch_postgres_database(postgres_url, prefix="colloquy_test_0002") as url:
         _upgrade_from_0002(url)
+
+
+# --- incremental analysis over the store (analytics.persistence) -------------------------
+
+
+@pytest.fixture(scope="module")
+def threads(datasets_dir: Path) -> list[Conversation]:
+    """Real customer-support threads (English, timestamped, with brands)."""
+    return list(TwitterSupportLoader().load(datasets_dir / "twitter_support"))[:60]
+
+
+@pytest.fixture(scope="module")
+def runtime() -> AnalysisRuntime:
+    return AnalysisRuntime(AnalysisOptions())
+
+
+def _fresh(store: Store, name: str, where: ConversationFilter | None = None) -> DatasetAnalysis:
+    return analyze_dataset(store.conversations(name), AnalysisOptions(), dataset=name, where=where)
+
+
+def test_only_new_conversations_are_computed(
+    store: Store, threads: list[Conversation], runtime: AnalysisRuntime
+) -> None:
+    store.ingest(dataset="tw", source="twitter", conversations=threads[:40])
+    first, stats = analyze_stored(store, "tw", runtime=runtime)
+    assert (stats.conversations, stats.computed, stats.reused, stats.aggregate_reused) == (
+        40,
+        40,
+        0,
+        False,
+    )
+    again, stats = analyze_stored(store, "tw", runtime=runtime)
+    assert again == first
+    assert (stats.computed, stats.reused, stats.aggregate_reused) == (0, 40, True)
+    assert stored_analysis(store, "tw") == first
+
+    store.ingest(dataset="tw", source="twitter", conversations=threads[40:])
+    assert stored_analysis(store, "tw") is None
+    events: list[ProgressEvent] = []
+    grown, stats = analyze_stored(store, "tw", runtime=runtime, on_progress=events.append)
+    assert (stats.conversations, stats.computed, stats.reused, stats.removed) == (60, 20, 40, 0)
+    assert not stats.aggregate_reused
+    assert grown.conversations == 60
+    assert grown == _fresh(store, "tw")
+    analysing = [e for e in events if e.stage == ANALYSING]
+    assert (analysing[-1].done, analysing[-1].total, analysing[-1].unit) == (
+        20,
+        20,
+        "conversations",
+    )
+    assert [e for e in events if e.stage == AGGREGATING][-1].done == 60
+
+
+def test_a_changed_conversation_is_recomputed_and_a_removed_one_dropped(
+    store: Store, threads: list[Conversation], runtime: AnalysisRuntime
+) -> None:
+    store.ingest(dataset="tw", source="twitter", conversations=threads[:10])
+    analyze_stored(store, "tw", runtime=runtime)
+    target = threads[3]
+    complaint = Turn(
+        index=len(target.turns),
+        speaker=Speaker.CUSTOMER,
+        text="This is useless. I want to speak to a human agent now!",
+    )
+    changed = target.model_copy(update={"turns": (*target.turns, complaint)})
+    with store.transaction() as conn:
+        conn.execute(text("DELETE FROM conversations WHERE external_id = :id"), {"id": target.id})
+    store.ingest(dataset="tw", source="twitter", conversations=[changed])
+    result, stats = analyze_stored(store, "tw", runtime=runtime)
+    assert (stats.computed, stats.reused, stats.removed) == (1, 9, 0)
+    stored = store.analyses.get_analysis("tw", AnalysisOptions().fingerprint(), target.id)
+    assert stored is not None
+    assert stored.content_hash == changed.content_hash
+    assert decode_conversation(stored.payload).n_turns == len(target.turns) + 1
+    assert result == _fresh(store, "tw")
+
+    with store.transaction() as conn:
+        conn.execute(
+            text("DELETE FROM conversations WHERE external_id = :id"), {"id": threads[0].id}
+        )
+    result, stats = analyze_stored(store, "tw", runtime=runtime)
+    assert (stats.conversations, stats.computed, stats.reused, stats.removed) == (9, 0, 9, 1)
+    assert result.conversations == 9
+    assert result == _fresh(store, "tw")
+
+
+def test_unreadable_payloads_are_recomputed(
+    store: Store, threads: list[Conversation], runtime: AnalysisRuntime
+) -> None:
+    store.ingest(dataset="tw", source="twitter", conversations=threads[:10])
+    before, _ = analyze_stored(store, "tw", runtime=runtime)
+    victim = threads[5].id
+    with store.transaction() as conn:
+        conn.execute(
+            text("UPDATE dataset_analyses SET payload = :p"),
+            {"p": '{"version": 99, "kind": "dataset", "record": {}}'},
+        )
+    rebuilt, stats = analyze_stored(store, "tw", runtime=runtime)
+    assert rebuilt == before
+    assert (stats.computed, stats.unreadable, stats.aggregate_reused) == (0, 0, False)
+
+    with store.transaction() as conn:
+        conn.execute(
+            text("UPDATE conversation_analyses SET payload = :p WHERE conversation_id = :id"),
+            {"p": '{"version": 1, "kind": "conversation", "record": {"n_turns": "x"', "id": victim},
+        )
+        conn.execute(text("UPDATE dataset_analyses SET payload = 'not json'"))
+    recovered, stats = analyze_stored(store, "tw", runtime=runtime)
+    assert recovered == before
+    assert (stats.computed, stats.reused, stats.unreadable) == (1, 9, 1)
+    stored = store.analyses.get_analysis("tw", AnalysisOptions().fingerprint(), victim)
+    assert stored is not None
+    assert decode_conversation(stored.payload).conversation_id == victim
+    assert analyze_stored(store, "tw", runtime=runtime)[1].aggregate_reused
+
+
+def test_filters_and_options_are_stored_apart(
+    store: Store, threads: list[Conversation], runtime: AnalysisRuntime
+) -> None:
+    store.ingest(dataset="tw", source="twitter", conversations=threads[:40])
+    brands = Counter(t.metadata.get("brand") for t in threads[:40])
+    brand, count = brands.most_common(1)[0]
+    where = ConversationFilter(brands=frozenset({str(brand)}))
+    only, stats = analyze_stored(store, "tw", where=where, runtime=runtime)
+    assert stats.computed == count < 40
+    assert (only.conversations, only.excluded) == (count, 40 - count)
+    assert only == _fresh(store, "tw", where)
+    everything, stats = analyze_stored(store, "tw", runtime=runtime)
+    assert (stats.computed, stats.reused) == (40 - count, count)
+    assert everything == _fresh(store, "tw")
+    assert analyze_stored(store, "tw", where=where, runtime=runtime)[1].aggregate_reused
+    assert stored_analysis(store, "tw", where=where) == only
+
+    loops_only = AnalysisOptions(detectors=frozenset({FailureType.LOOP}))
+    other, stats = analyze_stored(store, "tw", loops_only)
+    assert (stats.computed, stats.reused) == (40, 0)
+    assert other.options == loops_only
+    assert analyze_stored(store, "tw", runtime=runtime)[1].aggregate_reused
+    assert len(store.analyses.aggregates("tw")) == 3
+
+
+def test_deleting_an_analysed_dataset_removes_every_analysis(
+    store: Store, threads: list[Conversation], runtime: AnalysisRuntime
+) -> None:
+    store.ingest(dataset="tw", source="twitter", conversations=threads[:5])
+    analyze_stored(store, "tw", runtime=runtime)
+    assert (_rows(store, "conversation_analyses"), _rows(store, "dataset_analyses")) == (5, 1)
+    store.delete_dataset("tw")
+    assert (_rows(store, "conversation_analyses"), _rows(store, "dataset_analyses")) == (0, 0)
+    with pytest.raises(NotFoundError, match="no dataset named 'tw'"):
+        analyze_stored(store, "tw", runtime=runtime)
+
+
+def test_options_that_disagree_with_the_runtime_are_refused(
+    store: Store, runtime: AnalysisRuntime
+) -> None:
+    with pytest.raises(UsageError, match="options and runtime disagree"):
+        analyze_stored(store, "tw", AnalysisOptions(use_annotations=False), runtime=runtime)
