@@ -32,6 +32,8 @@ class IntentAnswer:
 
     predictions: tuple[IntentPrediction, ...]
     identity: ModelIdentity
+    oos_label: str | None = None
+    """The label the model answers below its out-of-scope threshold, if it has one."""
 
 
 def check_request(texts: Sequence[str], top_k: int) -> None:

@@ -176,7 +176,7 @@ def _answer(
         mine = predictions[start : start + len(pending.texts)]
         start += len(pending.texts)
         narrowed = tuple(_narrowed(p, pending.top_k) for p in mine)
-        answers.append(IntentAnswer(narrowed, served.identity))
+        answers.append(IntentAnswer(narrowed, served.identity, served.model.oos_label))
     return answers
 
 
@@ -185,7 +185,7 @@ def _alone(served: Served[IntentModel], pending: _Pending) -> IntentAnswer | Bas
         predictions = served.model.predict(list(pending.texts), top_k=pending.top_k)
     except ColloquyError as exc:
         return exc
-    return IntentAnswer(tuple(predictions), served.identity)
+    return IntentAnswer(tuple(predictions), served.identity, served.model.oos_label)
 
 
 def _narrowed(prediction: IntentPrediction, top_k: int) -> IntentPrediction:

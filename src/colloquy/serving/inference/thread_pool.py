@@ -57,4 +57,4 @@ class ThreadPoolInference(IntentInference):
         )
         if self.observe is not None:
             self.observe(served.identity.label, time.perf_counter() - started)
-        return IntentAnswer(predictions=tuple(predictions), identity=served.identity)
+        return IntentAnswer(tuple(predictions), served.identity, served.model.oos_label)

@@ -12,4 +12,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "colloquy.services.api.routes.datasets",
     "colloquy.services.api.routes.analysis",
     "colloquy.services.api.routes.training_jobs",
+    "colloquy.services.api.routes.models",
+    "colloquy.services.api.routes.intents",
+    "colloquy.services.api.routes.conversions",
 )
