@@ -32,7 +32,12 @@ from colloquy.analytics.analysis.records import (
 )
 from colloquy.analytics.analysis.runtime import ENGLISH_ONLY, AnalysisRuntime
 from colloquy.analytics.dynamics import brand_of, talk_dynamics
-from colloquy.analytics.failures import ConversationFailures, FailurePoint, FailureType
+from colloquy.analytics.failures import (
+    ConversationFailures,
+    FailurePoint,
+    FailureType,
+    text_turns,
+)
 from colloquy.analytics.failures.sentiment_drop import sentiment_drops
 from colloquy.analytics.flow import DialogueTrace, trace_annotated, trace_intents
 from colloquy.analytics.outcomes import (
@@ -176,18 +181,19 @@ def _failures(
 ) -> tuple[tuple[FailurePoint, ...], tuple[FailureType, ...]]:
     """The failure points found, and the English-only types skipped on non-English text."""
     wanted = runtime.options.detectors
+    view = text_turns(conversation)
     points: list[FailurePoint] = []
     skipped: list[FailureType] = []
     if FailureType.GOAL_NOT_COMPLETED in wanted:
         if runtime.options.use_annotations and _annotates_goal(conversation):
             points.extend(runtime.annotated_goal.detect(conversation))
         elif english:
-            points.extend(runtime.text_goal.detect(conversation))
+            points.extend(runtime.text_goal.detect_view(conversation, view))
         else:
             skipped.append(FailureType.GOAL_NOT_COMPLETED)
     for detector in runtime.detectors:
         if english or detector.failure_type not in ENGLISH_ONLY:
-            points.extend(detector.detect(conversation))
+            points.extend(detector.detect_view(conversation, view))
         else:
             skipped.append(detector.failure_type)
     if FailureType.SENTIMENT_DROP in wanted:

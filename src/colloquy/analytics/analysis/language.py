@@ -20,7 +20,6 @@ letters at all.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -35,6 +34,8 @@ MIN_LATIN_SHARE = 0.5
 
 _NOISE = re.compile(r"https?://\S+|www\.\S+|[@#]\w+|\d+")
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+_NON_LATIN = re.compile(r"[^\W\d_a-zA-Z\u00c0-\u024f\u1e00-\u1eff]")
+"""A letter outside Basic Latin, Latin-1, Latin Extended-A/B and Extended Additional."""
 
 
 @lru_cache(maxsize=1)
@@ -52,16 +53,12 @@ def english_words() -> frozenset[str]:
 def check_language(texts: Iterable[str]) -> LanguageCheck:
     """Whether ``texts`` (one conversation's turns) read as English (module docstring)."""
     known = english_words()
-    tokens = hits = latin = letters = 0
-    for text in texts:
-        cleaned = _NOISE.sub(" ", text)
-        for word in _WORD.findall(cleaned):
-            tokens += 1
-            hits += word.lower() in known
-        for char in cleaned:
-            if char.isalpha():
-                letters += 1
-                latin += _is_latin(char)
+    words = _WORD.findall(_NOISE.sub(" ", " ".join(texts)).lower())
+    tokens = len(words)
+    hits = sum(map(known.__contains__, words))
+    joined = "".join(words)
+    letters = len(joined) - joined.count("'")
+    latin = letters - len(_NON_LATIN.findall(joined))
     english_share = hits / tokens if tokens else 1.0
     latin_share = latin / letters if letters else 1.0
     is_english = latin_share >= MIN_LATIN_SHARE and (
@@ -73,10 +70,3 @@ def check_language(texts: Iterable[str]) -> LanguageCheck:
         latin_share=latin_share,
         tokens=tokens,
     )
-
-
-@lru_cache(maxsize=4096)
-def _is_latin(char: str) -> bool:
-    if char.isascii():
-        return True
-    return unicodedata.name(char, "").startswith("LATIN")

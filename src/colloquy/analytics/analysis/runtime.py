@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from colloquy.analytics.analysis.language import english_words
 from colloquy.analytics.analysis.options import AnalysisOptions
 from colloquy.analytics.failures import (
     AbandonmentDetector,
@@ -18,16 +19,21 @@ from colloquy.analytics.failures import (
     CorrectionDetector,
     EscalationDetector,
     FailureDetector,
+    FailurePoint,
     FailureType,
     LoopDetector,
     RepetitionDetector,
+    TextFailureDetector,
     TextGoalDetector,
+    TextTurn,
+    text_turns,
 )
 from colloquy.analytics.outcomes.intents import IntentPredictor
 from colloquy.analytics.outcomes.markers import OutcomeJudge
 from colloquy.analytics.sentiment import SentimentModel, load_sentiment_model
 from colloquy.errors import ArtifactError
 from colloquy.features.embeddings.base import Embedder
+from colloquy.schema import Conversation
 
 ENGLISH_ONLY: frozenset[FailureType] = frozenset(
     {
@@ -95,19 +101,21 @@ class AnalysisRuntime:
 
             embedder = SentenceEmbedder()
         self.embedder = embedder
-        self.judge = OutcomeJudge()
+        english_words()
         wanted = self.options.detectors
         self.annotated_goal = AnnotatedGoalDetector()
-        self.text_goal = TextGoalDetector()
-        others: list[FailureDetector] = [
-            EscalationDetector(),
-            AbandonmentDetector(),
-            LoopDetector(),
-            CorrectionDetector(),
+        self.text_goal = SharedView(TextGoalDetector())
+        escalation = SharedView(EscalationDetector())
+        self.judge = OutcomeJudge(text_goal=self.text_goal, escalation=escalation)
+        others: list[SharedView] = [
+            escalation,
+            SharedView(AbandonmentDetector()),
+            SharedView(LoopDetector()),
+            SharedView(CorrectionDetector()),
         ]
         if embedder is not None:
-            others.append(RepetitionDetector(embedder))
-        self.detectors: tuple[FailureDetector, ...] = tuple(
+            others.append(SharedView(RepetitionDetector(embedder)))
+        self.detectors: tuple[SharedView, ...] = tuple(
             d for d in others if d.failure_type in wanted
         )
 
@@ -115,3 +123,32 @@ class AnalysisRuntime:
     def sentiment_name(self) -> str:
         """How records name the sentiment model: ``vader`` or the model directory."""
         return self.options.sentiment
+
+
+class SharedView(FailureDetector):
+    """A text-only detector that reuses one text view per conversation, and its answer.
+
+    Every text-only detector would build its own speaker-and-text view of the same
+    conversation, and the outcome judge asks the goal and escalation detectors again
+    right after the failure pass; both repeats are skipped here without changing any
+    answer (the view is the one :func:`~colloquy.analytics.failures.text_turns` builds).
+    """
+
+    def __init__(self, inner: TextFailureDetector) -> None:
+        self.inner = inner
+        self.failure_type = inner.failure_type
+        self.name = inner.name
+        self._last: tuple[Conversation, tuple[FailurePoint, ...]] | None = None
+
+    def detect(self, conversation: Conversation) -> tuple[FailurePoint, ...]:
+        return self.detect_view(conversation, text_turns(conversation))
+
+    def detect_view(
+        self, conversation: Conversation, view: Sequence[TextTurn]
+    ) -> tuple[FailurePoint, ...]:
+        """The failure points of ``conversation``, whose text view is ``view``."""
+        if self._last is not None and self._last[0] is conversation:
+            return self._last[1]
+        points = self.inner.detect_text(view)
+        self._last = (conversation, points)
+        return points
