@@ -6,10 +6,16 @@ OpenAI client, LangChain, httpx, sockets — and only the model is scripted. It 
 the two routes colloquy uses:
 
 * ``POST /v1/chat/completions`` — answered by ``reply(request)``: a string becomes the
-  assistant message's content; an :class:`HttpError` becomes that status with an
-  OpenAI-style error body; a :class:`RawResponse` is sent as it is (a web page, a broken
-  body). Streaming requests are refused (400), as nothing here streams.
+  assistant message's content; a :class:`ToolCalls` becomes an assistant message that
+  calls those functions; an :class:`HttpError` becomes that status with an OpenAI-style
+  error body (and its headers, e.g. ``Retry-After``); a :class:`RawResponse` is sent as
+  it is (a web page, a broken body). A request with ``"stream": true`` gets the string
+  as server-sent events, one word per chunk, ending in a usage chunk (when
+  ``stream_options.include_usage`` asks for it) and ``data: [DONE]``.
 * ``GET /v1/models`` — lists the configured model names.
+
+Token counts in ``usage`` are the FAKE's: whitespace-separated words of the messages and
+of the answer, so accounting code has non-zero numbers to add up.
 
 Every request is recorded (method, path, headers, parsed JSON body) in ``requests`` so
 tests can check what was sent: the model, the Bearer key, the transcript.
@@ -62,6 +68,16 @@ class HttpError:
 
     status: int
     message: str = "the fake server was told to fail"
+    headers: tuple[tuple[str, str], ...] = ()
+    """Extra response headers, e.g. ``(("Retry-After", "0.1"),)``."""
+
+
+@dataclass(frozen=True)
+class ToolCalls:
+    """A scripted answer that calls functions: ``(name, JSON arguments)`` pairs."""
+
+    calls: tuple[tuple[str, str], ...]
+    content: str = ""
 
 
 @dataclass(frozen=True)
@@ -73,7 +89,7 @@ class RawResponse:
     content_type: str = "application/json"
 
 
-Reply = Callable[[RecordedRequest], "str | HttpError | RawResponse"]
+Reply = Callable[[RecordedRequest], "str | ToolCalls | HttpError | RawResponse"]
 """What the fake answers a chat completion with, given the request."""
 
 
@@ -186,33 +202,81 @@ class _Handler(BaseHTTPRequestHandler):
         if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
             self._send(400, _error("body must be JSON with a 'messages' list", "invalid_request"))
             return
-        if body.get("stream"):
-            self._send(400, _error("the fake server does not stream", "invalid_request"))
-            return
         answer = self.fake.reply(request)
+        model = str(body.get("model", ""))
         if isinstance(answer, HttpError):
-            self._send(answer.status, _error(answer.message, "server_error"))
+            self._send(answer.status, _error(answer.message, "server_error"), answer.headers)
         elif isinstance(answer, RawResponse):
             self._send_bytes(answer.status, answer.body, answer.content_type)
+        elif body.get("stream"):
+            self._stream(
+                model, body, str(answer.content if isinstance(answer, ToolCalls) else answer)
+            )
         else:
-            self._send(200, _completion(str(body.get("model", "")), answer))
+            self._send(200, _completion(model, body, answer))
+
+    def _stream(self, model: str, body: dict[str, Any], text: str) -> None:
+        """The answer as server-sent events, closing the connection at the end."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        words = text.split(" ")
+        for index, word in enumerate(words):
+            piece = word if index == 0 else " " + word
+            self._event(_chunk(model, {"content": piece}, None))
+        self._event(_chunk(model, {}, "stop"))
+        options = body.get("stream_options") or {}
+        if options.get("include_usage"):
+            usage = {**_chunk(model, {}, None), "choices": [], "usage": _usage(body, text)}
+            self._event(usage)
+        self.wfile.write(b"data: [DONE]\n\n")
+        self.wfile.flush()
+        self.close_connection = True
+
+    def _event(self, payload: dict[str, Any]) -> None:
+        self.wfile.write(b"data: " + json.dumps(payload).encode() + b"\n\n")
+        self.wfile.flush()
 
     def _recorded(self, body: Any) -> RecordedRequest:
         headers = {name.lower(): value for name, value in self.headers.items()}
         return RecordedRequest(self.command, self.path, headers, body)
 
-    def _send(self, status: int, payload: dict[str, Any]) -> None:
-        self._send_bytes(status, json.dumps(payload).encode(), "application/json")
+    def _send(
+        self, status: int, payload: dict[str, Any], headers: tuple[tuple[str, str], ...] = ()
+    ) -> None:
+        self._send_bytes(status, json.dumps(payload).encode(), "application/json", headers)
 
-    def _send_bytes(self, status: int, data: bytes, content_type: str) -> None:
+    def _send_bytes(
+        self,
+        status: int,
+        data: bytes,
+        content_type: str,
+        headers: tuple[tuple[str, str], ...] = (),
+    ) -> None:
         self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
 
 
-def _completion(model: str, content: str) -> dict[str, Any]:
+def _completion(model: str, body: dict[str, Any], answer: str | ToolCalls) -> dict[str, Any]:
+    message: dict[str, Any] = {"role": "assistant", "content": answer}
+    reason = "stop"
+    if isinstance(answer, ToolCalls):
+        reason = "tool_calls"
+        message = {
+            "role": "assistant",
+            "content": answer.content or None,
+            "tool_calls": [
+                {"id": f"call_{i}", "type": "function", "function": {"name": n, "arguments": a}}
+                for i, (n, a) in enumerate(answer.calls)
+            ],
+        }
+    text = answer.content if isinstance(answer, ToolCalls) else answer
     return {
         "id": "chatcmpl-fake",
         "object": "chat.completion",
@@ -221,11 +285,32 @@ def _completion(model: str, content: str) -> dict[str, Any]:
         "choices": [
             {
                 "index": 0,
-                "message": {"role": "assistant", "content": content},
-                "finish_reason": "stop",
+                "message": message,
+                "finish_reason": reason,
             }
         ],
-        "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+        "usage": _usage(body, text),
+    }
+
+
+def _chunk(model: str, delta: dict[str, Any], reason: str | None) -> dict[str, Any]:
+    return {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [{"index": 0, "delta": delta, "finish_reason": reason}],
+    }
+
+
+def _usage(body: dict[str, Any], answer: str) -> dict[str, int]:
+    """The FAKE's token counts: words, not tokens."""
+    prompt = sum(len(str(m.get("content") or "").split()) for m in body.get("messages", []))
+    completion = len(answer.split())
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
     }
 
 
@@ -239,6 +324,7 @@ __all__ = [
     "RawResponse",
     "RecordedRequest",
     "Reply",
+    "ToolCalls",
     "fake_openai_server",
     "unused_port",
 ]
