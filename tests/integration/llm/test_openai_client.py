@@ -21,6 +21,7 @@ from tests.fakes.openai_server import (
 )
 
 from colloquy.errors import LLMError
+from colloquy.llm.openai_http import StructuredMode
 from colloquy.llm import (
     CallOptions,
     ChatMessage,
@@ -54,14 +55,22 @@ class Sleeps:
         threading.Event().wait(seconds)
 
 
-def _client(base_url: str, **kwargs: object) -> OpenAICompatibleClient:
-    retry = kwargs.pop("retry", RetryPolicy(max_retries=2, base_delay_s=0.01))
+def _client(
+    base_url: str,
+    *,
+    retry: RetryPolicy | None = None,
+    timeout_s: float = 30.0,
+    sleep: Sleeps | None = None,
+    structured_mode: StructuredMode = "json_schema",
+) -> OpenAICompatibleClient:
     return OpenAICompatibleClient(
         base_url,
         "fake-model",
         api_key="sk-test",
-        retry=retry,
-        **kwargs,  # type: ignore[arg-type]
+        retry=retry or RetryPolicy(max_retries=2, base_delay_s=0.01),
+        timeout_s=timeout_s,
+        sleep=sleep or Sleeps(),
+        structured_mode=structured_mode,
     )
 
 
@@ -80,7 +89,8 @@ def test_chat_returns_text_usage_and_records_the_prompt() -> None:
     assert client.usage_total.calls == 2
     assert client.usage_total.completion_tokens == 12
     assert request.bearer == "sk-test"
-    assert request.body["max_tokens"] == 20 and request.body["seed"] == 7
+    assert request.body["max_tokens"] == 20
+    assert request.body["seed"] == 7
     assert request.messages[0] == {"role": "system", "content": "Be brief."}
 
 
@@ -92,7 +102,8 @@ def test_streaming_yields_deltas_then_usage() -> None:
     assert len([c for c in chunks if c.delta]) == 4
     last = chunks[-1]
     assert last.finish_reason == "stop"
-    assert last.usage is not None and last.usage.completion_tokens == 4
+    assert last.usage is not None
+    assert last.usage.completion_tokens == 4
     assert last.usage.time_to_first_token_s is not None
     assert request.body["stream"] is True
 
@@ -127,7 +138,8 @@ def test_malformed_json_is_repaired_within_the_budget() -> None:
         result = _client(server.base_url).structured(HELLO, Intent, max_repairs=1)
         first, second = server.completions
     assert result.value == Intent(label="refund", confidence=0.8)
-    assert len(result.attempts) == 2 and result.usage.retries == 1
+    assert len(result.attempts) == 2
+    assert result.usage.retries == 1
     assert first.body["response_format"]["type"] == "json_schema"
     assert "confidence" in json.dumps(first.body["response_format"]["json_schema"]["schema"])
     assert "not valid JSON" in second.messages[-1]["content"]
@@ -160,7 +172,8 @@ def test_429_waits_as_long_as_retry_after_says() -> None:
         result = _client(server.base_url, sleep=sleeps).chat(HELLO)
         assert len(server.completions) == 2
     assert sleeps.waits == [0.2]
-    assert result.text == "ok" and result.usage.retries == 1
+    assert result.text == "ok"
+    assert result.usage.retries == 1
 
 
 def test_500s_are_retried_with_backoff_then_reported() -> None:
@@ -169,7 +182,8 @@ def test_500s_are_retried_with_backoff_then_reported() -> None:
         with pytest.raises(LLMError) as info:
             _client(server.base_url, sleep=sleeps).chat(HELLO)
         assert len(server.completions) == 3
-    assert len(sleeps.waits) == 2 and sleeps.waits[1] > sleeps.waits[0]
+    assert len(sleeps.waits) == 2
+    assert sleeps.waits[1] > sleeps.waits[0]
     assert "HTTP 500 for model 'fake-model' after 2 retries: model crashed" in str(info.value)
 
 
