@@ -21,7 +21,6 @@ from tests.fakes.openai_server import (
 )
 
 from colloquy.errors import LLMError
-from colloquy.llm.openai_http import StructuredMode
 from colloquy.llm import (
     CallOptions,
     ChatMessage,
@@ -31,6 +30,7 @@ from colloquy.llm import (
     StructuredOutputError,
     ToolSpec,
 )
+from colloquy.llm.openai_http import StructuredMode
 
 HELLO = (ChatMessage.system("Be brief."), ChatMessage.user("Say hello to the customer"))
 
