@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from colloquy.logging import get_logger
 from colloquy.services.api.metrics import ApiMetrics
-from colloquy.services.api.problems import PROBLEM_BASE, ProblemError
+from colloquy.services.api.problems import PROBLEM_BASE, ProblemError, internal_error
 
 REQUEST_ID_HEADER = "x-request-id"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -75,9 +75,12 @@ class RequestContextMiddleware:
         path = scope.get("path", "")
         api_page = not path.startswith(_DOC_PATHS)
 
+        started_response = False
+
         async def send_with_headers(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started_response
             if message["type"] == "http.response.start":
+                started_response = True
                 status = int(message["status"])
                 headers: list[Any] = list(message.get("headers", ()))
                 headers.append((b"x-request-id", request_id.encode()))
@@ -89,6 +92,12 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_with_headers)
+        except Exception as exc:
+            if started_response:
+                raise
+            from starlette.requests import Request
+
+            await internal_error(Request(scope), exc)(scope, receive, send_with_headers)
         finally:
             elapsed = time.perf_counter() - started
             route = _route_template(scope)
@@ -146,17 +155,35 @@ class BodySizeLimitMiddleware:
             await self._refuse(scope, receive, send, limit)
             return
         received = 0
+        exceeded = False
+        refused = False
 
         async def counting_receive() -> Message:
-            nonlocal received
+            nonlocal received, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
+                    exceeded = True
                     raise BodyTooLargeError(limit)
             return message
 
-        await self.app(scope, counting_receive, send)
+        async def guarded_send(message: Message) -> None:
+            # Frameworks turn an error while reading the body into their own 400; once the
+            # limit was crossed, the answer is this middleware's 413 instead.
+            nonlocal refused
+            if exceeded:
+                if not refused:
+                    refused = True
+                    await self._refuse(scope, receive, send, limit)
+                return
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, guarded_send)
+        except BodyTooLargeError:
+            if not refused:
+                await self._refuse(scope, receive, send, limit)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         from starlette.requests import Request

@@ -177,7 +177,9 @@ async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, exc.status_code, detail=detail, headers=exc.headers)
 
 
-async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+def internal_error(request: Request, exc: BaseException) -> JSONResponse:
+    """The 500 for an exception nothing expected: logged in full, answered with nothing
+    but the request id (called by the request middleware, which sees every request)."""
     get_logger(__name__).error(
         "api.unhandled", path=request.url.path, kind=type(exc).__name__, exc_info=exc
     )
@@ -195,7 +197,6 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ColloquyError, _on_colloquy_error)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(StarletteHTTPException, _on_http)
-    app.add_exception_handler(Exception, _on_unexpected)
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
