@@ -24,6 +24,7 @@ from colloquy.services.cli import (
     models_cmd,
     pipeline_cmd,
     predict_cmd,
+    prompts_cmd,
     serve_cmd,
     train_cmd,
 )
@@ -57,6 +58,7 @@ app.add_typer(evaluate_cmd.app, name="evaluate")
 app.add_typer(predict_cmd.app, name="predict")
 app.add_typer(pipeline_cmd.app, name="pipeline")
 app.add_typer(models_cmd.app, name="models")
+app.add_typer(prompts_cmd.app, name="prompts")
 app.add_typer(analyze_cmd.app, name="analyze")
 app.add_typer(api_keys_cmd.app, name="api-keys")
 app.command("serve")(serve_cmd.serve)
