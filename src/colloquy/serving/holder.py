@@ -105,7 +105,8 @@ class ModelHolder(Generic[ModelT]):
         """Load and swap in the version the reference names now, if it moved.
 
         Returns whether a new model was swapped in. Never raises for a failed load: the
-        error is logged and kept in :attr:`last_error`, and the current model stays.
+        error is logged (once while it repeats) and kept in :attr:`last_error`, and the current
+        model stays.
         """
         with self._lock:
             served = self._served
@@ -120,7 +121,10 @@ class ModelHolder(Generic[ModelT]):
                 self.loader.warm_up(model)
                 seconds = time.perf_counter() - started
             except (ColloquyError, OSError, ValueError, RuntimeError, ImportError) as exc:
-                self.last_error = describe_failure(exc)
+                error = describe_failure(exc)
+                repeated, self.last_error = error == self.last_error, error
+                if repeated:
+                    return False
                 log.warning(
                     "model load failed; the current model keeps serving",
                     kind=self.kind,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from colloquy.errors import NotFoundError
 from colloquy.pipelines.conversion_model import ConversionModel
 from colloquy.pipelines.intent import IntentModel
 from colloquy.serving.conversion import ConversionScorer
@@ -57,7 +58,17 @@ def settings_registry(settings: Settings) -> RegistryFactory:
 
     def build() -> ModelRegistry:
         from colloquy.tracking.factory import registry_from_settings
+        from colloquy.tracking.uri import local_store_path
 
+        uri = settings.resolved_mlflow_tracking_uri
+        path = local_store_path(uri) if uri.startswith("sqlite:") else None
+        if path is not None and not path.is_file():
+            # Opening a SQLite store that is not there would create it (and run MLflow's
+            # migrations, seconds) only to find nothing registered in it.
+            raise NotFoundError(
+                f"no model registry at {uri} yet: nothing has been registered",
+                hint="register a model (a pipeline's register stage) or serve a directory",
+            )
         return registry_from_settings(settings)
 
     return build

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from colloquy.errors import ColloquyError
+from colloquy.errors import ColloquyError, NotFoundError
 from colloquy.services.api.problems import PROBLEM_BASE, PROBLEM_RESPONSES, ProblemError
 from colloquy.services.api.security import Scope, require_scope
 from colloquy.services.api.serving import lifespan, runtime_of
@@ -148,13 +148,21 @@ def _registry(runtime: ModelRuntime) -> ModelRegistry:
     """The registry, or a 503 problem when the configured store cannot be used."""
     try:
         return runtime.registry()
-    except ColloquyError as exc:
+    except NotFoundError as exc:
         raise ProblemError(
-            503,
-            "Model registry unavailable",
-            exc.one_line(),
-            type_=PROBLEM_BASE + "registry-unavailable",
+            404, "Not Found", exc.one_line(), type_=PROBLEM_BASE + "not-found"
         ) from None
+    except ColloquyError as exc:
+        raise _unavailable(exc) from None
+
+
+def _unavailable(exc: ColloquyError) -> ProblemError:
+    return ProblemError(
+        503,
+        "Model registry unavailable",
+        exc.one_line(),
+        type_=PROBLEM_BASE + "registry-unavailable",
+    )
 
 
 @router.get(
@@ -165,7 +173,12 @@ def _registry(runtime: ModelRuntime) -> ModelRegistry:
 )
 async def list_models(request: Request) -> ModelListResponse:
     runtime = runtime_of(request)
-    registry = await run_in_threadpool(_registry, runtime)
+    try:
+        registry = await run_in_threadpool(runtime.registry)
+    except NotFoundError:
+        return ModelListResponse(models=[], serving=_serving(runtime))
+    except ColloquyError as exc:
+        raise _unavailable(exc) from None
     found = await run_in_threadpool(registry.list_models)
     return ModelListResponse(
         models=[RegisteredModelOut.of(m) for m in found], serving=_serving(runtime)
