@@ -130,7 +130,14 @@ class UploadArea:
                 parts = [safe_filename(p) for p in PurePosixPath(member.filename).parts]
                 destination = self._inside(target.joinpath(*parts))
                 destination.parent.mkdir(parents=True, exist_ok=True)
-                descriptor = os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                try:
+                    descriptor = os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                except FileExistsError:
+                    raise UnsafeArchiveError(
+                        f"{received.filename!r}: member {member.filename!r} names the same "
+                        "file as another member",
+                        hint="give every file in the zip its own name",
+                    ) from None
                 with archive.open(member) as source, os.fdopen(descriptor, "wb") as out:
                     while chunk := source.read(CHUNK_BYTES):
                         written += len(chunk)

@@ -1,4 +1,4 @@
-"""The worker process: ``python -m colloquy.pipelines.jobs.worker JOB_ID --store URL --root DIR``.
+"""The worker process: ``python -m colloquy.pipelines.jobs.worker JOB_ID --root DIR``.
 
 One process per job, started by :class:`~colloquy.pipelines.jobs.runner.JobRunner`, so a
 training run never shares the API's interpreter (its memory, its GIL, a crash). The
@@ -69,11 +69,16 @@ class Reporter:
         self.repository.report(self.job_id, JobUpdate(metrics=self.metrics))
 
 
-def run_job(job_id: str, store_url: str, files: JobFiles, roots: tuple[Path, ...]) -> int:
-    """Run job ``job_id`` to its end; the process's exit status."""
+def run_job(job_id: str, files: JobFiles, roots: tuple[Path, ...]) -> int:
+    """Run job ``job_id`` to its end; the process's exit status.
+
+    The store is the project store of the worker's environment: the runner sets
+    ``COLLOQUY_DATABASE_URL`` (never a command-line argument, which ``ps`` would show
+    with its password).
+    """
     log = get_logger(__name__)
     settings = Settings()
-    with Store.open(store_url) as store:
+    with Store.open(settings.resolved_database_url) as store:
         repository = JobRepository(store.engine)
         row = repository.get(job_id)
         if row.state != "running":
@@ -127,14 +132,13 @@ def _fail(repository: JobRepository, files: JobFiles, job_id: str, error: str) -
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m colloquy.pipelines.jobs.worker")
     parser.add_argument("job_id")
-    parser.add_argument("--store", required=True, help="the store URL holding the job")
     parser.add_argument("--root", required=True, type=Path, help="the jobs folder")
     parser.add_argument(
         "--allow", action="append", type=Path, default=[], help="a folder pipelines may read"
     )
     args = parser.parse_args(argv)
     configure_logging("info", "json", sys.stderr)
-    return run_job(args.job_id, args.store, JobFiles(args.root), tuple(args.allow))
+    return run_job(args.job_id, JobFiles(args.root), tuple(args.allow))
 
 
 if __name__ == "__main__":
