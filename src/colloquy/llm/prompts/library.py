@@ -56,18 +56,14 @@ class PromptLibrary:
         versions = [p for (n, _), p in self._prompts.items() if n == name]
         if not versions:
             known = ", ".join(sorted({n for n, _ in self._prompts})) or "none"
-            raise NotFoundError(
-                f"no prompt named {name!r}", hint=f"known prompts: {known}"
-            )
+            raise NotFoundError(f"no prompt named {name!r}", hint=f"known prompts: {known}")
         if version is None:
             return max(versions, key=lambda p: p.version_key)
         for prompt in versions:
             if prompt.version == version:
                 return prompt
         have = ", ".join(sorted(p.version for p in versions))
-        raise NotFoundError(
-            f"prompt {name!r} has no version {version!r}", hint=f"versions: {have}"
-        )
+        raise NotFoundError(f"prompt {name!r} has no version {version!r}", hint=f"versions: {have}")
 
 
 __all__ = ["BUILTIN_DIR", "SUFFIX", "PromptLibrary"]

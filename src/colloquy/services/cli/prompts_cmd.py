@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from colloquy.services.cli.options import FormatOption
 from colloquy.services.cli.render import OutputFormat, print_json, print_mapping, print_table
@@ -53,7 +54,7 @@ def list_(dirs: DirOption = None, fmt: FormatOption = OutputFormat.TABLE) -> Non
                 p.name,
                 p.version,
                 p.format,
-                ", ".join(f"{v.name}: {v.type}" for v in p.variables),
+                escape(", ".join(f"{v.name}: {v.type}" for v in p.variables)),
                 p.content_hash[:12],
                 p.description,
             )
@@ -86,7 +87,10 @@ def show(
     if fmt is OutputFormat.JSON:
         print_json(record)
         return
-    print_mapping(f"prompt {prompt.name} v{prompt.version}", record)
+    print_mapping(
+        f"prompt {prompt.name} v{prompt.version}",
+        {key: escape(str(value)) for key, value in record.items()},
+    )
 
 
 @app.command("render")
@@ -139,5 +143,5 @@ def render(
     print_table(
         f"prompt {rendered.ref.name} v{rendered.ref.version}",
         ["role", "content"],
-        [(m.role, m.content) for m in rendered.messages],
+        [(m.role, escape(m.content)) for m in rendered.messages],
     )
