@@ -1,0 +1,102 @@
+"""The client the configuration asks for: ``llm.backend`` local or openai.
+
+``openai`` talks to ``llm.base_url`` with ``llm.model``; ``local`` runs ``llm.local_model``
+(a known name, see :mod:`colloquy.llm.weights`, or a ``.gguf`` path) in process. When
+``llm.backend`` is not set, a configured ``base_url`` means ``openai`` and no URL means
+``local`` — the offline default. Known downloadable models are fetched once into
+``<home>/models/llm`` and verified by SHA-256 on every first load.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, cast
+
+from colloquy.errors import ConfigError
+from colloquy.llm.client import LLMClient
+from colloquy.llm.retry import RetryPolicy
+from colloquy.llm.weights import DEFAULT_LOCAL_MODEL, resolve_local_model
+
+if TYPE_CHECKING:
+    from colloquy.config import Settings
+
+Backend = Literal["local", "openai"]
+
+
+@dataclass(frozen=True, slots=True)
+class LLMConfig:
+    """Everything needed to build a client, independent of where the values came from."""
+
+    backend: Backend
+    model: str
+    base_url: str | None = None
+    api_key: str | None = None
+    timeout_s: float = 30.0
+    max_retries: int = 2
+    local_model: str = DEFAULT_LOCAL_MODEL
+    n_threads: int = 1
+    n_ctx: int = 4096
+    models_dir: Path | None = None
+    allow_download: bool = True
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LLMConfig:
+        """The ``llm`` section of the settings; keys it does not have keep their defaults."""
+        llm = settings.llm
+        backend = getattr(llm, "backend", None) or ("openai" if llm.base_url else "local")
+        if backend not in ("local", "openai"):
+            raise ConfigError(f"llm.backend {backend!r} must be local or openai")
+        backend = cast(Backend, backend)
+        key = llm.api_key.get_secret_value() if llm.api_key is not None else None
+        return cls(
+            backend=backend,
+            model=llm.model,
+            base_url=llm.base_url or None,
+            api_key=key,
+            timeout_s=llm.timeout_seconds,
+            max_retries=int(getattr(llm, "max_retries", 2)),
+            local_model=str(getattr(llm, "local_model", None) or DEFAULT_LOCAL_MODEL),
+            n_threads=int(getattr(llm, "n_threads", 1)),
+            models_dir=settings.resolved_home / "models" / "llm",
+        )
+
+
+def build_client(config: LLMConfig) -> LLMClient:
+    """The configured client; a local model is resolved (and verified) here, loaded lazily."""
+    if config.backend == "openai":
+        from colloquy.llm.openai_http import OpenAICompatibleClient
+
+        if not config.base_url:
+            raise ConfigError(
+                "llm.backend is openai but llm.base_url is not set",
+                hint="set COLLOQUY_LLM__BASE_URL (e.g. http://localhost:8000/v1)",
+            )
+        return OpenAICompatibleClient(
+            config.base_url,
+            config.model,
+            api_key=config.api_key,
+            timeout_s=config.timeout_s,
+            retry=RetryPolicy(max_retries=config.max_retries),
+        )
+    from colloquy.llm.llama_local import LlamaCppClient
+
+    models_dir = config.models_dir or Path.home() / ".colloquy" / "models" / "llm"
+    path = resolve_local_model(
+        config.local_model, models_dir=models_dir, download=config.allow_download
+    )
+    return LlamaCppClient(
+        path,
+        model=config.local_model,
+        n_threads=config.n_threads,
+        n_ctx=config.n_ctx,
+        timeout_s=config.timeout_s,
+    )
+
+
+def client_from_settings(settings: Settings) -> LLMClient:
+    """The client ``settings`` configure (see the module docstring for the rules)."""
+    return build_client(LLMConfig.from_settings(settings))
+
+
+__all__ = ["Backend", "LLMConfig", "build_client", "client_from_settings"]
