@@ -16,6 +16,7 @@ A reference is one of:
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,6 +31,10 @@ __all__ = ["ModelLocator", "RegistryFactory", "describe_failure", "manifest_of"]
 
 RegistryFactory = Callable[[], "ModelRegistry"]
 """Builds the registry on first use: MLflow is imported only when a reference needs it."""
+
+_DOWNLOADS = threading.Lock()
+"""One registry download at a time: the intent and conversion holders start together and
+may both discover (and download) the same registered version into the same folder."""
 
 _FORMATS: dict[str, ServingKind] = {
     "colloquy-intent": "intent",
@@ -119,9 +124,10 @@ class ModelLocator:
             folder = path.absolute()
             _, digest = self._checked(folder, reference)
             return Located(path=folder, name=folder.name, version=digest[:12], sha256=digest)
-        resolved = resolve_model_reference(
-            reference, registry=self.registry(), cache_dir=self.cache_dir
-        )
+        with _DOWNLOADS:
+            resolved = resolve_model_reference(
+                reference, registry=self.registry(), cache_dir=self.cache_dir
+            )
         _, digest = self._checked(resolved.path, reference)
         alias = reference.partition("@")[2] or None
         return Located(

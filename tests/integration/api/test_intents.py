@@ -68,7 +68,8 @@ def test_an_identical_request_is_answered_from_the_cache(
         metrics = client.get("/metrics").text
     assert first.json() == second.json()
     hits = [line for line in metrics.splitlines() if line.startswith("cache_hits_total{")]
-    assert hits and float(hits[0].rsplit(" ", 1)[1]) == 1.0
+    assert hits
+    assert float(hits[0].rsplit(" ", 1)[1]) == 1.0
     inference = [line for line in metrics.splitlines() if "model_inference_seconds_count" in line]
     assert any('kind="intent"' in line for line in inference)
 
