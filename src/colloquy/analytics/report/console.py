@@ -28,8 +28,9 @@ def _table(table: ReportTable, max_rows: int) -> Table:
         if part
     )
     out = Table(title=table.title, title_justify="left", caption=caption or None)
-    for column in table.columns:
-        out.add_column(column, overflow="fold")
+    for position, column in enumerate(table.columns):
+        # The first column names the row; the others (numbers, examples) wrap around it.
+        out.add_column(column, overflow="fold", no_wrap=position == 0)
     for row in shown:
         out.add_row(*(clip(cell, CELL_CHARS) for cell in row))
     if not shown:

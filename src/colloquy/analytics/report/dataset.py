@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from colloquy.analytics.analysis.records import DatasetAnalysis, SentimentSummary
 from colloquy.analytics.dynamics import Distribution
+from colloquy.analytics.flow import END, START
 from colloquy.analytics.outcomes import ConversationFilter
 from colloquy.analytics.report.charts import (
     Chart,
@@ -29,7 +30,7 @@ from colloquy.analytics.report.tables import (
     ReportTable,
     brand_table,
     dynamics_table,
-    failure_table,
+    failure_tables,
     flow_tables,
     intent_table,
     number,
@@ -109,7 +110,7 @@ def _failures(analysis: DatasetAnalysis) -> ReportSection:
             "rate of conversations with the failure against those without it, and the "
             "example turn the detector was surest about."
         ),
-        tables=(failure_table(analysis.failures, analysis.failure_association),),
+        tables=failure_tables(analysis.failures, analysis.failure_association),
     )
 
 
@@ -224,26 +225,44 @@ def _dynamics(analysis: DatasetAnalysis) -> ReportSection:
 
 def _intents(analysis: DatasetAnalysis) -> ReportSection:
     intents = analysis.intents
+    if not intents.shares:
+        return ReportSection(
+            id="section-intents",
+            heading="Intent distribution",
+            intro=(
+                f"None of the {intents.conversations:,} conversations has an intent: the data "
+                "has no intent labels; pass --intent-model to predict them."
+            ),
+        )
     return ReportSection(
         id="section-intents",
         heading="Intent distribution",
         intro="Each conversation's intent: annotated, or predicted from its opening request.",
-        charts=(intent_chart(intents),) if intents.shares else (),
+        charts=(intent_chart(intents),),
         tables=(intent_table(intents),),
     )
 
 
 def _flow(analysis: DatasetAnalysis) -> ReportSection:
     flow = analysis.flow
+    moves = [e for e in flow.edges if (e.source, e.target) != (START, END)]
+    intro = (
+        f"Transitions between {flow.level.value} states over {flow.conversations:,} "
+        f"traced conversations ({flow.untraced:,} had no state to trace: no annotations "
+        "and no intent model)."
+    )
+    if not moves:
+        return ReportSection(
+            id="section-flow",
+            heading="Dialogue flow",
+            intro=intro + " No conversation passed through a state, so there is no flow "
+            "to draw; pass --intent-model to trace customer intents.",
+        )
     return ReportSection(
         id="section-flow",
         heading="Dialogue flow",
-        intro=(
-            f"Transitions between {flow.level.value} states over {flow.conversations:,} "
-            f"traced conversations ({flow.untraced:,} had no state to trace: no annotations "
-            "and no intent model). Links into (end) show where conversations end."
-        ),
-        charts=(sankey_chart(flow.edges, flow.conversations),) if flow.edges else (),
+        intro=intro + " Links into (end) show where conversations end.",
+        charts=(sankey_chart(flow.edges, flow.conversations),),
         tables=flow_tables(flow.ends, flow.paths, flow.edges),
     )
 

@@ -210,50 +210,61 @@ def _association_cells(item: FailureAssociation | None) -> tuple[str, str, str, 
         )
     note = "by definition" if item.part_of_definition else ""
     return (
-        f"{share(item.with_failure.value)} vs {share(item.without_failure.value)}",
+        f"{share(item.with_failure.value)} / {share(item.without_failure.value)}",
         difference,
         risk,
         note,
     )
 
 
-def failure_table(ranking: FailureRanking, associations: FailureAssociations) -> ReportTable:
+def failure_tables(
+    ranking: FailureRanking, associations: FailureAssociations
+) -> tuple[ReportTable, ...]:
+    """Failure types by frequency with an example turn, then their bad-outcome association.
+
+    Two tables rather than one wide one, so each fits a terminal; both list the types in
+    the ranking's order (most conversations affected first).
+    """
     by_type = {a.type: a for a in associations.associations}
-    rows = tuple(
-        (
-            rank.type.value,
-            f"{rank.conversations:,}",
-            share(rank.share),
-            f"{rank.points:,}",
-            *_association_cells(by_type.get(rank.type)),
-            clip(rank.example),
-        )
-        for rank in ranking.ranks
-    )
-    return ReportTable(
+    frequency = ReportTable(
         id="failures",
+        title=f"Failure points over {ranking.conversations:,} conversations",
+        columns=("failure", "conversations", "share", "points", "example turn"),
+        rows=tuple(
+            (
+                rank.type.value,
+                f"{rank.conversations:,}",
+                share(rank.share),
+                f"{rank.points:,}",
+                clip(rank.example),
+            )
+            for rank in ranking.ranks
+        ),
+        note="The example is the turn the detector was surest about.",
+    )
+    association = ReportTable(
+        id="failure-association",
         title=(
-            f"Failure points over {ranking.conversations:,} conversations "
-            f"({associations.bad_outcomes:,} with a bad outcome)"
+            f"Failure points and bad outcomes ({associations.bad_outcomes:,} of "
+            f"{associations.conversations:,} conversations ended badly)"
         ),
         columns=(
             "failure",
-            "conversations",
-            "share",
-            "points",
-            "bad outcome with vs without",
+            "bad outcome with / without",
             "difference [95 %]",
             "relative risk [95 %]",
             "",
-            "example turn",
         ),
-        rows=rows,
+        rows=tuple(
+            (rank.type.value, *_association_cells(by_type.get(rank.type))) for rank in ranking.ranks
+        ),
         note=(
             "A bad outcome is: not resolved, or escalated, or not converted where a "
             "conversion is recorded. Types marked 'by definition' are part of that "
             "definition, so their association is not a finding."
         ),
     )
+    return (frequency, association)
 
 
 def intent_table(intents: IntentDistribution, limit: int = 50) -> ReportTable:
