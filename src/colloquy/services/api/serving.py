@@ -12,6 +12,8 @@ from contextlib import asynccontextmanager
 from typing import Any, Literal
 
 from fastapi import FastAPI, Request
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from colloquy.services.api.metrics import metrics_of
 from colloquy.services.api.problems import PROBLEM_BASE, ProblemError
@@ -25,22 +27,41 @@ from colloquy.serving import (
     ServingConfig,
 )
 
-__all__ = ["lifespan", "model_unavailable", "runtime_of", "serving_config"]
-
-_MODES: tuple[InferenceMode, ...] = ("micro-batch", "thread-pool")
+__all__ = ["InferenceSettings", "lifespan", "model_unavailable", "runtime_of", "serving_config"]
 
 
-def serving_config(settings: ApiSettings) -> ServingConfig:
-    """The serving part of the API settings (inference options default when not set)."""
-    mode = str(getattr(settings, "intent_inference", "micro-batch"))
+class InferenceSettings(BaseSettings):
+    """How intent predictions run off the event loop (``COLLOQUY_API_*`` variables).
+
+    Kept beside the runtime rather than in :class:`ApiSettings`: they tune this module
+    only, and every uvicorn worker reads them from the same environment.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="COLLOQUY_API_", extra="ignore")
+
+    intent_inference: InferenceMode = Field(
+        default="micro-batch", description="micro-batch (measured faster) or thread-pool"
+    )
+    intent_max_batch: int = Field(default=32, ge=1, le=512, description="Texts per batch")
+    intent_max_wait_ms: float = Field(
+        default=0.0, ge=0, le=1000, description="How long a batch waits for company"
+    )
+    inference_workers: int = Field(default=2, ge=1, le=64, description="Model-call threads")
+
+
+def serving_config(
+    settings: ApiSettings, inference: InferenceSettings | None = None
+) -> ServingConfig:
+    """The models to serve (API settings) and how to run them (inference settings)."""
+    tuning = inference or InferenceSettings()
     return ServingConfig(
         intent_model=settings.intent_model,
         conversion_model=settings.conversion_model,
         poll_interval=settings.alias_poll_seconds,
-        inference=mode if mode in _MODES else "micro-batch",
-        max_batch=int(getattr(settings, "intent_max_batch", 32)),
-        max_wait_ms=float(getattr(settings, "intent_max_wait_ms", 0.0)),
-        workers=int(getattr(settings, "inference_workers", 2)),
+        inference=tuning.intent_inference,
+        max_batch=tuning.intent_max_batch,
+        max_wait_ms=tuning.intent_max_wait_ms,
+        workers=tuning.inference_workers,
     )
 
 
