@@ -1,8 +1,8 @@
 """The LLM insight analyzer over real HTTP, against the FAKE OpenAI-compatible server.
 
 A hosted LLM cannot run here, so ``tests/fakes/openai_server.py`` scripts the model's
-answers; everything between the analyzer and the socket (LangChain, the OpenAI client,
-httpx) is the real thing.
+answers; everything between the analyzer and the socket (the prompt file, colloquy's
+LLM client, httpx) is the real thing.
 """
 
 from __future__ import annotations
@@ -27,9 +27,10 @@ from colloquy.analytics import (
     LLMInsightAnalyzer,
     insight_analyzer_from_settings,
 )
-from colloquy.analytics.insights_llm import NO_KEY, SYSTEM_PROMPT, parse_reply
+from colloquy.analytics.insights_llm import NO_KEY, SYSTEM_PROMPT, insights_prompt, parse_reply
 from colloquy.config import LLMSettings, Settings, load_settings
 from colloquy.errors import LLMError
+from colloquy.llm import OpenAICompatibleClient, RetryPolicy
 from colloquy.schema import Conversation, Speaker, Turn
 
 CONVERSATION = Conversation(
@@ -269,3 +270,22 @@ def test_settings_choose_the_analyzer(monkeypatch: pytest.MonkeyPatch) -> None:
         (request,) = server.completions
     assert request.bearer == "sk-from-env"
     assert result.counts()["next_step"] == 1
+
+
+def test_every_call_records_the_prompt_and_any_client_can_serve() -> None:
+    with fake_openai_server(json.dumps(VALID)) as server:
+        client = OpenAICompatibleClient(server.base_url, "served-model", retry=RetryPolicy(0))
+        analyzer = LLMInsightAnalyzer(client=client)
+        with structlog.testing.capture_logs() as logs:
+            result = analyzer.analyze(CONVERSATION)
+        (request,) = server.completions
+    (call,) = [line for line in logs if line["event"] == "llm_call"]
+    prompt = insights_prompt()
+    assert (call["prompt"], call["prompt_version"]) == ("insights", prompt.version)
+    assert call["backend"] == "openai"
+    assert request.body["model"] == "served-model"
+    assert analyzer.model == "served-model"
+    assert client.usage_total.calls == 1
+    assert result.counts()["commitment"] == 1
+    with pytest.raises(ValueError, match="needs a base_url or a client"):
+        LLMInsightAnalyzer()

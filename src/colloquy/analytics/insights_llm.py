@@ -2,9 +2,11 @@
 
 The offline analyzer only finds what its patterns and examples anticipate; an LLM reads
 the whole conversation and catches the objection phrased in a way nobody listed. This
-module asks one through LangChain (``prompt | ChatOpenAI``) and fills the very same
+module asks one through colloquy's :class:`~colloquy.llm.LLMClient` — any backend: an
+OpenAI-compatible endpoint or the local GGUF model — with the versioned ``insights``
+prompt (:mod:`colloquy.llm.prompts`), and fills the very same
 :class:`~colloquy.analytics.insights.ConversationInsights`, so callers never know which
-analyzer ran.
+analyzer ran. Every call records the prompt's name and version.
 
 Design choices, and why:
 
@@ -19,9 +21,7 @@ Design choices, and why:
   miscount and one bad index must not cost the other insights.
 * **Event turns never reach the model**: a negotiation's accept / reject events give the
   outcome away, exactly as in the offline analyzer.
-* **LangChain is imported on first use**, so ``import colloquy.analytics`` stays fast and
-  offline installs that never configure an endpoint never load it; it is the ``llm``
-  extra, and without it the first call says which command installs it.
+* **The client is built on first use**, so ``import colloquy.analytics`` stays fast.
 
 A local server needs no key; a placeholder is sent when none is configured, never a key
 from another variable, so a hosted provider's key cannot leak to a different endpoint.
@@ -30,9 +30,8 @@ from another variable, so a hosted provider's key cannot leak to a different end
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -45,43 +44,43 @@ from colloquy.analytics.insights import (
     explainer_key_moments,
 )
 from colloquy.errors import LLMError
-from colloquy.extras import require
 from colloquy.features.transcript import is_spoken, spoken_turns
+from colloquy.llm.client import LLMClient
+from colloquy.llm.openai_http import NO_KEY, OpenAICompatibleClient
+from colloquy.llm.records import CallOptions
+from colloquy.llm.retry import RetryPolicy
+from colloquy.llm.structured import json_body, short
 from colloquy.logging import get_logger
 from colloquy.schema import Conversation, Turn
 
 if TYPE_CHECKING:
-    from langchain_core.runnables import Runnable
-
     from colloquy.config import Settings
     from colloquy.features.embeddings import Embedder
+    from colloquy.llm.prompts import PromptTemplate
 
 log = get_logger(__name__)
 
-NO_KEY = "not-needed"
-"""Sent as the key when none is configured (local servers ignore it)."""
+PROMPT_NAME = "insights"
+"""The prompt file (``llm/prompts/builtin/insights.prompt.j2``) this analyzer renders."""
+MAX_ANSWER_TOKENS = 2048
+"""Room for a long conversation's insights; an answer cut here fails validation loudly."""
 
-SYSTEM_PROMPT = """\
-You analyse sales, persuasion and negotiation conversations between a customer and an \
-agent. Find these insights:
-- objection: the customer pushes back (too expensive, distrust, not interested, not now).
-- question: either side asks something.
-- commitment: the customer commits (agrees to buy, to donate, accepts a deal).
-- next_step: either side says what happens next (send, call, meet, pick up, follow up).
-- price_mention: either side mentions a price, an amount or a cost.
-- competitor_mention: another company, seller, charity or product comes up as an \
-alternative.
-- key_moment: a turn that decides how the conversation ends.
-Answer with one JSON object and nothing else, in this shape:
-{"insights": [{"kind": "objection", "turn_index": 3, "text": "the words from that turn", \
-"score": 0.9, "value": null}]}
-turn_index is the number in brackets before the turn. text quotes the sentence from that \
-turn that carries the insight. score is your confidence from 0 to 1. value is the amount \
-as a number for price_mention and commitment when one is stated, else null. Answer \
-{"insights": []} when there is nothing to report."""
 
-_FENCE = re.compile(r"```(?:json|JSON)?\s*(.*?)```", re.DOTALL)
-_PREVIEW = 200
+def insights_prompt() -> PromptTemplate:
+    """The newest version of the built-in ``insights`` prompt (Jinja2 loads on first use)."""
+    from colloquy.llm.prompts import PromptLibrary
+
+    return PromptLibrary().get(PROMPT_NAME)
+
+
+def __getattr__(name: str) -> str:
+    """``SYSTEM_PROMPT``: the instructions the model receives (the prompt's system message).
+
+    Computed on access, so importing :mod:`colloquy.analytics` reads no prompt file.
+    """
+    if name == "SYSTEM_PROMPT":
+        return insights_prompt().render({"transcript": ""}).messages[0].content
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class LLMInsightItem(BaseModel):
@@ -105,33 +104,52 @@ class LLMReply(BaseModel):
 
 
 class LLMInsightAnalyzer(InsightAnalyzer):
-    """Insights from a chat model at ``base_url`` (anything speaking the OpenAI API).
+    """Insights from a chat model: ``client``, or the OpenAI-compatible one at ``base_url``.
 
-    ``timeout`` bounds each HTTP request in seconds; ``max_retries`` is how often the
-    OpenAI client retries a connection error, 429 or 5xx (with backoff) before the
-    failure becomes an :class:`~colloquy.errors.LLMError`.
+    ``timeout`` bounds each HTTP request in seconds; ``max_retries`` is how often a
+    connection error, timeout, 429 or 5xx is retried (with back-off, honouring
+    ``Retry-After``) before the failure becomes an :class:`~colloquy.errors.LLMError`.
+    With ``client`` (any backend, e.g. the local model) the HTTP settings are unused.
     """
 
     def __init__(
         self,
-        base_url: str,
+        base_url: str = "",
         model: str = "gpt-4o-mini",
         api_key: str | None = None,
         timeout: float = 30.0,
         temperature: float = 0.0,
         *,
         max_retries: int = 2,
+        client: LLMClient | None = None,
     ) -> None:
+        if client is None and not base_url:
+            raise ValueError("LLMInsightAnalyzer needs a base_url or a client")
         self.base_url = base_url
-        self.model = model
+        self.model = client.model if client is not None else model
         self.api_key = api_key
         self.timeout = timeout
         self.temperature = temperature
         self.max_retries = max_retries
-        self._chain: Runnable[dict[str, str], Any] | None = None
+        self._client = client
+        self._prompt: PromptTemplate | None = None
 
     def __repr__(self) -> str:
-        return f"LLMInsightAnalyzer(base_url={self.base_url!r}, model={self.model!r})"
+        where = self.base_url or (self._client.backend if self._client else "")
+        return f"LLMInsightAnalyzer(base_url={where!r}, model={self.model!r})"
+
+    @property
+    def client(self) -> LLMClient:
+        """The client every call goes through (built on first use)."""
+        if self._client is None:
+            self._client = OpenAICompatibleClient(
+                self.base_url,
+                self.model,
+                api_key=self.api_key,
+                timeout_s=self.timeout,
+                retry=RetryPolicy(max_retries=self.max_retries),
+            )
+        return self._client
 
     def analyze(
         self, conversation: Conversation, *, key_turns: Sequence[int] = ()
@@ -141,7 +159,8 @@ class LLMInsightAnalyzer(InsightAnalyzer):
         if not spoken:
             return ConversationInsights(conversation_id=conversation.id, insights=tuple(moments))
         answer = self._complete(transcript(spoken))
-        reply = parse_reply(answer, source=f"{self.model} at {self.base_url}")
+        where = self.base_url or self.client.backend
+        reply = parse_reply(answer, source=f"{self.model} at {where}")
         found, dropped = _resolve(reply, conversation, {m.turn_index for m in moments})
         if dropped:
             log.warning(
@@ -157,65 +176,13 @@ class LLMInsightAnalyzer(InsightAnalyzer):
         )
 
     def _complete(self, text: str) -> str:
-        """The model's answer to the prompt, or an :class:`LLMError` saying why there is none."""
-        for module in ("langchain_core", "langchain_openai", "openai"):
-            require(module, extra="llm", feature="insights from an LLM")
-        import openai
-
-        try:
-            message = self._runnable().invoke({"instructions": SYSTEM_PROMPT, "transcript": text})
-        except openai.APIStatusError as exc:
-            raise LLMError(
-                f"LLM endpoint {self.base_url} answered HTTP {exc.status_code} for model "
-                f"{self.model!r}: {_short(_error_detail(exc))}",
-                hint=_status_hint(exc.status_code),
-            ) from exc
-        except openai.APITimeoutError as exc:
-            raise LLMError(
-                f"LLM endpoint {self.base_url} did not answer within {self.timeout:g} s",
-                hint="raise COLLOQUY_LLM__TIMEOUT_SECONDS or use a faster model",
-            ) from exc
-        except openai.APIConnectionError as exc:
-            raise LLMError(
-                f"cannot reach LLM endpoint {self.base_url}: {_short(_root_cause(exc))}",
-                hint="check COLLOQUY_LLM__BASE_URL (it usually ends in /v1) and that the "
-                "server is running",
-            ) from exc
-        except openai.OpenAIError as exc:
-            raise LLMError(
-                f"LLM endpoint {self.base_url} failed: {_short(str(exc))}",
-                hint="check the endpoint's settings and its logs",
-            ) from exc
-        except (ValueError, TypeError, KeyError, IndexError) as exc:
-            # LangChain's own checks of the response body: a web page, an empty "choices".
-            raise LLMError(
-                f"LLM endpoint {self.base_url} did not answer with an OpenAI chat completion: "
-                f"{_short(str(exc))}",
-                hint="check that COLLOQUY_LLM__BASE_URL is the API root (usually ending in "
-                "/v1), not a web page",
-            ) from exc
-        return _content_text(getattr(message, "content", message))
-
-    def _runnable(self) -> Runnable[dict[str, str], Any]:
-        if self._chain is None:
-            from langchain_core.prompts import ChatPromptTemplate
-            from langchain_openai import ChatOpenAI
-            from pydantic import SecretStr
-
-            chat = ChatOpenAI(
-                model=self.model,
-                base_url=self.base_url,
-                api_key=SecretStr(self.api_key or NO_KEY),
-                timeout=self.timeout,
-                temperature=self.temperature,
-                max_retries=self.max_retries,
-            )
-            # Both messages are variables, so braces in the instructions need no escaping.
-            prompt = ChatPromptTemplate.from_messages(
-                [("system", "{instructions}"), ("human", "{transcript}")]
-            )
-            self._chain = prompt | chat
-        return self._chain
+        """The model's answer to the rendered prompt; failures are :class:`LLMError`."""
+        if self._prompt is None:
+            self._prompt = insights_prompt()
+        rendered = self._prompt.render({"transcript": text})
+        options = CallOptions(temperature=self.temperature, max_tokens=MAX_ANSWER_TOKENS)
+        result = self.client.chat(rendered.messages, options=options, prompt=rendered.ref)
+        return result.text
 
 
 def transcript(turns: Sequence[Turn]) -> str:
@@ -230,19 +197,14 @@ def parse_reply(answer: str, *, source: str = "the LLM") -> LLMReply:
     Raises :class:`LLMError` naming the JSON error or the invalid fields, with the start
     of the answer, so a prompt or model problem can be seen at once.
     """
-    fenced = _FENCE.search(answer)
-    if fenced is not None:
-        body = fenced.group(1).strip()
-    else:
-        start, end = answer.find("{"), answer.rfind("}")
-        body = answer[start : end + 1] if 0 <= start < end else answer.strip()
+    body = json_body(answer)
     hint = "use a model that follows JSON instructions, or lower its temperature"
     try:
         data = json.loads(body)
     except json.JSONDecodeError as exc:
         raise LLMError(
             f"the answer of {source} is not JSON ({exc.msg} at line {exc.lineno} column "
-            f"{exc.colno}): {_short(answer)!r}",
+            f"{exc.colno}): {short(answer)!r}",
             hint=hint,
         ) from None
     try:
@@ -254,7 +216,7 @@ def parse_reply(answer: str, *, source: str = "the LLM") -> LLMReply:
         )
         raise LLMError(
             f"the answer of {source} does not match the insight schema ({problems}): "
-            f"{_short(answer)!r}",
+            f"{short(answer)!r}",
             hint=hint,
         ) from None
 
@@ -262,8 +224,17 @@ def parse_reply(answer: str, *, source: str = "the LLM") -> LLMReply:
 def insight_analyzer_from_settings(
     settings: Settings, embedder: Embedder | None = None
 ) -> InsightAnalyzer:
-    """The LLM analyzer when ``settings.llm.base_url`` is set, else the offline one."""
+    """The LLM analyzer when an LLM is configured, else the offline one.
+
+    An LLM counts as configured when ``llm.base_url`` is set or ``llm.backend`` is
+    ``local`` explicitly; the offline analyzer stays the default, as loading a local model
+    for every analysis would be slow and surprising.
+    """
     llm = settings.llm
+    if getattr(llm, "backend", None) == "local":
+        from colloquy.llm.factory import client_from_settings
+
+        return LLMInsightAnalyzer(client=client_from_settings(settings))
     if not llm.base_url:
         return ExtractiveInsightAnalyzer(embedder)
     key = llm.api_key.get_secret_value() if llm.api_key is not None else None
@@ -304,57 +275,15 @@ def _resolve(
     return found, dropped
 
 
-def _content_text(content: object) -> str:
-    """A chat message's content as text (LangChain may give a list of content blocks)."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        parts = [
-            block if isinstance(block, str) else str(block.get("text", ""))
-            for block in content
-            if isinstance(block, str | dict)
-        ]
-        return "".join(parts)
-    return str(content)
-
-
-def _error_detail(exc: Any) -> str:
-    """The ``error.message`` of an OpenAI-style error body, else the client's message."""
-    body = getattr(exc, "body", None)
-    if isinstance(body, dict) and isinstance(body.get("message"), str):
-        return str(body["message"])
-    return str(getattr(exc, "message", exc))
-
-
-def _root_cause(exc: BaseException) -> str:
-    """The innermost cause ("Connection refused"), not LangChain's "Connection error."."""
-    while exc.__cause__ is not None:
-        exc = exc.__cause__
-    return str(exc) or type(exc).__name__
-
-
-def _status_hint(status: int) -> str:
-    if status in (401, 403):
-        return "check COLLOQUY_LLM__API_KEY"
-    if status == 404:
-        return "check COLLOQUY_LLM__MODEL and that COLLOQUY_LLM__BASE_URL ends in /v1"
-    if status == 429:
-        return "the endpoint is rate limiting; retry later"
-    return "retry later, or look at the endpoint's logs"
-
-
-def _short(text: str) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= _PREVIEW else flat[:_PREVIEW] + "…"
-
-
 __all__ = [
     "NO_KEY",
-    "SYSTEM_PROMPT",
+    "PROMPT_NAME",
+    "SYSTEM_PROMPT",  # noqa: F822 - provided on access by the module __getattr__
     "LLMInsightAnalyzer",
     "LLMInsightItem",
     "LLMReply",
     "insight_analyzer_from_settings",
+    "insights_prompt",
     "parse_reply",
     "transcript",
 ]
