@@ -125,9 +125,11 @@ def render_page(report: Report) -> str:
 
 
 def write_page(report: Report, path: Path | str) -> Path:
-    """Write ``report`` to ``path`` atomically (a temporary sibling renamed into place)."""
+    """Write ``report`` to ``path`` atomically (a temporary sibling renamed into place),
+    creating its folder if needed, as the other report writers do."""
     target = Path(path)
     page = render_page(report)
+    target.parent.mkdir(parents=True, exist_ok=True)
     handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
     temporary = Path(name)
     try:

@@ -134,6 +134,7 @@ def _check_output(fmt: AnalyzeFormat, output: Path | None) -> None:
 def _write_text(path: Path, text: str) -> None:
     """``text`` into ``path`` through a temporary sibling, so no half-written file is left."""
     partial = path.with_name(f".{path.name}.partial")
+    path.parent.mkdir(parents=True, exist_ok=True)
     try:
         partial.write_text(text, encoding="utf-8")
         partial.replace(path)

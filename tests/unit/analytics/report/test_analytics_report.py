@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import plotly.io as pio  # type: ignore[import-untyped]
-import pytest
 from rich.console import Console
 
 from colloquy.analytics.analysis import analyze_conversation, analyze_dataset
@@ -136,8 +135,8 @@ def test_html_file_is_written_whole_and_readable(tmp_path: Path) -> None:
     assert "turn-sentiment" in dict(FIGURE.findall(text))
     assert target.stat().st_mode & 0o777 == 0o644
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]
-    with pytest.raises(FileNotFoundError):
-        write_html(analysis, tmp_path / "absent" / "r.html")
+    nested = write_html(analysis, tmp_path / "new" / "folder" / "r.html")
+    assert nested.read_text(encoding="utf-8") == text
 
 
 def test_conversation_report_has_timing_and_failures() -> None:
