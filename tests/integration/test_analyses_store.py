@@ -16,7 +16,7 @@ from colloquy.analytics.analysis import (
     analyze_dataset,
 )
 from colloquy.analytics.failures import FailureType
-from colloquy.analytics.outcomes import ConversationFilter
+from colloquy.analytics.outcomes import Bucket, ConversationFilter
 from colloquy.analytics.persistence import (
     AGGREGATING,
     ANALYSING,
@@ -225,8 +225,14 @@ def runtime() -> AnalysisRuntime:
     return AnalysisRuntime(AnalysisOptions())
 
 
-def _fresh(store: Store, name: str, where: ConversationFilter | None = None) -> DatasetAnalysis:
-    return analyze_dataset(store.conversations(name), AnalysisOptions(), dataset=name, where=where)
+def _fresh(
+    store: Store,
+    name: str,
+    where: ConversationFilter | None = None,
+    options: AnalysisOptions | None = None,
+) -> DatasetAnalysis:
+    options = options if options is not None else AnalysisOptions()
+    return analyze_dataset(store.conversations(name), options, dataset=name, where=where)
 
 
 def test_only_new_conversations_are_computed(
@@ -347,7 +353,13 @@ def test_filters_and_options_are_stored_apart(
     assert (stats.computed, stats.reused) == (40, 0)
     assert other.options == loops_only
     assert analyze_stored(store, "tw", runtime=runtime)[1].aggregate_reused
-    assert len(store.analyses.aggregates("tw")) == 3
+
+    weekly = AnalysisOptions(bucket=Bucket.WEEK)
+    by_week, stats = analyze_stored(store, "tw", weekly)
+    assert (stats.computed, stats.reused, stats.aggregate_reused) == (0, 40, False)
+    assert by_week.sentiment.trend.bucket is Bucket.WEEK
+    assert by_week == _fresh(store, "tw", options=weekly)
+    assert len(store.analyses.aggregates("tw")) == 4
 
 
 def test_deleting_an_analysed_dataset_removes_every_analysis(

@@ -25,7 +25,7 @@ from colloquy.analytics.persistence.incremental import (
     analyze_stored,
     stored_analysis,
 )
-from colloquy.analytics.persistence.keys import filter_key
+from colloquy.analytics.persistence.keys import conversation_key, filter_key
 
 __all__ = [
     "AGGREGATING",
@@ -34,6 +34,7 @@ __all__ = [
     "IncrementalStats",
     "PayloadError",
     "analyze_stored",
+    "conversation_key",
     "decode_conversation",
     "decode_dataset",
     "encode_conversation",

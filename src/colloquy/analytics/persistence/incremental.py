@@ -36,7 +36,7 @@ from colloquy.analytics.persistence.codec import (
     encode_conversation,
     encode_dataset,
 )
-from colloquy.analytics.persistence.keys import filter_key
+from colloquy.analytics.persistence.keys import conversation_key, filter_key
 from colloquy.errors import UsageError
 from colloquy.logging import get_logger
 from colloquy.progress import ProgressCallback, emit
@@ -88,6 +88,7 @@ class _Run:
         self.current_hashes: dict[str, str] = {}
         self.options = options
         self.fingerprint = options.fingerprint()
+        self.analysis_key = conversation_key(options)
         self._runtime = runtime
         self.batch_size = batch_size
         self.on_progress = on_progress
@@ -127,9 +128,9 @@ class _Run:
             pending.append(self._stored(analysis))
             self.computed += 1
             if len(pending) >= self.batch_size:
-                self.repo.put_analyses(self.dataset, self.fingerprint, pending)
+                self.repo.put_analyses(self.dataset, self.analysis_key, pending)
                 pending = []
-        self.repo.put_analyses(self.dataset, self.fingerprint, pending)
+        self.repo.put_analyses(self.dataset, self.analysis_key, pending)
         emit(self.on_progress, ANALYSING, read, len(wanted), unit="conversations")
 
     def _stored(self, analysis: ConversationAnalysis) -> StoredAnalysis:
@@ -147,7 +148,7 @@ class _Run:
         total = len(self.current_hashes)
         unreadable: list[str] = []
         consumed = 0
-        for stored in self.repo.current_analyses(self.dataset, self.fingerprint):
+        for stored in self.repo.current_analyses(self.dataset, self.analysis_key):
             analysis = self._decode(stored)
             if analysis is None:
                 unreadable.append(stored.conversation_id)
@@ -213,7 +214,7 @@ def analyze_stored(
     key = filter_key(where)
     current = run.repo.content_hashes(dataset)
     run.current_hashes = current
-    stored = run.repo.analysis_hashes(dataset, run.fingerprint)
+    stored = run.repo.analysis_hashes(dataset, run.analysis_key)
     up_to_date = [cid for cid, digest in current.items() if stored.get(cid) == digest]
     coverage = coverage_of(current)
 
@@ -229,7 +230,7 @@ def analyze_stored(
         )
 
     gone = [cid for cid in stored if cid not in current]
-    removed = run.repo.delete_analyses(dataset, run.fingerprint, gone) if gone else 0
+    removed = run.repo.delete_analyses(dataset, run.analysis_key, gone) if gone else 0
     fresh = set(up_to_date)
     stale = {cid for cid in current if cid not in fresh}
     if stale:

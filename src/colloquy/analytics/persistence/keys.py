@@ -1,17 +1,34 @@
-"""The key a dataset aggregate is stored under for one :class:`ConversationFilter`.
+"""The keys stored analyses are filed under.
 
-Filters that keep the same conversations must share a key however they were written
-(``--filter channel=a --filter channel=b`` or the other way round), so the key hashes a
-canonical rendering: dates as ISO days, every set sorted.
+A dataset aggregate is keyed by the options' full fingerprint and by :func:`filter_key`:
+filters that keep the same conversations share a key however they were written
+(``--filter channel=a --filter channel=b`` or the other way round), so it hashes a
+canonical rendering, dates as ISO days and every set sorted.
+
+A conversation's analysis is keyed by :func:`conversation_key`, the fingerprint of only
+the options that change it: the trend bucket and the flow level shape the aggregate
+alone, so asking for weekly instead of daily trends re-aggregates the stored analyses
+instead of recomputing every conversation. A test checks that those two options leave a
+conversation's analysis unchanged.
 """
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 
 import orjson
 
+from colloquy.analytics.analysis.options import AnalysisOptions
+from colloquy.analytics.flow.records import FlowLevel
 from colloquy.analytics.outcomes.filters import ConversationFilter
+from colloquy.analytics.outcomes.trends import Bucket
+
+
+def conversation_key(options: AnalysisOptions) -> str:
+    """The fingerprint of the options a conversation's analysis depends on: the
+    aggregate-only ones (trend bucket, flow level) are pinned to fixed values."""
+    return replace(options, bucket=Bucket.DAY, flow_level=FlowLevel.INTENT).fingerprint()
 
 
 def filter_key(where: ConversationFilter | None) -> str:

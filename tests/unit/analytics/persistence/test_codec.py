@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,10 +19,12 @@ from colloquy.analytics.analysis import (
     analyze_batch,
 )
 from colloquy.analytics.failures import FailureType
+from colloquy.analytics.flow import FlowLevel
 from colloquy.analytics.outcomes import Bucket, ConversationFilter
 from colloquy.analytics.persistence import (
     CODEC_VERSION,
     PayloadError,
+    conversation_key,
     decode_conversation,
     decode_dataset,
     encode_conversation,
@@ -120,6 +123,18 @@ def test_the_analyses_cover_what_the_codec_must_carry(analyses: list[Conversatio
     assert any(a.started_at is None for a in analyses)
     assert any(a.failures.points for a in analyses)
     assert any(not a.language.is_english for a in analyses)
+
+
+def test_aggregate_only_options_leave_a_conversation_analysis_unchanged(
+    analyses: list[ConversationAnalysis], runtime: AnalysisRuntime, datasets_dir: Path
+) -> None:
+    """What lets conversation_key ignore the trend bucket and the flow level."""
+    options = replace(runtime.options, bucket=Bucket.DAY, flow_level=FlowLevel.TURN)
+    assert conversation_key(options) == conversation_key(runtime.options)
+    assert options.fingerprint() != runtime.options.fingerprint()
+    sgd = list(SGDLoader().load(datasets_dir / "sgd" / "dev" / "dialogues_001.json"))[:12]
+    again = analyze_batch([*HAND_BUILT, *sgd], runtime=AnalysisRuntime(options), dataset="mixed")
+    assert again == analyses
 
 
 def test_every_conversation_analysis_round_trips_exactly(

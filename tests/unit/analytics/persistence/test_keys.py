@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from colloquy.analytics.outcomes import ConversationFilter
-from colloquy.analytics.persistence import filter_key
+from colloquy.analytics.analysis import AnalysisOptions
+from colloquy.analytics.failures import FailureType
+from colloquy.analytics.flow import FlowLevel
+from colloquy.analytics.outcomes import Bucket, ConversationFilter
+from colloquy.analytics.persistence import conversation_key, filter_key
 
 
 def test_the_same_filter_written_differently_has_one_key() -> None:
@@ -35,3 +38,16 @@ def test_each_criterion_changes_the_key() -> None:
         ConversationFilter.from_pairs(["speaker=customer"]),
     ]
     assert len({filter_key(v) for v in variants}) == len(variants)
+
+
+def test_conversation_key_ignores_only_the_aggregate_options() -> None:
+    base = AnalysisOptions()
+    assert conversation_key(base) == base.fingerprint()
+    same = AnalysisOptions(bucket=Bucket.WEEK, flow_level=FlowLevel.TURN)
+    assert conversation_key(same) == conversation_key(base)
+    for other in (
+        AnalysisOptions(detectors=frozenset({FailureType.LOOP})),
+        AnalysisOptions(use_annotations=False),
+        AnalysisOptions(sentiment_drop=0.7),
+    ):
+        assert conversation_key(other) != conversation_key(base)
