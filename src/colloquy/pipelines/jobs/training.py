@@ -96,13 +96,16 @@ def check_remote_pipeline(pipeline: Pipeline, *, roots: tuple[Path, ...]) -> Non
 
 
 def validate_training(spec: TrainingSpec, settings: Settings, roots: tuple[Path, ...]) -> None:
-    """Load the pipeline and run every static check (colloquy's and the API's)."""
-    from colloquy.pipelines.orchestrator import validate_pipeline
+    """Load the pipeline and run every check: the API's first (before colloquy's own
+    checks open any data file it names), then colloquy's."""
+    from colloquy.pipelines.spec.checks import check_pipeline
+    from colloquy.pipelines.spec.loader import load_pipeline
 
     path = Path(spec.pipeline_file)
     check_remote_text(path.read_text("utf-8", errors="replace"))
-    pipeline = validate_pipeline(path, settings)
+    pipeline = load_pipeline(path)
     check_remote_pipeline(pipeline, roots=roots)
+    check_pipeline(pipeline, settings)
 
 
 class StageProgress:
