@@ -7,6 +7,8 @@
     └── LlamaCppClient               a GGUF model in process (llama_local.py, the llm extra)
     ColloquyChatModel                any LLMClient as a LangChain chat model (langchain_chat.py)
     PromptLibrary, PromptTemplate    Jinja2 prompt files with typed variables (prompts/)
+    ResponseCache                    answers keyed by backend, model, prompt version, input
+    └── SQLiteResponseCache          one SQLite file (cache.py)
 
 Errors are :class:`~colloquy.errors.LLMError` (exit 69) for the endpoint or the answer,
 :class:`~colloquy.errors.ConfigError` for a prompt file or model choice a user got wrong.
@@ -14,6 +16,7 @@ Errors are :class:`~colloquy.errors.LLMError` (exit 69) for the endpoint or the 
 
 from __future__ import annotations
 
+from colloquy.llm.cache import ResponseCache, SQLiteResponseCache
 from colloquy.llm.client import DEFAULT_MAX_REPAIRS, LLMClient
 from colloquy.llm.openai_http import NO_KEY, OpenAICompatibleClient
 from colloquy.llm.records import (
@@ -39,7 +42,9 @@ __all__ = [
     "LLMClient",
     "OpenAICompatibleClient",
     "PromptRef",
+    "ResponseCache",
     "RetryPolicy",
+    "SQLiteResponseCache",
     "StreamChunk",
     "StructuredOutputError",
     "StructuredResult",

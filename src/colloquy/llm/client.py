@@ -23,6 +23,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import Any, ClassVar
 
+from colloquy.llm.cache import ResponseCache, cache_key
 from colloquy.llm.records import (
     CallOptions,
     ChatMessage,
@@ -53,9 +54,16 @@ class LLMClient(ABC):
     backend: ClassVar[str]
     """Short backend name (``openai``, ``local``), recorded in results and cache keys."""
 
-    def __init__(self, model: str, *, options: CallOptions | None = None) -> None:
+    def __init__(
+        self,
+        model: str,
+        *,
+        options: CallOptions | None = None,
+        cache: ResponseCache | None = None,
+    ) -> None:
         self.model = model
         self.options = options or CallOptions()
+        self.cache = cache
         self._usage = Usage(calls=0)
         self._lock = threading.Lock()
 
@@ -77,14 +85,29 @@ class LLMClient(ABC):
         """One answer; with ``tools`` it may be tool calls instead of (or besides) text."""
         if not messages:
             raise ValueError("chat needs at least one message")
+        options = options or self.options
+        key: str | None = None
+        if self.cache is not None:
+            key = cache_key(
+                backend=self.backend,
+                model=self.model,
+                prompt=prompt,
+                messages=messages,
+                tools=tools,
+                json_schema=json_schema,
+                options=options,
+            )
+            hit = self.cache.get(key)
+            if hit is not None:
+                self._account(hit.usage, prompt, cached=True)
+                return replace(hit, prompt=prompt, cached=True)
         result = self._complete(
-            tuple(messages),
-            tools=tuple(tools),
-            json_schema=json_schema,
-            options=options or self.options,
+            tuple(messages), tools=tuple(tools), json_schema=json_schema, options=options
         )
         result = replace(result, prompt=prompt)
         self._account(result.usage, prompt)
+        if key is not None and self.cache is not None:
+            self.cache.put(key, result)
         return result
 
     def stream(
@@ -164,7 +187,7 @@ class LLMClient(ABC):
     ) -> Iterator[StreamChunk]:
         """The backend's answer as text deltas; the last chunk has the usage."""
 
-    def _account(self, usage: Usage, prompt: PromptRef | None) -> None:
+    def _account(self, usage: Usage, prompt: PromptRef | None, *, cached: bool = False) -> None:
         with self._lock:
             self._usage = self._usage + usage
         log.info(
@@ -177,6 +200,7 @@ class LLMClient(ABC):
             completion_tokens=usage.completion_tokens,
             latency_s=round(usage.latency_s, 4),
             retries=usage.retries,
+            cached=cached,
         )
 
 

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from colloquy.errors import LLMError
 from colloquy.extras import require
+from colloquy.llm.cache import ResponseCache
 from colloquy.llm.client import LLMClient
 from colloquy.llm.records import (
     CallOptions,
@@ -63,8 +64,9 @@ class LlamaCppClient(LLMClient):
         timeout_s: float = 300.0,
         options: CallOptions | None = None,
         seed: int = 0,
+        cache: ResponseCache | None = None,
     ) -> None:
-        super().__init__(model or model_path.stem, options=options)
+        super().__init__(model or model_path.stem, options=options, cache=cache)
         if n_threads < 1:
             raise ValueError("n_threads must be >= 1")
         self.model_path = model_path

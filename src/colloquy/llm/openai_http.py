@@ -22,6 +22,7 @@ from typing import Any, Literal
 import httpx
 
 from colloquy.errors import LLMError
+from colloquy.llm.cache import ResponseCache
 from colloquy.llm.client import LLMClient
 from colloquy.llm.records import CallOptions, ChatMessage, ChatResult, StreamChunk, ToolSpec, Usage
 from colloquy.llm.retry import RETRYABLE_STATUS, RetryPolicy
@@ -57,8 +58,9 @@ class OpenAICompatibleClient(LLMClient):
         structured_mode: StructuredMode = "json_schema",
         sleep: Callable[[float], None] = time.sleep,
         transport: httpx.BaseTransport | None = None,
+        cache: ResponseCache | None = None,
     ) -> None:
-        super().__init__(model, options=options)
+        super().__init__(model, options=options, cache=cache)
         self.base_url = base_url.rstrip("/")
         self.timeout_s = timeout_s
         self.retry = retry or RetryPolicy()

@@ -132,6 +132,8 @@ class ChatResult:
     backend: str
     model: str
     prompt: PromptRef | None = None
+    cached: bool = False
+    """Served from the response cache (no tokens spent)."""
 
     @property
     def text(self) -> str:
