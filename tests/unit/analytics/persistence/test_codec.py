@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -145,6 +146,14 @@ def test_every_conversation_analysis_round_trips_exactly(
         decoded = decode_conversation(payload)
         assert decoded == analysis
         assert encode_conversation(decoded) == payload
+
+
+def test_infinite_floats_round_trip(analyses: list[ConversationAnalysis]) -> None:
+    language = replace(analyses[0].language, english_share=math.inf, latin_share=-math.inf)
+    odd = replace(analyses[0], language=language)
+    payload = encode_conversation(odd)
+    assert '"Infinity"' in payload
+    assert decode_conversation(payload) == odd
 
 
 def test_a_dataset_analysis_round_trips_exactly(dataset: DatasetAnalysis) -> None:
