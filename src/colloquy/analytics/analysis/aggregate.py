@@ -3,9 +3,10 @@
 :class:`DatasetAggregator` takes :class:`ConversationAnalysis` records one at a time, so a
 dataset is aggregated from a generator (the engine's, or stored analyses read back) and
 never held whole. What it keeps per conversation is what exact medians and percentiles
-need (each conversation's :class:`~colloquy.analytics.dynamics.TalkDynamics` and outcome,
-per-turn compounds as doubles) plus the failure records of conversations that have a
-failure; flow, association, labels and trends are bounded counters.
+need, compactly (:mod:`~colloquy.analytics.analysis.columns`: dynamics values and
+per-turn compounds as doubles, outcomes as references to shared records) plus the failure
+records of conversations that have a failure; flow, association, labels and trends are
+bounded counters.
 
 Every dataset number is computed by the module that owns its metric (dynamics summaries,
 failure ranking and association, flow graph, outcome rates and trends); this module only
@@ -19,6 +20,7 @@ import itertools
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 
+from colloquy.analytics.analysis.columns import DynamicsColumns, OutcomeList
 from colloquy.analytics.analysis.filtering import matches_analysis
 from colloquy.analytics.analysis.options import AnalysisOptions
 from colloquy.analytics.analysis.records import (
@@ -30,13 +32,12 @@ from colloquy.analytics.analysis.records import (
     SkippedCount,
 )
 from colloquy.analytics.analysis.sentiment_summary import SentimentAccumulator
-from colloquy.analytics.dynamics import GroupDynamics, TalkDynamics, summarize_dynamics
+from colloquy.analytics.dynamics import GroupDynamics
 from colloquy.analytics.failures import ConversationFailures, rank_failures
 from colloquy.analytics.failures.association import AssociationCounter, is_bad_outcome
 from colloquy.analytics.flow import FlowGraph
 from colloquy.analytics.outcomes import (
     ConversationFilter,
-    ConversationOutcome,
     OutcomeKind,
     OutcomeMetrics,
     intent_distribution,
@@ -71,15 +72,15 @@ class DatasetAggregator:
         self.non_english = 0
         self._skipped: Counter[str] = Counter()
         self._sentiment = SentimentAccumulator(options.sentiment, options.bucket)
-        self._dynamics: list[TalkDynamics] = []
-        self._by_brand: defaultdict[str, list[TalkDynamics]] = defaultdict(list)
+        self._dynamics = DynamicsColumns()
+        self._by_brand: defaultdict[str, DynamicsColumns] = defaultdict(DynamicsColumns)
         self._failing: list[ConversationFailures] = []
         self._association = AssociationCounter()
         self._flow = FlowGraph(options.flow_level)
         self._untraced = 0
-        self._outcomes: list[ConversationOutcome] = []
-        self._resolution: list[ConversationOutcome] = []
-        self._escalation: list[ConversationOutcome] = []
+        self._outcomes = OutcomeList()
+        self._resolution = OutcomeList()
+        self._escalation = OutcomeList()
 
     def add(self, analysis: ConversationAnalysis) -> bool:
         """Count ``analysis`` if the filter keeps it; returns whether it was kept."""
@@ -91,9 +92,9 @@ class DatasetAggregator:
         self.non_english += not analysis.language.is_english
         self._skipped.update(analysis.english_only_skipped)
         self._sentiment.add(analysis.sentiment, analysis.day)
-        self._dynamics.append(analysis.dynamics)
+        self._dynamics.add(analysis.dynamics)
         if analysis.answered_by is not None:
-            self._by_brand[analysis.answered_by].append(analysis.dynamics)
+            self._by_brand[analysis.answered_by].add(analysis.dynamics)
         if analysis.failures.points:
             self._failing.append(analysis.failures)
         outcome = analysis.outcome
@@ -142,7 +143,7 @@ class DatasetAggregator:
                 for part, n in sorted(self._skipped.items())
             ),
             sentiment=self._sentiment.result(),
-            dynamics=summarize_dynamics(self._dynamics),
+            dynamics=self._dynamics.summary(),
             dynamics_by_brand=self._brands(),
             failures=rank_failures(failing),
             failure_association=self._association.result(),
@@ -157,9 +158,9 @@ class DatasetAggregator:
         )
 
     def _brands(self) -> tuple[GroupDynamics, ...]:
-        ordered = sorted(self._by_brand.items(), key=lambda item: (-len(item[1]), item[0]))
+        ordered = sorted(self._by_brand.items(), key=lambda item: (-item[1].conversations, item[0]))
         return tuple(
-            GroupDynamics(group=key, summary=summarize_dynamics(items)) for key, items in ordered
+            GroupDynamics(group=key, summary=columns.summary()) for key, columns in ordered
         )
 
     def _flow_snapshot(self) -> FlowSnapshot:

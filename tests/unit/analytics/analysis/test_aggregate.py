@@ -15,8 +15,15 @@ from colloquy.analytics.analysis import (
     analyze_dataset,
     matches_analysis,
 )
+from colloquy.analytics.dynamics import summarize_by_group, summarize_conversations
 from colloquy.analytics.failures import FailureType
-from colloquy.analytics.outcomes import ConversationFilter, OutcomeKind
+from colloquy.analytics.outcomes import (
+    Bucket,
+    ConversationFilter,
+    OutcomeKind,
+    outcome_rate,
+    outcome_trends,
+)
 from colloquy.schema import Conversation
 
 from .conftest import Build
@@ -195,3 +202,20 @@ def test_empty_dataset_has_no_values_not_zeros(runtime: AnalysisRuntime) -> None
     assert result.dynamics.first_response_seconds is None
     assert result.failures.ranks == ()
     assert result.flow.paths == ()
+
+
+def test_streamed_dynamics_equal_the_dynamics_module_summaries(
+    dataset: list[Conversation], analyses: list[ConversationAnalysis], runtime: AnalysisRuntime
+) -> None:
+    result = aggregate(analyses, runtime.options)
+    assert result.dynamics == summarize_conversations(dataset)
+    assert result.dynamics_by_brand == summarize_by_group(dataset)
+
+
+def test_conversion_rate_and_trend_equal_the_outcome_module(
+    analyses: list[ConversationAnalysis], runtime: AnalysisRuntime
+) -> None:
+    result = aggregate(analyses, runtime.options)
+    outcomes = [a.outcome for a in analyses]
+    assert result.outcomes.conversion == outcome_rate(outcomes, OutcomeKind.CONVERSION)
+    assert result.trends[2] == outcome_trends(outcomes, OutcomeKind.CONVERSION, Bucket.DAY)
