@@ -6,7 +6,7 @@ sanitised base name of what the client called it, so no name (``../../etc/passwd
 inside the uploads root after symlinks are resolved. Files are created exclusively with
 mode 0600 (not executable) and nothing in them is ever run: they are only read by
 colloquy's loaders. A zip (accepted for transcript folders) is unpacked member by member
-with the same rules, refusing absolute names, ``..`` parts, links, more than
+into one flat folder with the same rules, refusing absolute names, ``..`` parts, links, more than
 ``max_files`` members or more than ``max_bytes`` uncompressed (zip-slip and zip bombs).
 """
 
@@ -115,7 +115,9 @@ class UploadArea:
         folder.rmdir()
 
     def unpack_zip(self, received: ReceivedFile) -> Path:
-        """Unpack a received zip next to it, into ``files/``; that folder's path."""
+        """Unpack a received zip next to it into one flat ``files/`` folder (a member's
+        folders become part of its name, ``day2/b.txt`` -> ``day2_b.txt``, since loaders
+        read a folder's top level); that folder's path."""
         target = self._inside(received.path.parent / "files")
         try:
             archive = zipfile.ZipFile(received.path)
@@ -127,9 +129,8 @@ class UploadArea:
             target.mkdir()
             written = 0
             for member in members:
-                parts = [safe_filename(p) for p in PurePosixPath(member.filename).parts]
-                destination = self._inside(target.joinpath(*parts))
-                destination.parent.mkdir(parents=True, exist_ok=True)
+                flat = "_".join(PurePosixPath(member.filename.replace("\\", "/")).parts)
+                destination = self._inside(target / safe_filename(flat))
                 try:
                     descriptor = os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
                 except FileExistsError:

@@ -76,7 +76,7 @@ def test_a_zip_unpacks_below_its_upload(tmp_path: Path) -> None:
     received = area.receive(io.BytesIO(payload), "calls.zip")
     folder = area.unpack_zip(received)
     files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
-    assert files == ["b.txt", "calls/a.txt"]
+    assert files == ["b.txt", "calls_a.txt"]
     assert folder.is_relative_to(area.root)
 
 
@@ -124,3 +124,10 @@ def test_discard_removes_only_folders_inside_the_area(tmp_path: Path) -> None:
     assert not received.path.parent.exists()
     with pytest.raises(UsageError, match="outside the upload folder"):
         area.discard(tmp_path)
+
+
+def test_two_members_flattened_to_one_name_are_refused(tmp_path: Path) -> None:
+    area = UploadArea(tmp_path / "data")
+    received = area.receive(io.BytesIO(_zip({"a/b.txt": b"1", "a_b.txt": b"2"})), "x.zip")
+    with pytest.raises(UnsafeArchiveError, match="same file"):
+        area.unpack_zip(received)
