@@ -50,7 +50,9 @@ class LoggingSettings(BaseModel):
 
 
 class LLMSettings(BaseModel):
-    """An OpenAI-compatible chat endpoint (hosted, or a local server such as vLLM or Ollama).
+    """The LLM backend: an OpenAI-compatible endpoint or a local GGUF model.
+
+    The endpoint may be hosted, or a local server (vLLM, Ollama, llama.cpp server).
 
     Features with an LLM path use it only when ``base_url`` is set; otherwise they fall
     back to their offline implementation, so nothing needs a network by default. The key
@@ -68,6 +70,18 @@ class LLMSettings(BaseModel):
         default=None, description="sent as a Bearer token (COLLOQUY_LLM__API_KEY)"
     )
     timeout_seconds: float = Field(default=30, gt=0, le=3600)
+    backend: Literal["local", "openai"] | None = Field(
+        default=None,
+        description="local = a GGUF model in process (llama-cpp-python); openai = the "
+        "endpoint at base_url; unset = openai when base_url is set, else local",
+    )
+    local_model: str = Field(
+        default="qwen2.5-1.5b-instruct",
+        description="local backend: smollm2-135m-instruct, qwen2.5-1.5b-instruct "
+        "(downloaded once, SHA-256 pinned) or a path to a .gguf file",
+    )
+    n_threads: int = Field(default=1, ge=1, le=256, description="local backend CPU threads")
+    max_retries: int = Field(default=2, ge=0, le=10, description="retries on 429/5xx/timeouts")
 
 
 class MlflowSettings(BaseModel):
