@@ -56,6 +56,7 @@ def cache_key(
     prompt: PromptRef | None,
     messages: Sequence[ChatMessage],
     tools: Sequence[ToolSpec],
+    tool_choice: str = "auto",
     json_schema: dict[str, Any] | None,
     options: CallOptions,
 ) -> str:
@@ -67,6 +68,7 @@ def cache_key(
         "prompt": asdict(prompt) if prompt is not None else None,
         "messages": [asdict(m) for m in messages],
         "tools": [asdict(t) for t in tools],
+        "tool_choice": tool_choice if tools else None,
         "schema": json_schema,
         "options": asdict(options),
     }

@@ -21,7 +21,7 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from colloquy.llm.cache import ResponseCache, cache_key
 from colloquy.llm.records import (
@@ -46,6 +46,8 @@ from colloquy.logging import get_logger
 log = get_logger(__name__)
 
 DEFAULT_MAX_REPAIRS = 2
+
+ToolChoice = Literal["auto", "required"]
 
 
 class LLMClient(ABC):
@@ -78,11 +80,15 @@ class LLMClient(ABC):
         messages: Sequence[ChatMessage],
         *,
         tools: Sequence[ToolSpec] = (),
+        tool_choice: ToolChoice = "auto",
         json_schema: dict[str, Any] | None = None,
         options: CallOptions | None = None,
         prompt: PromptRef | None = None,
     ) -> ChatResult:
-        """One answer; with ``tools`` it may be tool calls instead of (or besides) text."""
+        """One answer; with ``tools`` it may be tool calls instead of (or besides) text.
+
+        ``tool_choice="required"`` makes the model call one of ``tools``.
+        """
         if not messages:
             raise ValueError("chat needs at least one message")
         options = options or self.options
@@ -94,6 +100,7 @@ class LLMClient(ABC):
                 prompt=prompt,
                 messages=messages,
                 tools=tools,
+                tool_choice=tool_choice,
                 json_schema=json_schema,
                 options=options,
             )
@@ -102,7 +109,11 @@ class LLMClient(ABC):
                 self._account(hit.usage, prompt, cached=True)
                 return replace(hit, prompt=prompt, cached=True)
         result = self._complete(
-            tuple(messages), tools=tuple(tools), json_schema=json_schema, options=options
+            tuple(messages),
+            tools=tuple(tools),
+            tool_choice=tool_choice,
+            json_schema=json_schema,
+            options=options,
         )
         result = replace(result, prompt=prompt)
         self._account(result.usage, prompt)
@@ -176,6 +187,7 @@ class LLMClient(ABC):
         messages: tuple[ChatMessage, ...],
         *,
         tools: tuple[ToolSpec, ...],
+        tool_choice: ToolChoice,
         json_schema: dict[str, Any] | None,
         options: CallOptions,
     ) -> ChatResult:
@@ -211,4 +223,4 @@ def _sum(results: Sequence[ChatResult]) -> Usage:
     return replace(total, retries=total.retries + len(results) - 1)
 
 
-__all__ = ["DEFAULT_MAX_REPAIRS", "LLMClient"]
+__all__ = ["DEFAULT_MAX_REPAIRS", "LLMClient", "ToolChoice"]

@@ -72,7 +72,8 @@ class ColloquyChatModel(BaseChatModel):
                     parameters_json=json.dumps(function.get("parameters") or {}, sort_keys=True),
                 )
             )
-        return super().bind(colloquy_tools=tuple(specs), **kwargs)
+        choice = "required" if tool_choice in ("required", "any") else "auto"
+        return super().bind(colloquy_tools=tuple(specs), colloquy_tool_choice=choice, **kwargs)
 
     def _generate(
         self,
@@ -84,6 +85,7 @@ class ColloquyChatModel(BaseChatModel):
         result = self.client.chat(
             to_chat_messages(messages),
             tools=kwargs.get("colloquy_tools", ()),
+            tool_choice=kwargs.get("colloquy_tool_choice", "auto"),
             options=self._options(stop),
             prompt=self.prompt,
         )

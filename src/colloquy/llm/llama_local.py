@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from colloquy.errors import LLMError
 from colloquy.extras import require
 from colloquy.llm.cache import ResponseCache
-from colloquy.llm.client import LLMClient
+from colloquy.llm.client import LLMClient, ToolChoice
 from colloquy.llm.records import (
     CallOptions,
     ChatMessage,
@@ -106,6 +106,7 @@ class LlamaCppClient(LLMClient):
         messages: tuple[ChatMessage, ...],
         *,
         tools: tuple[ToolSpec, ...],
+        tool_choice: ToolChoice,
         json_schema: dict[str, Any] | None,
         options: CallOptions,
     ) -> ChatResult:
@@ -113,7 +114,7 @@ class LlamaCppClient(LLMClient):
         schema = json_schema
         if tools:
             wire = [{"role": "system", "content": _tool_instructions(tools)}, *wire]
-            schema = _tool_schema(tools)
+            schema = _tool_schema(tools, required=tool_choice == "required")
         started = time.perf_counter()
         pieces: list[str] = []
         reason: FinishReason = "stop"
@@ -239,7 +240,7 @@ def _tool_instructions(tools: tuple[ToolSpec, ...]) -> str:
     )
 
 
-def _tool_schema(tools: tuple[ToolSpec, ...]) -> dict[str, Any]:
+def _tool_schema(tools: tuple[ToolSpec, ...], *, required: bool) -> dict[str, Any]:
     options: list[dict[str, Any]] = [
         {
             "type": "object",
@@ -248,14 +249,15 @@ def _tool_schema(tools: tuple[ToolSpec, ...]) -> dict[str, Any]:
         }
         for tool in tools
     ]
-    options.append(
-        {
-            "type": "object",
-            "properties": {"tool": {"const": NO_TOOL}, "answer": {"type": "string"}},
-            "required": ["tool", "answer"],
-        }
-    )
-    return {"anyOf": options}
+    if not required:
+        options.append(
+            {
+                "type": "object",
+                "properties": {"tool": {"const": NO_TOOL}, "answer": {"type": "string"}},
+                "required": ["tool", "answer"],
+            }
+        )
+    return options[0] if len(options) == 1 else {"anyOf": options}
 
 
 def _tool_answer(text: str, reason: FinishReason) -> tuple[ChatMessage, FinishReason]:

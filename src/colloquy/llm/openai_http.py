@@ -23,7 +23,7 @@ import httpx
 
 from colloquy.errors import LLMError
 from colloquy.llm.cache import ResponseCache
-from colloquy.llm.client import LLMClient
+from colloquy.llm.client import LLMClient, ToolChoice
 from colloquy.llm.records import CallOptions, ChatMessage, ChatResult, StreamChunk, ToolSpec, Usage
 from colloquy.llm.retry import RETRYABLE_STATUS, RetryPolicy
 from colloquy.llm.structured import short
@@ -83,12 +83,14 @@ class OpenAICompatibleClient(LLMClient):
         messages: tuple[ChatMessage, ...],
         *,
         tools: tuple[ToolSpec, ...],
+        tool_choice: ToolChoice,
         json_schema: dict[str, Any] | None,
         options: CallOptions,
     ) -> ChatResult:
         payload = self._payload(messages, options)
         if tools:
             payload["tools"] = openai_tools(tools)
+            payload["tool_choice"] = tool_choice
         if json_schema is not None:
             payload.update(self._response_format(json_schema))
         started = time.perf_counter()
