@@ -33,10 +33,9 @@ class OrderLookup(BaseModel):
 @pytest.fixture(scope="module")
 def smollm2(tmp_path_factory: pytest.TempPathFactory) -> LlamaCppClient:
     path = resolve_local_model(SMOLLM2_135M.name, models_dir=tmp_path_factory.mktemp("m"))
-    client = LlamaCppClient(
+    return LlamaCppClient(
         path, model=SMOLLM2_135M.name, n_threads=1, n_ctx=1024, options=CallOptions(max_tokens=48)
     )
-    return client
 
 
 def test_structured_output_follows_the_schema(smollm2: LlamaCppClient) -> None:
