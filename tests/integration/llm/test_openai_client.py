@@ -121,8 +121,9 @@ def test_tool_calls_come_back_and_their_results_go_out() -> None:
         first = client.chat(HELLO, tools=[tool])
         (call,) = first.tool_calls
         follow_up = [*HELLO, first.message, ChatMessage("tool", "sunny", tool_call_id=call.id)]
-        second = client.chat(follow_up, tools=[tool])
+        second = client.chat(follow_up, tools=[tool], tool_choice="required")
         sent_tools = server.completions[0].body["tools"]
+        choices = [r.body["tool_choice"] for r in server.completions]
         sent_back = server.completions[1].messages
     assert first.finish_reason == "tool_calls"
     assert (call.name, call.parsed_arguments()) == ("get_weather", {"city": "Paris"})
@@ -130,6 +131,7 @@ def test_tool_calls_come_back_and_their_results_go_out() -> None:
     assert sent_back[2]["tool_calls"][0]["function"]["name"] == "get_weather"
     assert sent_back[3] == {"role": "tool", "content": "sunny", "tool_call_id": call.id}
     assert second.text == "It is sunny in Paris."
+    assert choices == ["auto", "required"]
 
 
 def test_malformed_json_is_repaired_within_the_budget() -> None:
