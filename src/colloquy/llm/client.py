@@ -21,7 +21,7 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from colloquy.llm.cache import ResponseCache, cache_key
 from colloquy.llm.records import (
@@ -42,6 +42,9 @@ from colloquy.llm.structured import (
     schema_instruction,
 )
 from colloquy.logging import get_logger
+
+if TYPE_CHECKING:
+    from colloquy.llm.metrics import LLMMetrics, TokenPrice
 
 log = get_logger(__name__)
 
@@ -66,6 +69,10 @@ class LLMClient(ABC):
         self.model = model
         self.options = options or CallOptions()
         self.cache = cache
+        self.price: TokenPrice | None = None
+        """Set to log and count an estimated cost per call."""
+        self.metrics: LLMMetrics | None = None
+        """Set to count calls, tokens, cost and latency in Prometheus metrics."""
         self._usage = Usage(calls=0)
         self._lock = threading.Lock()
 
@@ -202,6 +209,16 @@ class LLMClient(ABC):
     def _account(self, usage: Usage, prompt: PromptRef | None, *, cached: bool = False) -> None:
         with self._lock:
             self._usage = self._usage + usage
+        cost = self.price.cost(usage) if self.price is not None else None
+        if self.metrics is not None:
+            self.metrics.observe(
+                backend=self.backend,
+                model=self.model,
+                prompt=prompt,
+                usage=usage,
+                cached=cached,
+                cost_usd=cost,
+            )
         log.info(
             "llm_call",
             backend=self.backend,
@@ -213,6 +230,7 @@ class LLMClient(ABC):
             latency_s=round(usage.latency_s, 4),
             retries=usage.retries,
             cached=cached,
+            cost_usd=cost,
         )
 
 

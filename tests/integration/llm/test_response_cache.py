@@ -6,6 +6,7 @@ import json
 import sqlite3
 from pathlib import Path
 
+import structlog
 from pydantic import BaseModel
 from tests.fakes.openai_server import RecordedRequest, ToolCalls, fake_openai_server
 
@@ -18,6 +19,7 @@ from colloquy.llm import (
     SQLiteResponseCache,
     ToolSpec,
 )
+from colloquy.llm.metrics import LLMMetrics, TokenPrice
 
 ASK = [ChatMessage.user("Which intent is 'my card is lost'?")]
 V1 = PromptRef("intent", "1", "aaa")
@@ -72,3 +74,27 @@ def test_tool_calls_survive_the_round_trip(tmp_path: Path) -> None:
         assert len(server.completions) == 1
     assert second.tool_calls == first.tool_calls
     assert second.finish_reason == "tool_calls"
+
+
+def test_metrics_count_calls_tokens_cost_and_cache_hits(tmp_path: Path) -> None:
+    with fake_openai_server("four words of answer") as server:
+        client = _client(server.base_url, SQLiteResponseCache(tmp_path / "c.db"))
+        client.metrics = LLMMetrics()
+        client.price = TokenPrice(prompt_per_million=1.0, completion_per_million=2.0)
+        with structlog.testing.capture_logs() as logs:
+            client.chat(ASK, prompt=V1)
+            client.chat(ASK, prompt=V1)
+    registry = client.metrics.registry
+    labels = {"backend": "openai", "model": "fake-model", "prompt": "intent@1"}
+
+    def value(name: str, **extra: str) -> float | None:
+        return registry.get_sample_value(name, {**labels, **extra})
+
+    assert value("llm_calls_total", cached="false") == 1
+    assert value("llm_calls_total", cached="true") == 1
+    assert value("llm_tokens_total", kind="completion") == 4
+    assert value("llm_tokens_total", kind="prompt") == 7  # the fake counts words
+    assert value("llm_cost_usd_total") == (7 * 1.0 + 4 * 2.0) / 1_000_000
+    assert value("llm_call_seconds_count") == 1
+    costs = [line["cost_usd"] for line in logs if line["event"] == "llm_call"]
+    assert costs == [(7 * 1.0 + 4 * 2.0) / 1_000_000, 0.0]
