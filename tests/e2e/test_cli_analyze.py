@@ -148,12 +148,15 @@ def inside(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.usefixtures("inside")
 def test_table_format_prints_the_report_tables(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["analyze", "sgd-slice", "--format", "json"]) == 0
+    capsys.readouterr()
     assert main(["analyze", "sgd-slice", "--bucket", "week"]) == 0
     out, err = capsys.readouterr()
     for title in ("Outcome rates", "Failure points", "Sentiment per speaker", "Intents",
                   "Where conversations end"):  # fmt: skip
         assert title in out
-    assert f"{SGD_DIALOGUES} conversations: {SGD_DIALOGUES} analysed" in err, "weekly: new key"
+    reaggregated = f"{SGD_DIALOGUES} conversations: 0 analysed, {SGD_DIALOGUES} reused"
+    assert reaggregated in err, "weekly trends re-aggregate the stored daily analyses"
 
 
 def test_one_transcript_file(env: dict[str, str], tmp_path: Path) -> None:
@@ -188,6 +191,8 @@ def test_user_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert "no dataset named 'nope'" in line
     assert "sgd-slice" in line
     assert "tw-slice" in line
+    named = _error(["analyze", "dataset", "conversation"], 4, capsys)
+    assert "no dataset named 'conversation'" in named, "the long form reaches any dataset name"
     assert "--output" in _error(["analyze", "sgd-slice", "-f", "html"], 2, capsys)
     assert "colour" in _error(["analyze", "sgd-slice", "--filter", "colour=red"], 2, capsys)
     assert "--bucket" in _error(["analyze", "sgd-slice", "--bucket", "month"], 2, capsys)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import plotly.graph_objects as go  # type: ignore[import-untyped]
 
+from colloquy.analytics.analysis.records import CsatBin
 from colloquy.analytics.dynamics import GroupDynamics, HistogramBin
 from colloquy.analytics.flow import END, START, FlowEdge
 from colloquy.analytics.outcomes import IntentDistribution, OutcomeMetrics, Rate, TrendSeries
@@ -281,3 +282,18 @@ def turn_sentiment_chart(trajectory: SentimentTrajectory) -> Chart:
         xaxis={"title": "turn"}, yaxis={"title": "compound", "range": [-1.05, 1.05]}
     )
     return _chart("turn-sentiment", f"Sentiment per turn ({trajectory.model})", figure)
+
+
+def csat_chart(bins: Sequence[CsatBin]) -> Chart:
+    """Conversations per rounded CSAT estimate, 1 to 5 (every score shown, even at 0)."""
+    figure = go.Figure(
+        go.Bar(
+            x=[b.score for b in bins],
+            y=[b.count for b in bins],
+            hovertemplate="CSAT %{x}: %{y} conversations<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        xaxis={"title": "CSAT estimate (rounded)", "dtick": 1}, yaxis={"title": "conversations"}
+    )
+    return _chart("csat-distribution", "Customer satisfaction proxy (CSAT estimate)", figure)

@@ -17,6 +17,7 @@ from colloquy.analytics.outcomes import ConversationFilter
 from colloquy.analytics.report.charts import (
     Chart,
     TrendLine,
+    csat_chart,
     intent_chart,
     outcome_chart,
     outcome_trend_lines,
@@ -162,32 +163,41 @@ def sentiment_tables(summary: SentimentSummary) -> tuple[ReportTable, ...]:
     )
 
 
-def sentiment_trend_line(summary: SentimentSummary) -> TrendLine | None:
-    """The customer's mean compound per bucket, or ``None`` when nothing is dated."""
+def sentiment_trend_lines(summary: SentimentSummary) -> tuple[TrendLine, TrendLine] | None:
+    """The customer's mean compound and mean CSAT estimate per bucket (``None``: undated)."""
     points = summary.trend.points
     if not points or all(p.customer_mean is None for p in points):
         return None
-    return TrendLine(
-        name="customer mean compound",
-        days=tuple(p.start.isoformat() for p in points),
-        values=tuple(p.customer_mean for p in points),
+    days = tuple(p.start.isoformat() for p in points)
+    return (
+        TrendLine("customer mean compound", days, tuple(p.customer_mean for p in points)),
+        TrendLine("mean CSAT estimate", days, tuple(p.csat_mean for p in points)),
     )
 
 
 def _sentiment(analysis: DatasetAnalysis) -> ReportSection:
     summary = analysis.sentiment
     charts: list[Chart] = []
-    line = sentiment_trend_line(summary)
-    if line is not None:
+    lines = sentiment_trend_lines(summary)
+    if lines is not None:
+        width = summary.trend.bucket.value
+        compound, csat = lines
         charts.append(
             trend_chart(
                 "sentiment-trend",
-                f"Customer sentiment per {summary.trend.bucket.value}",
-                [line],
+                f"Customer sentiment per {width}",
+                [compound],
                 y_title="mean compound",
                 percent=False,
             )
         )
+        charts.append(
+            trend_chart(
+                "csat-trend", f"CSAT estimate per {width}", [csat], y_title="mean", percent=False
+            )
+        )
+    if any(b.count for b in summary.csat_bins):
+        charts.append(csat_chart(summary.csat_bins))
     undated = (
         f" {summary.trend.undated:,} undated conversations are not in the trend."
         if summary.trend.undated

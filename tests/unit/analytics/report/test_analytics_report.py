@@ -187,3 +187,43 @@ def test_filter_description_and_terminal_tables() -> None:
     text = console.export_text()
     assert "Outcome rates over 1 conversations" in text
     assert "Response times per brand" in text
+
+
+def test_bad_input_still_gives_a_whole_report() -> None:
+    """A filter keeping nothing, one speaker, an empty turn, no conversations at all."""
+    solo = Conversation(
+        id="solo",
+        source="test",
+        turns=(
+            Turn(index=0, speaker="customer", text="hello?"),
+            Turn(index=1, speaker="customer", text=" "),
+        ),
+    )
+    nothing = analyze_dataset([solo], where=ConversationFilter.from_pairs(["from=2030-01-01"]))
+    assert (nothing.conversations, nothing.excluded) == (0, 1)
+    for analysis in (
+        nothing,
+        analyze_dataset([solo]),
+        analyze_dataset([]),
+        analyze_conversation(solo),
+    ):
+        page = render_page(build_report(analysis))
+        assert page.rstrip().endswith("</html>")
+        for spec in dict(FIGURE.findall(page)).values():
+            assert pio.from_json(spec).data
+    tables = {t.id: t for s in build_report(nothing).sections for t in s.tables}
+    assert tables["outcomes"].rows[0] == ("resolution", f"{UNAVAILABLE} (n=0)")
+
+
+def test_dated_sentiment_gives_trend_and_csat_charts() -> None:
+    days = [DAY, DAY + timedelta(days=2)]
+    analysis = analyze_dataset(
+        [_conversation(f"c{i}", HAPPY, start=day) for i, day in enumerate(days)]
+    )
+    charts = {c.id: c for s in build_report(analysis).sections for c in s.charts}
+    trend = json.loads(charts["sentiment-trend"].figure_json)["data"][0]
+    assert trend["x"] == ["2024-05-01", "2024-05-02", "2024-05-03"]
+    assert trend["y"][1] is None, "a day without conversations is a gap, not 0"
+    csat = json.loads(charts["csat-distribution"].figure_json)["data"][0]
+    assert csat["x"] == [1, 2, 3, 4, 5]
+    assert sum(csat["y"]) == 2
