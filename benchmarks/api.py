@@ -193,6 +193,15 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def _ready(answer: Any) -> bool:
+    """200, or (colloquy's ``/ready``, which also waits for a conversion model this
+    benchmark does not serve) a loaded intent model."""
+    if answer.status_code == 200:
+        return True
+    checks = answer.json().get("checks", {}) if answer.status_code == 503 else {}
+    return bool(checks.get("intent model", {}).get("ready"))
+
+
 @contextmanager
 def serving(
     name: str, style: str, command: list[str], env: dict[str, str], ready: str, log: Path, port: int
@@ -217,8 +226,8 @@ def serving(
                 raise SystemExit(f"{name} exited {process.returncode}: {log.read_text()[-3000:]}")
             if time.monotonic() > deadline:
                 raise SystemExit(f"{name} did not become ready in {START_LIMIT_S} s")
-            with suppress(httpx.HTTPError):
-                if httpx.get(url + ready, timeout=2).status_code == 200:
+            with suppress(httpx.HTTPError, ValueError):
+                if _ready(httpx.get(url + ready, timeout=2)):
                     break
             time.sleep(0.5)
         print(f"{name} ready at {url}", flush=True)
@@ -511,6 +520,8 @@ def main() -> None:
         print(json.dumps(asyncio.run(_load(args.load, args.style, level, args.duration, texts))))
         return
     os.environ["HF_HUB_OFFLINE"] = "1"
+    # SIGTERM unwinds like Ctrl-C, so the servers' process groups are always stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     with ExitStack() as stack:
         work = args.work or Path(
             stack.enter_context(tempfile.TemporaryDirectory(prefix="colloquy-api-bench-"))
