@@ -204,3 +204,32 @@ def test_user_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[
     line = _error(["analyze", "sgd-slice", "--intent-model", str(wrong)], 66, capsys)
     assert "not colloquy-intent" in line
     assert "colloquy train intent" in line
+
+
+@pytest.mark.usefixtures("inside")
+def test_intent_model_predicts_intents_for_unannotated_data(
+    datasets_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A TF-IDF intent model trained on a BANKING77 sample labels Twitter threads and a call."""
+    rows = (datasets_dir / "banking77" / "train.csv").read_text(encoding="utf-8").splitlines()
+    sample = tmp_path / "b77.csv"
+    sample.write_text("\n".join([rows[0], *rows[1::20]]) + "\n", encoding="utf-8")
+    model = tmp_path / "intent"
+    trained = main(
+        ["train", "intent", "--data", str(sample), "--text-column", "text",
+         "--label-column", "category", "--output", str(model), "--method", "tfidf"]
+    )  # fmt: skip
+    assert trained == 0
+    capsys.readouterr()
+    assert main(["analyze", "tw-slice", "--intent-model", str(model), "--format", "json"]) == 0
+    record = json.loads(capsys.readouterr().out)["record"]
+    assert record["options"]["intent_model"] == str(model)
+    assert record["intents"]["shares"], "Twitter has no intent labels: these are predictions"
+    assert any(edge["source"] != "__start__" for edge in record["flow"]["edges"])
+    call = ROOT / "examples" / "conversion" / "bike-call.txt"
+    assert (
+        main(["analyze", "conversation", str(call), "--intent-model", str(model), "-f", "json"])
+        == 0
+    )
+    states = json.loads(capsys.readouterr().out)["record"]["trace"]["states"]
+    assert all(s["intent"] for s in states if s["speaker"] == "customer")
