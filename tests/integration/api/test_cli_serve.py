@@ -82,13 +82,18 @@ def _access_lines(text: str) -> list[dict[str, object]]:
     return [line for line in lines if line.get("event") == "http.request"]
 
 
-def test_json_logs_carry_the_request_id_of_the_response(api_settings: SettingsFactory) -> None:
+def test_json_logs_carry_the_request_id_of_the_response(
+    api_settings: SettingsFactory, make_key: Callable[..., str]
+) -> None:
+    settings = api_settings()
+    key = make_key(settings, "read")
     stream = io.StringIO()
     configure_logging("info", "json", stream=stream)
     try:
-        with running_app(api_settings()) as server, server.client() as client:
+        with running_app(settings) as server, server.client() as client:
             missing = client.get("/v1/no-such-thing")
             given = client.get("/health", headers={"X-Request-ID": "from-the-caller"})
+            keyed = client.get("/v1/whoami", headers={"X-API-Key": key})
     finally:
         configure_logging()
     logged = {str(line["request_id"]): line for line in _access_lines(stream.getvalue())}
@@ -97,6 +102,8 @@ def test_json_logs_carry_the_request_id_of_the_response(api_settings: SettingsFa
     assert logged[request_id]["path"] == "/v1/no-such-thing"
     assert logged["from-the-caller"]["route"] == "/health"
     assert given.headers["x-request-id"] == "from-the-caller"
+    assert logged[keyed.headers["x-request-id"]]["api_key_id"] == keyed.json()["key_id"]
+    assert logged[request_id]["api_key_id"] is None
 
 
 @pytest.mark.slow

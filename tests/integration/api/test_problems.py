@@ -74,7 +74,7 @@ def test_library_errors_map_to_statuses(server: LiveServer) -> None:
     with server.client() as client:
         missing = _problem(client.get("/test-errors/not-found"), 404)
         assert missing["detail"] == ("no dataset named 'nope' — list them with GET /v1/datasets")
-        assert str(missing["type"]).endswith("/not-found")
+        assert missing["type"] == "urn:colloquy:problem:not-found"
         assert _problem(client.get("/test-errors/bad-data"), 422)["detail"] == "row 3 has no text"
         teapot = _problem(client.get("/test-errors/teapot"), 418)
         assert teapot["spout"] == 1

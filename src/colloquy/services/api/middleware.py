@@ -104,8 +104,10 @@ class RequestContextMiddleware:
             labels = {"method": scope.get("method", ""), "route": route, "status": str(status)}
             self.metrics.requests.labels(**labels).inc()
             self.metrics.latency.labels(**labels).observe(elapsed)
+            principal = scope.get("state", {}).get("principal")
             self.log.info(
                 "http.request",
+                api_key_id=getattr(principal, "key_id", None),
                 method=scope.get("method"),
                 path=path,
                 route=route,

@@ -35,7 +35,9 @@ from colloquy.errors import (
 from colloquy.logging import get_logger
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
-PROBLEM_BASE = "https://colloquy.dev/problems/"
+PROBLEM_BASE = "urn:colloquy:problem:"
+"""Problem types are URNs (``urn:colloquy:problem:not-found``): stable names a client can
+match on; the README's HTTP API section describes each."""
 
 
 class Problem(BaseModel):
@@ -43,7 +45,7 @@ class Problem(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    type: str = Field(default="about:blank", examples=[PROBLEM_BASE + "not-found"])
+    type: str = Field(default="about:blank", examples=["urn:colloquy:problem:not-found"])
     title: str = Field(examples=["Not Found"])
     status: int = Field(examples=[404])
     detail: str | None = Field(default=None, examples=["no dataset named 'banking77'"])
