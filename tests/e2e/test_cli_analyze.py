@@ -196,6 +196,8 @@ def test_user_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert "--output" in _error(["analyze", "sgd-slice", "-f", "html"], 2, capsys)
     assert "colour" in _error(["analyze", "sgd-slice", "--filter", "colour=red"], 2, capsys)
     assert "--bucket" in _error(["analyze", "sgd-slice", "--bucket", "month"], 2, capsys)
+    absent = str(tmp_path / "no-model")
+    assert "no manifest.json" in _error(["analyze", "sgd-slice", "--sentiment", absent], 4, capsys)
     wrong = tmp_path / "conversion-model"
     with staged_directory(wrong, overwrite=True) as staging:
         write_json(staging / "settings.json", {"head": "logistic"})
