@@ -129,6 +129,8 @@ def test_a_pipeline_runs_in_a_worker_with_live_events(
     assert len(tail.content) <= 10
     listed = api_client.get("/v1/training-jobs").json()["jobs"]
     assert [j["id"] for j in listed] == [job["id"]]
+    time.sleep(1.5)
+    assert 'jobs{state="succeeded"} 1.0' in api_client.get("/metrics").text
     late = api_client.post(f"/v1/training-jobs/{job['id']}/cancel")
     assert late.status_code == 409
     assert "already succeeded" in late.json()["detail"]

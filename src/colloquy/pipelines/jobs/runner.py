@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -31,6 +32,8 @@ from colloquy.pipelines.jobs.records import IngestSpec, Job, TrainingSpec, dump_
 from colloquy.storage.jobs import JobKind, JobRepository, JobState, UploadRow
 
 WORKER_MODULE = "colloquy.pipelines.jobs.worker"
+COUNT_SECONDS = 1.0
+"""How often the jobs-by-state counts are refreshed (the API's ``jobs`` gauge)."""
 GONE = "worker exited: its process is gone (the API or the machine restarted, or it was killed)"
 
 
@@ -103,6 +106,7 @@ class JobRunner:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._log = get_logger(__name__)
+        self._counted = 0.0
 
     def start(self) -> None:
         self.config.root.mkdir(parents=True, exist_ok=True)
@@ -192,7 +196,9 @@ class JobRunner:
         while self.running() < self.max_running and not self._stop.is_set():
             if not self._launch_next():
                 break
-        if self.on_counts is not None:
+        now = time.monotonic()
+        if self.on_counts is not None and now - self._counted >= COUNT_SECONDS:
+            self._counted = now
             self.on_counts(self.repository.count_by_state())
 
     def _reap(self) -> None:

@@ -10,7 +10,6 @@ log (``GET /{id}/logs``).
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -181,8 +180,7 @@ async def _events(
         if job.finished:
             for number, event in await run_in_threadpool(read_events, path, after=after):
                 yield f"id: {number}\nevent: progress\ndata: {event.model_dump_json()}\n\n"
-            document = json.loads(JobPublic.of(job).model_dump_json())
-            yield f"event: end\ndata: {json.dumps(document)}\n\n"
+            yield f"event: end\ndata: {JobPublic.of(job).model_dump_json()}\n\n"
             return
         quiet += SSE_POLL_SECONDS
         if quiet >= SSE_KEEPALIVE_SECONDS:
