@@ -118,6 +118,15 @@ def test_changed_conversation_is_left_out_of_the_current_stream(store: Store) ->
     assert after.hash != before.hash
 
 
+def test_only_the_named_conversations_are_read_back(store: Store) -> None:
+    conversations = [make_conversation(i) for i in range(7)]
+    store.ingest(dataset="d", source="test", conversations=conversations)
+    wanted = {"conv-5", "conv-1", "conv-3", "missing"}
+    read = list(store.conversations_by_id("d", wanted, batch_size=2))
+    assert read == [conversations[1], conversations[3], conversations[5]]
+    assert list(store.conversations_by_id("d", [])) == []
+
+
 def test_orphans_are_deleted_under_every_fingerprint(store: Store) -> None:
     conversations = [make_conversation(i) for i in range(3)]
     store.ingest(dataset="d", source="test", conversations=conversations)

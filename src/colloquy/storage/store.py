@@ -9,7 +9,7 @@ without it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -185,4 +185,18 @@ class Store:
             dataset_id = dataset_rows.get_dataset(conn, name=dataset).id
             yield from reading.iter_conversations(
                 conn, dataset_id=dataset_id, batch_size=batch_size
+            )
+
+    def conversations_by_id(
+        self, dataset: str, ids: Collection[str], *, batch_size: int = 500
+    ) -> Iterator[Conversation]:
+        """Stream only the named conversations, in insertion order; unknown ids are skipped.
+
+        Incremental analysis re-reads the few new or changed conversations of a large
+        dataset without reading the rest.
+        """
+        with translate_errors(self.engine), self.engine.connect() as conn:
+            dataset_id = dataset_rows.get_dataset(conn, name=dataset).id
+            yield from reading.iter_conversations(
+                conn, dataset_id=dataset_id, batch_size=batch_size, external_ids=ids
             )

@@ -106,7 +106,12 @@ class _Run:
 
         def selected() -> Iterator[Conversation]:
             nonlocal read
-            for conversation in self.store.conversations(self.dataset):
+            source = (
+                self.store.conversations(self.dataset)
+                if len(wanted) == len(self.current_hashes)
+                else self.store.conversations_by_id(self.dataset, wanted)
+            )
+            for conversation in source:
                 if conversation.id not in wanted:
                     continue
                 read += 1
