@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from colloquy.errors import LLMError
 from colloquy.extras import require
@@ -192,8 +192,10 @@ class LlamaCppClient(LLMClient):
                             hint="raise COLLOQUY_LLM__TIMEOUT_SECONDS, lower max_tokens, or "
                             "use a smaller model",
                         )
-                    choice = chunk["choices"][0]  # type: ignore[index]
-                    delta = str(choice.get("delta", {}).get("content") or "")
+                    # Streamed chunks are OpenAI-shaped dicts; the stubs' union also
+                    # allows a non-streamed response, which stream=True never returns.
+                    choice: dict[str, Any] = cast("dict[str, Any]", chunk)["choices"][0]
+                    delta = str((choice.get("delta") or {}).get("content") or "")
                     done = choice.get("finish_reason")
                     yield delta, (finish_reason(done) if done is not None else None)
             except (ValueError, RuntimeError) as exc:
