@@ -87,29 +87,26 @@ def test_out_of_scope_messages_are_flagged(
     assert flags == [e.intent == "oos" for e in expected]
 
 
-@pytest.mark.parametrize(
-    "body",
-    [
-        {"text": "a", "texts": ["b"]},
-        {},
-        {"text": "   "},
-        {"texts": []},
-        {"texts": ["x"] * 65},
-        {"text": "hello", "top_k": 0},
-        {"text": "hello", "unknown": 1},
-    ],
-)
+INVALID = [
+    {"text": "a", "texts": ["b"]},
+    {},
+    {"text": "   "},
+    {"texts": []},
+    {"texts": ["x"] * 65},
+    {"text": "hello", "top_k": 0},
+    {"text": "hello", "unknown": 1},
+]
+
+
 def test_invalid_requests_are_422_problems(
-    body: dict[str, object],
-    intent_dir: Path,
-    live_server: ServerFactory,
-    api_settings: SettingsFactory,
+    intent_dir: Path, live_server: ServerFactory, api_settings: SettingsFactory
 ) -> None:
     server = live_server(api_settings(intent_model=str(intent_dir)))
     with server.client() as client:
-        answer = client.post("/v1/intents/predict", json=body)
-    assert answer.status_code == 422
-    assert answer.headers["content-type"].startswith("application/problem+json")
+        answers = [client.post("/v1/intents/predict", json=body) for body in INVALID]
+    assert [a.status_code for a in answers] == [422] * len(INVALID)
+    for answer in answers:
+        assert answer.headers["content-type"].startswith("application/problem+json")
 
 
 def test_without_a_model_the_server_starts_and_answers_503(
