@@ -103,9 +103,8 @@ def test_sqlite_path_that_is_a_directory(tmp_path: Path) -> None:
 def test_empty_postgres_database_is_not_migrated_implicitly(postgres_url: str) -> None:
     engine = create_store_engine(postgres_url)
     with engine.begin() as conn:
-        conn.execute(
-            text("DROP TABLE IF EXISTS splits, turns, conversations, datasets, alembic_version")
-        )
+        names = ", ".join([*metadata.tables, "alembic_version"])
+        conn.execute(text(f"DROP TABLE IF EXISTS {names} CASCADE"))
     engine.dispose()
     try:
         with pytest.raises(MigrationError, match="colloquy db upgrade"):
