@@ -10,6 +10,7 @@ from sqlalchemy import select, text
 from tests.integration.api.live import running_app
 
 from colloquy.errors import NotFoundError, UsageError
+from colloquy.services.api.security import KeyVerifier
 from colloquy.services.api.settings import ApiSettings
 from colloquy.storage import Store
 from colloquy.storage.api_keys import (
@@ -106,3 +107,30 @@ def test_the_live_api_authenticates_against_this_store(
         with server.client(key) as client:
             assert client.get("/v1/whoami").json()["name"] == "live"
             assert client.get("/ready").json()["checks"]["store"]["ready"] is True
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_verifier_remembers_answers_for_its_ttl_only(keys_store: Store) -> None:
+    clock = _Clock()
+    verifier = KeyVerifier(keys_store, ttl=2.0, clock=clock)
+    assert verifier.any_key() is False
+    created = create_api_key(keys_store, name="cached", scope="read")
+    assert verifier.cached_any_key() is False
+    assert verifier.cached(created.key) is None
+    assert verifier.verify(created.key).id == created.record.id
+    revoke_api_key(keys_store, created.record.id)
+    clock.now = 1.5
+    assert verifier.cached(created.key) == created.record
+    assert verifier.cached_any_key() is False
+    clock.now = 2.5
+    assert verifier.cached(created.key) is None
+    with pytest.raises(ApiKeyError, match="revoked"):
+        verifier.verify(created.key)
+    assert verifier.any_key() is False

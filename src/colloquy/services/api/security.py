@@ -87,13 +87,27 @@ class KeyVerifier:
     _verified: dict[str, tuple[float, ApiKeyRecord]] = field(default_factory=dict)
     _any_key: tuple[float, bool] | None = None
 
+    def cached(self, key: str) -> ApiKeyRecord | None:
+        """The remembered record of ``key``, if it is fresh: no store query, no thread hop."""
+        entry = self._verified.get(key)
+        if entry is None or self.clock() - entry[0] >= self.ttl:
+            return None
+        record = entry[1]
+        if record.expires_at is not None and record.expires_at <= datetime.now(UTC):
+            return None
+        return record
+
+    def cached_any_key(self) -> bool | None:
+        """The remembered answer of :meth:`any_key`, if it is fresh."""
+        if self._any_key is None or self.clock() - self._any_key[0] >= self.ttl:
+            return None
+        return self._any_key[1]
+
     def verify(self, key: str) -> ApiKeyRecord:
+        record = self.cached(key)
+        if record is not None:
+            return record
         now = self.clock()
-        cached = self._verified.get(key)
-        if cached is not None and now - cached[0] < self.ttl:
-            record = cached[1]
-            if record.expires_at is None or record.expires_at > datetime.now(UTC):
-                return record
         self._verified.pop(key, None)
         record = verify_api_key(self.store, key)
         if self.ttl > 0:
@@ -103,9 +117,10 @@ class KeyVerifier:
         return record
 
     def any_key(self) -> bool:
+        cached = self.cached_any_key()
+        if cached is not None:
+            return cached
         now = self.clock()
-        if self._any_key is not None and now - self._any_key[0] < self.ttl:
-            return self._any_key[1]
         answer = has_active_keys(self.store)
         self._any_key = (now, answer)
         return answer
@@ -152,14 +167,20 @@ async def authenticate(
     key = bearer.credentials if bearer is not None else header_key
     verifier = verifier_of(request.app)
     if key:
-        try:
-            record = await run_in_threadpool(verifier.verify, key)
-        except ApiKeyError as exc:
-            raise _unauthorized(exc.one_line()) from None
+        record = verifier.cached(key)
+        if record is None:
+            try:
+                record = await run_in_threadpool(verifier.verify, key)
+            except ApiKeyError as exc:
+                raise _unauthorized(exc.one_line()) from None
         return Principal(key_id=record.id, name=record.name, scope=record.scope)
     settings: ApiSettings = request.app.state.settings
-    if (settings.loopback or settings.insecure) and not await run_in_threadpool(verifier.any_key):
-        return ANONYMOUS
+    if settings.loopback or settings.insecure:
+        any_key = verifier.cached_any_key()
+        if any_key is None:
+            any_key = await run_in_threadpool(verifier.any_key)
+        if not any_key:
+            return ANONYMOUS
     raise _unauthorized(
         "this request needs an API key: send `Authorization: Bearer KEY` or `X-API-Key: KEY`"
     )
