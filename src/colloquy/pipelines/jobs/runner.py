@@ -40,17 +40,22 @@ GONE = "worker exited: its process is gone (the API or the machine restarted, or
 @dataclass(frozen=True, slots=True)
 class WorkerConfig:
     """How to start a worker: the store it reports to, the jobs folder, the folders a
-    pipeline may read, and environment variables to add (``COLLOQUY_HOME``…)."""
+    pipeline may read, environment variables to add (``COLLOQUY_HOME``…) and the colloquy
+    settings file the API was started with (MLflow, logging…), if any."""
 
     store_url: str
     root: Path
     allowed: tuple[Path, ...] = ()
     environment: Mapping[str, str] = field(default_factory=dict)
+    config_file: Path | None = None
     python: str = sys.executable
 
     def command(self, job_id: str) -> list[str]:
         allowed = [arg for path in self.allowed for arg in ("--allow", str(path))]
-        return [self.python, "-m", WORKER_MODULE, job_id, "--root", str(self.root), *allowed]
+        config = ["--config", str(self.config_file)] if self.config_file is not None else []
+        return [
+            self.python, "-m", WORKER_MODULE, job_id, "--root", str(self.root), *allowed, *config
+        ]  # fmt: skip
 
     def env(self) -> dict[str, str]:
         return {

@@ -22,7 +22,7 @@ import traceback
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from colloquy.config import Settings
+from colloquy.config import load_settings
 from colloquy.errors import ColloquyError
 from colloquy.logging import configure_logging, get_logger
 from colloquy.pipelines.jobs.events import append_event, progress_event, state_event
@@ -69,15 +69,17 @@ class Reporter:
         self.repository.report(self.job_id, JobUpdate(metrics=self.metrics))
 
 
-def run_job(job_id: str, files: JobFiles, roots: tuple[Path, ...]) -> int:
+def run_job(
+    job_id: str, files: JobFiles, roots: tuple[Path, ...], config_file: Path | None = None
+) -> int:
     """Run job ``job_id`` to its end; the process's exit status.
 
     The store is the project store of the worker's environment: the runner sets
     ``COLLOQUY_DATABASE_URL`` (never a command-line argument, which ``ps`` would show
-    with its password).
+    with its password); the rest comes from the API's settings file, if it had one.
     """
     log = get_logger(__name__)
-    settings = Settings()
+    settings = load_settings(config_file)
     with Store.open(settings.resolved_database_url) as store:
         repository = JobRepository(store.engine)
         row = repository.get(job_id)
@@ -136,9 +138,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--allow", action="append", type=Path, default=[], help="a folder pipelines may read"
     )
+    parser.add_argument("--config", type=Path, default=None, help="colloquy settings file")
     args = parser.parse_args(argv)
     configure_logging("info", "json", sys.stderr)
-    return run_job(args.job_id, JobFiles(args.root), tuple(args.allow))
+    return run_job(args.job_id, JobFiles(args.root), tuple(args.allow), args.config)
 
 
 if __name__ == "__main__":

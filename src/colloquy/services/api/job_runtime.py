@@ -51,6 +51,7 @@ def build_runtime(app: FastAPI, settings: ApiSettings, store: Store) -> JobRunti
         root=data_dir / "jobs",
         allowed=roots,
         environment={"COLLOQUY_HOME": str(core.resolved_home)},
+        config_file=settings.config_file,
     )
     runner = JobRunner(
         JobRepository(store.engine), config, max_running=MAX_RUNNING_JOBS, on_counts=on_counts
