@@ -20,7 +20,7 @@ import itertools
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 
-from colloquy.analytics.analysis.columns import DynamicsColumns, OutcomeList
+from colloquy.analytics.analysis.columns import DynamicsColumns, OutcomeList, collect
 from colloquy.analytics.analysis.filtering import matches_analysis
 from colloquy.analytics.analysis.options import AnalysisOptions
 from colloquy.analytics.analysis.records import (
@@ -92,9 +92,10 @@ class DatasetAggregator:
         self.non_english += not analysis.language.is_english
         self._skipped.update(analysis.english_only_skipped)
         self._sentiment.add(analysis.sentiment, analysis.day)
-        self._dynamics.add(analysis.dynamics)
+        values = collect(analysis.dynamics)
+        self._dynamics.add(analysis.dynamics, values)
         if analysis.answered_by is not None:
-            self._by_brand[analysis.answered_by].add(analysis.dynamics)
+            self._by_brand[analysis.answered_by].add(analysis.dynamics, values)
         if analysis.failures.points:
             self._failing.append(analysis.failures)
         outcome = analysis.outcome

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from array import array
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import overload
 
@@ -28,6 +28,13 @@ from colloquy.analytics.dynamics.summary import _collect
 from colloquy.analytics.outcomes import ConversationOutcome
 
 
+def collect(item: TalkDynamics) -> dict[str, list[float]]:
+    """The values ``item`` adds to each dynamics column (the dynamics module's collector)."""
+    values: dict[str, list[float]] = defaultdict(list)
+    _collect(values, item)
+    return values
+
+
 class DynamicsColumns:
     """Talk dynamics added one conversation at a time; :meth:`summary` equals
     :func:`~colloquy.analytics.dynamics.summarize_dynamics` over the same conversations."""
@@ -37,13 +44,12 @@ class DynamicsColumns:
         self.timed = 0
         self._columns: defaultdict[str, array[float]] = defaultdict(lambda: array("d"))
 
-    def add(self, item: TalkDynamics) -> None:
+    def add(self, item: TalkDynamics, values: Mapping[str, list[float]] | None = None) -> None:
+        """Add one conversation; ``values`` is :func:`collect` of it when already made."""
         self.conversations += 1
         self.timed += item.timed
-        scratch: dict[str, list[float]] = defaultdict(list)
-        _collect(scratch, item)
-        for name, values in scratch.items():
-            self._columns[name].extend(values)
+        for name, column in (values if values is not None else collect(item)).items():
+            self._columns[name].extend(column)
 
     def summary(self) -> DynamicsSummary:
         c = self._columns
@@ -75,12 +81,24 @@ class OutcomeList(Sequence[ConversationOutcome]):
     """
 
     def __init__(self) -> None:
-        self._shared: dict[ConversationOutcome, ConversationOutcome] = {}
+        self._shared: dict[tuple[object, ...], ConversationOutcome] = {}
         self._items: list[ConversationOutcome] = []
 
     def append(self, outcome: ConversationOutcome) -> None:
-        key = replace(outcome, conversation_id="")
-        self._items.append(self._shared.setdefault(key, key))
+        o = outcome
+        key = (
+            o.day,
+            o.intent,
+            o.resolved,
+            o.resolved_from,
+            o.escalated,
+            o.escalated_from,
+            o.converted,
+        )
+        shared = self._shared.get(key)
+        if shared is None:
+            shared = self._shared[key] = replace(outcome, conversation_id="")
+        self._items.append(shared)
 
     def __len__(self) -> int:
         return len(self._items)

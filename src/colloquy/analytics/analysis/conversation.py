@@ -80,10 +80,11 @@ def analyze_batch(
     runtime = _runtime(options, runtime)
     if not conversations:
         return []
-    languages = [check_language(t.text for t in scored_turns(c)) for c in conversations]
+    spoken = [scored_turns(c) for c in conversations]
+    languages = [check_language(t.text for t in turns) for turns in spoken]
     scored = [
-        scored_turns(c) if lang.is_english else ()
-        for c, lang in zip(conversations, languages, strict=True)
+        turns if language.is_english else ()
+        for turns, language in zip(spoken, languages, strict=True)
     ]
     scores = _score(runtime, scored)
     intent_model = _CachedIntents(runtime, conversations)

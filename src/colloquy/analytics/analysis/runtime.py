@@ -141,6 +141,8 @@ class SharedView(FailureDetector):
         self._last: tuple[Conversation, tuple[FailurePoint, ...]] | None = None
 
     def detect(self, conversation: Conversation) -> tuple[FailurePoint, ...]:
+        if self._last is not None and self._last[0] is conversation:
+            return self._last[1]
         return self.detect_view(conversation, text_turns(conversation))
 
     def detect_view(
