@@ -3,7 +3,9 @@
 A payload is ``{"version": 1, "kind": "conversation" | "dataset", "record": {...}}``. The
 record is serialised field by field from the frozen dataclasses' own type hints (by
 Pydantic, which also validates on the way back), so ``decode(encode(x)) == x`` for every
-record the engine produces, with no hand-written mapping to drift from the records.
+record the engine produces, with no hand-written mapping to drift from the records. Sets
+are written sorted (:mod:`~colloquy.analytics.persistence.ordering`), so equal records
+give equal bytes in every process.
 
 Stored text is untrusted: a database edited by hand, a payload truncated by a full disk,
 or one written by another colloquy version. Decoding checks the envelope first (an
@@ -19,6 +21,7 @@ import orjson
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from colloquy.analytics.analysis.records import ConversationAnalysis, DatasetAnalysis
+from colloquy.analytics.persistence.ordering import holds_set, sort_sets
 from colloquy.errors import ColloquyError, DataError
 
 CODEC_VERSION = 1
@@ -53,14 +56,24 @@ class _DatasetEnvelope(BaseModel):
 
 def encode_conversation(analysis: ConversationAnalysis) -> str:
     """The JSON text stored for one conversation's analysis."""
-    envelope = _ConversationEnvelope(version=CODEC_VERSION, kind="conversation", record=analysis)
-    return envelope.model_dump_json()
+    return _encode(
+        _ConversationEnvelope(version=CODEC_VERSION, kind="conversation", record=analysis)
+    )
 
 
 def encode_dataset(analysis: DatasetAnalysis) -> str:
     """The JSON text stored for a dataset aggregate."""
-    envelope = _DatasetEnvelope(version=CODEC_VERSION, kind="dataset", record=analysis)
-    return envelope.model_dump_json()
+    return _encode(_DatasetEnvelope(version=CODEC_VERSION, kind="dataset", record=analysis))
+
+
+def _encode(envelope: _ConversationEnvelope | _DatasetEnvelope) -> str:
+    """The envelope as JSON, sets as sorted lists (equal records, equal bytes)."""
+    record_type = type(envelope.record)
+    if not holds_set(record_type):
+        return envelope.model_dump_json()
+    data = envelope.model_dump(mode="json")
+    data["record"] = sort_sets(record_type, data["record"])
+    return orjson.dumps(data).decode()
 
 
 def decode_conversation(payload: str) -> ConversationAnalysis:
