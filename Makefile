@@ -63,7 +63,7 @@ demo-data: install ## Fetch the demo's datasets into $COLLOQUY_DATA_DIR unless t
 	  fi; \
 	done
 
-demo: install demo-data ## Ingest BANKING77, train an intent model, run it as a tracked pipeline and register it; train a conversion model and explain a call
+demo: install demo-data ## Ingest BANKING77, train an intent model, run it as a tracked pipeline and register it; train a conversion model and explain a call; analyse a dataset (tables and an HTML report); serve both models over HTTP and call each once
 	$(BIN)/colloquy db upgrade
 	$(BIN)/colloquy data ingest banking77 $(B77) --dataset banking77
 	$(BIN)/colloquy data show banking77
@@ -82,6 +82,25 @@ demo: install demo-data ## Ingest BANKING77, train an intent model, run it as a 
 		--overwrite
 	$(BIN)/colloquy predict conversion --model $(DEMO_HOME)/models/craigslist-conversion \
 		--transcript examples/conversion/bike-call.txt --metadata @examples/conversion/bike-metadata.json
+	$(BIN)/colloquy data ingest craigslist_bargain $(COLLOQUY_DATA_DIR)/craigslist_bargain \
+		--dataset craigslist_bargain
+	$(BIN)/colloquy analyze craigslist_bargain --format table
+	$(BIN)/colloquy analyze craigslist_bargain --format html \
+		--output $(DEMO_HOME)/reports/craigslist-analysis.html
+	@set -e; port=8765; log=$(DEMO_HOME)/demo-api.log; \
+	$(BIN)/colloquy serve --port $$port --intent-model banking77-intent@champion \
+		--conversion-model $(DEMO_HOME)/models/craigslist-conversion > $$log 2>&1 & \
+	pid=$$!; trap 'kill $$pid 2>/dev/null; wait $$pid 2>/dev/null || true' EXIT; \
+	for i in $$(seq 1 180); do \
+		curl -fsS http://127.0.0.1:$$port/ready > /dev/null 2>&1 && break; \
+		kill -0 $$pid 2>/dev/null || { cat $$log; exit 1; }; sleep 1; \
+	done; \
+	echo "POST /v1/intents/predict"; \
+	curl -fsS -X POST http://127.0.0.1:$$port/v1/intents/predict -H 'Content-Type: application/json' \
+		-d '{"text": "I still have not received my new card", "top_k": 3}'; echo; \
+	echo "POST /v1/conversions/predict"; \
+	curl -fsS -X POST http://127.0.0.1:$$port/v1/conversions/predict \
+		-H 'Content-Type: application/json' -d @examples/api/conversion-request.json; echo
 
 test: install ## Run the test suite (slow tests excluded)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -98,13 +117,22 @@ format: install ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix src tests benchmarks scripts
 	$(BIN)/ruff format src tests benchmarks scripts
 
-bench: install ## Run the benchmarks and rewrite BENCHMARKS.md (about 45 minutes)
+bench: install ## Run the benchmarks and rewrite BENCHMARKS.md (several hours on 2 cores)
 	$(BIN)/python -m benchmarks.storage
 	$(BIN)/python -m benchmarks.ingest
+	$(BIN)/python -m benchmarks.pii
 	$(BIN)/python -m benchmarks.augmentation
 	$(BIN)/python -m benchmarks.intent
+	$(BIN)/python -m benchmarks.encoders
+	$(BIN)/python -m benchmarks.conversion
 	$(BIN)/python -m benchmarks.oneshot
 	$(BIN)/python -m benchmarks.startup
+	$(BIN)/python -m benchmarks.pipelines
+	$(BIN)/python -m benchmarks.analytics
+	$(BIN)/python -m benchmarks.failures
+	$(BIN)/python -m benchmarks.separation
+	$(BIN)/python -m benchmarks.api
+	$(BIN)/python -m benchmarks.api_mixed
 
 clean: ## Remove the virtual environment and caches
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
