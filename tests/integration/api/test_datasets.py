@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from tests.integration.api.conftest import KeyFactory, ServerFactory, SettingsFactory
 
 from colloquy.storage import Store
@@ -219,16 +218,17 @@ def test_an_upload_over_the_limit_is_413(
     assert answer.headers["content-type"].startswith("application/problem+json")
 
 
-@pytest.mark.parametrize("dataset", ["with space", "ünïcode"])
-def test_dataset_names_round_trip_in_paths(api_client: httpx.Client, dataset: str) -> None:
-    answer = upload(api_client, chats_csv(1), dataset=dataset)
-    assert finished(api_client, answer.json()["id"])["state"] == "succeeded"
-    assert api_client.get(f"/v1/datasets/{dataset}").json()["name"] == dataset
+def test_dataset_names_round_trip_in_paths(api_client: httpx.Client) -> None:
+    names = ["with space", "ünïcode"]
+    jobs = [upload(api_client, chats_csv(1), dataset=name).json()["id"] for name in names]
+    assert [finished(api_client, job)["state"] for job in jobs] == ["succeeded"] * 2
+    for name in names:
+        assert api_client.get(f"/v1/datasets/{name}").json()["name"] == name
 
 
 def test_rows_uploaded_are_all_in_the_store(api_server: Any, api_client: httpx.Client) -> None:
-    jobs = [upload(api_client, chats_csv(5, prefix=f"u{n}-")).json()["id"] for n in range(4)]
+    jobs = [upload(api_client, chats_csv(5, prefix=f"u{n}-")).json()["id"] for n in range(3)]
     states = [finished(api_client, job)["state"] for job in jobs]
-    assert states == ["succeeded"] * 4
+    assert states == ["succeeded"] * 3
     with Store.open(api_server.settings.resolved_store_url()) as store:
-        assert store.dataset("chats").conversations == 20
+        assert store.dataset("chats").conversations == 15

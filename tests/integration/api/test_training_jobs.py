@@ -84,6 +84,7 @@ def sse(
     return events
 
 
+@pytest.mark.slow
 def test_a_pipeline_runs_in_a_worker_with_live_events(
     api_server: LiveServer, api_client: httpx.Client, train_csv: Path
 ) -> None:
@@ -178,6 +179,14 @@ def test_bad_pipelines_are_refused_before_a_job_exists(
 
 
 def test_unknown_and_malformed_job_ids(api_client: httpx.Client) -> None:
+    ingest = api_client.post(
+        "/v1/datasets",
+        data={"dataset": "d", "source": "jsonl"},
+        files={"file": ("d.jsonl", b'{"text": "hi"}\n')},
+    ).json()
+    assert api_client.get(f"/v1/training-jobs/{ingest['id']}").status_code == 404
+    assert api_client.post(f"/v1/training-jobs/{ingest['id']}/cancel").status_code == 404
+    assert api_client.get(f"/v1/ingest-jobs/{ingest['id']}").status_code == 200
     assert api_client.get("/v1/training-jobs/" + "0" * 32).status_code == 404
     assert api_client.get("/v1/training-jobs/../../etc").status_code == 404
     assert api_client.get("/v1/training-jobs/not-an-id").status_code == 422

@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from colloquy.errors import ColloquyError
+from colloquy.errors import ColloquyError, NotFoundError
 from colloquy.logging import get_logger
 from colloquy.pipelines.jobs.events import append_event, state_event
 from colloquy.pipelines.jobs.files import JobFiles
@@ -143,16 +143,21 @@ class JobRunner:
         self._wake.set()
         return Job.from_row(row)
 
-    def get(self, job_id: str) -> Job:
+    def get(self, job_id: str, kind: JobKind | None = None) -> Job:
+        """The job; with ``kind``, a job of another kind is not found (each route family
+        sees only its own jobs)."""
         self.files.directory(job_id)
-        return Job.from_row(self.repository.get(job_id))
+        row = self.repository.get(job_id)
+        if kind is not None and row.kind != kind:
+            raise NotFoundError(f"no {kind} job {job_id!r}", hint="check the job id")
+        return Job.from_row(row)
 
     def list_jobs(self, kind: JobKind | None = None, *, limit: int = 100) -> list[Job]:
         return [Job.from_row(row) for row in self.repository.list_jobs(kind=kind, limit=limit)]
 
-    def cancel(self, job_id: str) -> Job:
+    def cancel(self, job_id: str, kind: JobKind | None = None) -> Job:
         """Cancel a queued or running job and stop its worker (and the worker's children)."""
-        self.files.directory(job_id)
+        self.get(job_id, kind)
         row = self.repository.cancel(job_id)
         append_event(self.files.events(job_id), state_event("cancelled", "cancelled by request"))
         with self._lock:

@@ -301,7 +301,7 @@ async def get_ingest_job(
     job_id: Annotated[str, Path(pattern=JOB_ID_PATTERN)], runtime: JobRuntimeDep, _: Reader
 ) -> JobPublic:
     """An upload's ingest: state, progress, and the counts (or the error) at the end."""
-    return JobPublic.of(await run_in_threadpool(runtime.runner.get, job_id))
+    return JobPublic.of(await run_in_threadpool(runtime.runner.get, job_id, "ingest"))
 
 
 @router.get(
@@ -315,6 +315,6 @@ async def ingest_job_logs(
     _: Reader,
     tail_bytes: Annotated[int, Query(ge=1, le=1_048_576)] = 65_536,
 ) -> PlainTextResponse:
-    await run_in_threadpool(runtime.runner.get, job_id)
+    await run_in_threadpool(runtime.runner.get, job_id, "ingest")
     text = await run_in_threadpool(runtime.runner.files.read_log, job_id, tail_bytes=tail_bytes)
     return PlainTextResponse(text)

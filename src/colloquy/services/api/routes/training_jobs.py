@@ -112,13 +112,13 @@ async def list_training_jobs(
 @router.get("/{job_id}", response_model=JobPublic)
 async def get_training_job(job_id: JobId, runtime: JobRuntimeDep, _: Reader) -> JobPublic:
     """State, stage, progress (0..1), metrics so far, and the result or error at the end."""
-    return JobPublic.of(await run_in_threadpool(runtime.runner.get, job_id))
+    return JobPublic.of(await run_in_threadpool(runtime.runner.get, job_id, "training"))
 
 
 @router.post("/{job_id}/cancel", response_model=JobPublic)
 async def cancel_training_job(job_id: JobId, runtime: JobRuntimeDep, _: Trainer) -> JobPublic:
     """Stop a queued or running job (its worker gets SIGTERM); 409 once it has ended."""
-    return JobPublic.of(await run_in_threadpool(runtime.runner.cancel, job_id))
+    return JobPublic.of(await run_in_threadpool(runtime.runner.cancel, job_id, "training"))
 
 
 @router.get(
@@ -133,7 +133,7 @@ async def training_job_logs(
     tail_bytes: Annotated[int, Query(ge=1, le=1_048_576)] = 65_536,
 ) -> PlainTextResponse:
     """The last ``tail_bytes`` of the worker's log (JSON lines)."""
-    await run_in_threadpool(runtime.runner.get, job_id)
+    await run_in_threadpool(runtime.runner.get, job_id, "training")
     text = await run_in_threadpool(runtime.runner.files.read_log, job_id, tail_bytes=tail_bytes)
     return PlainTextResponse(text)
 
@@ -154,7 +154,7 @@ async def training_job_events(
 
     Reconnecting with ``Last-Event-ID`` resumes after the last event received.
     """
-    await run_in_threadpool(runtime.runner.get, job_id)
+    await run_in_threadpool(runtime.runner.get, job_id, "training")
     stream = _events(job_id, request, runtime, last_event_id or 0)
     return StreamingResponse(
         stream,
@@ -176,7 +176,7 @@ async def _events(
         if events:
             quiet = 0.0
             continue
-        job = await run_in_threadpool(runtime.runner.get, job_id)
+        job = await run_in_threadpool(runtime.runner.get, job_id, "training")
         if job.finished:
             for number, event in await run_in_threadpool(read_events, path, after=after):
                 yield f"id: {number}\nevent: progress\ndata: {event.model_dump_json()}\n\n"
