@@ -82,3 +82,16 @@ def test_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     broken.write_bytes(b"not a model")
     with pytest.raises(LLMError, match="cannot load"):
         LlamaCppClient(broken).chat([ChatMessage.user("hi")])
+
+
+def test_a_langchain_chain_runs_on_the_local_model(smollm2: LlamaCppClient) -> None:
+    from langchain_core.output_parsers import StrOutputParser
+    from langchain_core.prompts import ChatPromptTemplate
+
+    from colloquy.llm.langchain_chat import ColloquyChatModel
+
+    prompt = ChatPromptTemplate.from_messages([("human", "Say hello to {name}.")])
+    model = ColloquyChatModel(client=smollm2, options=CallOptions(max_tokens=8))
+    answer = (prompt | model | StrOutputParser()).invoke({"name": "Ada"})
+    assert answer.strip()
+    assert model._llm_type == "colloquy-local"
