@@ -120,7 +120,7 @@ class ModelHolder(Generic[ModelT]):
                 model = self.loader.load(located.path)
                 self.loader.warm_up(model)
                 seconds = time.perf_counter() - started
-            except (ColloquyError, OSError, ValueError, RuntimeError, ImportError) as exc:
+            except Exception as exc:  # any failure must leave the old model serving
                 error = describe_failure(exc)
                 repeated, self.last_error = error == self.last_error, error
                 if repeated:

@@ -116,7 +116,7 @@ class MicroBatchInference(IntentInference):
             started = time.perf_counter()
             try:
                 answers = await loop.run_in_executor(pool, _answer, served, batch)
-            except Exception as exc:
+            except Exception as exc:  # the worker must outlive a broken batch
                 for pending in batch:
                     _fail(pending, exc)
                 continue
