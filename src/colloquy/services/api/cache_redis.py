@@ -8,6 +8,16 @@ from redis.exceptions import RedisError
 from colloquy.logging import get_logger
 from colloquy.services.api.cache import ResponseCache
 
+REDIS_TIMEOUT_SECONDS = 0.5
+"""An unreachable Redis must cost a request little, not hang it."""
+
+
+def redis_client(url: str) -> Redis:
+    """An asyncio Redis client with short connect and read timeouts."""
+    return Redis.from_url(
+        url, socket_connect_timeout=REDIS_TIMEOUT_SECONDS, socket_timeout=REDIS_TIMEOUT_SECONDS
+    )
+
 
 class RedisCache(ResponseCache):
     """Entries expire after ``ttl_seconds``; Redis' own eviction policy bounds memory.
@@ -25,7 +35,7 @@ class RedisCache(ResponseCache):
 
     @classmethod
     def from_url(cls, url: str, ttl_seconds: int = 3600, prefix: str = "colloquy") -> RedisCache:
-        return cls(Redis.from_url(url), ttl_seconds, prefix)
+        return cls(redis_client(url), ttl_seconds, prefix)
 
     async def get(self, key: str) -> bytes | None:
         try:

@@ -12,6 +12,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from colloquy.logging import get_logger
+from colloquy.services.api.cache_redis import redis_client
 from colloquy.services.api.ratelimit import RateDecision, RateLimiter
 
 TOKEN_BUCKET_LUA = """
@@ -59,7 +60,7 @@ class RedisRateLimiter(RateLimiter):
     def from_url(
         cls, url: str, rate: float, burst: int, prefix: str = "colloquy"
     ) -> RedisRateLimiter:
-        return cls(Redis.from_url(url), rate, burst, prefix)
+        return cls(redis_client(url), rate, burst, prefix)
 
     async def acquire(self, key: str, cost: float = 1.0) -> RateDecision:
         try:
