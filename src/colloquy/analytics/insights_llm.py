@@ -231,7 +231,7 @@ def insight_analyzer_from_settings(
     for every analysis would be slow and surprising.
     """
     llm = settings.llm
-    if getattr(llm, "backend", None) == "local":
+    if llm.backend == "local":
         from colloquy.llm.factory import client_from_settings
 
         return LLMInsightAnalyzer(client=client_from_settings(settings))
@@ -239,7 +239,11 @@ def insight_analyzer_from_settings(
         return ExtractiveInsightAnalyzer(embedder)
     key = llm.api_key.get_secret_value() if llm.api_key is not None else None
     return LLMInsightAnalyzer(
-        llm.base_url, model=llm.model, api_key=key, timeout=llm.timeout_seconds
+        llm.base_url,
+        model=llm.model,
+        api_key=key,
+        timeout=llm.timeout_seconds,
+        max_retries=llm.max_retries,
     )
 
 

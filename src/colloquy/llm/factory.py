@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, cast
+from typing import TYPE_CHECKING, Literal
 
 from colloquy.errors import ConfigError
 from colloquy.llm.client import LLMClient
@@ -42,12 +42,9 @@ class LLMConfig:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LLMConfig:
-        """The ``llm`` section of the settings; keys it does not have keep their defaults."""
+        """The ``llm`` section of the settings, with the backend default applied."""
         llm = settings.llm
-        backend = getattr(llm, "backend", None) or ("openai" if llm.base_url else "local")
-        if backend not in ("local", "openai"):
-            raise ConfigError(f"llm.backend {backend!r} must be local or openai")
-        backend = cast(Backend, backend)
+        backend: Backend = llm.backend or ("openai" if llm.base_url else "local")
         key = llm.api_key.get_secret_value() if llm.api_key is not None else None
         return cls(
             backend=backend,
@@ -55,9 +52,9 @@ class LLMConfig:
             base_url=llm.base_url or None,
             api_key=key,
             timeout_s=llm.timeout_seconds,
-            max_retries=int(getattr(llm, "max_retries", 2)),
-            local_model=str(getattr(llm, "local_model", None) or DEFAULT_LOCAL_MODEL),
-            n_threads=int(getattr(llm, "n_threads", 1)),
+            max_retries=llm.max_retries,
+            local_model=llm.local_model,
+            n_threads=llm.n_threads,
             models_dir=settings.resolved_home / "models" / "llm",
         )
 

@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 from tests.folder_server import serve_folder
 
+from colloquy.analytics.insights_llm import LLMInsightAnalyzer, insight_analyzer_from_settings
 from colloquy.config import LLMSettings, Settings
 from colloquy.errors import ArtifactError, ConfigError, NotFoundError
-from colloquy.llm.factory import LLMConfig, build_client
+from colloquy.llm.factory import LLMConfig, build_client, client_from_settings
+from colloquy.llm.llama_local import LlamaCppClient
 from colloquy.llm.openai_http import OpenAICompatibleClient
 from colloquy.llm.weights import (
     QWEN25_1_5B,
@@ -94,3 +96,17 @@ def test_settings_choose_the_backend(tmp_path: Path) -> None:
     assert offline.models_dir == settings.resolved_home / "models" / "llm"
     with pytest.raises(ConfigError, match="base_url is not set"):
         build_client(replace(offline, backend="openai"))
+
+
+def test_the_local_backend_from_settings_is_the_verified_gguf(tmp_path: Path) -> None:
+    settings = Settings(
+        home=tmp_path,
+        llm=LLMSettings(backend="local", local_model=SMOLLM2_135M.name, n_threads=2),
+    )
+    client = client_from_settings(settings)
+    assert isinstance(client, LlamaCppClient)
+    assert (client.backend, client.model, client.n_threads) == ("local", SMOLLM2_135M.name, 2)
+    assert client.model_path.name == SMOLLM2_135M.filename
+    analyzer = insight_analyzer_from_settings(settings)
+    assert isinstance(analyzer, LLMInsightAnalyzer)
+    assert analyzer.client.backend == "local"
