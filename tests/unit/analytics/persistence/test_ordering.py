@@ -9,7 +9,10 @@ from dataclasses import dataclass
 
 import orjson
 
-from colloquy.analytics.persistence import decode_dataset
+from colloquy.analytics.analysis import AnalysisOptions, aggregate
+from colloquy.analytics.failures import FailureType
+from colloquy.analytics.outcomes import ConversationFilter
+from colloquy.analytics.persistence import decode_dataset, encode_dataset
 from colloquy.analytics.persistence.ordering import holds_set, sort_sets
 
 
@@ -48,40 +51,70 @@ def test_only_lists_that_came_from_sets_are_sorted() -> None:
     assert not holds_set(tuple[str, ...])
 
 
+# The probe loads ordering.py by path: importing it as colloquy.analytics.persistence.ordering
+# would run the analytics package's __init__ (scipy, pandas), seconds per process.
 _PROBE = """
-from colloquy.analytics.analysis import AnalysisOptions, aggregate
-from colloquy.analytics.failures import FailureType
-from colloquy.analytics.outcomes import ConversationFilter
-from colloquy.analytics.persistence import encode_dataset
+import importlib.util
+import sys
+from dataclasses import dataclass
+from pathlib import Path
 
-where = ConversationFilter.from_pairs(
-    [f"{key}={value}" for key in ("channel", "brand", "source", "intent")
-     for value in ("delta", "alpha", "charlie", "bravo", "echo")]
-    + ["speaker=customer", "speaker=agent", "speaker=bot"]
+import orjson
+from pydantic import TypeAdapter
+
+root = Path(importlib.util.find_spec("colloquy").submodule_search_locations[0])
+spec = importlib.util.spec_from_file_location(
+    "ordering", root / "analytics" / "persistence" / "ordering.py"
 )
-options = AnalysisOptions(detectors=frozenset(FailureType))
-print(encode_dataset(aggregate([], options, dataset="d", where=where)))
+ordering = importlib.util.module_from_spec(spec)
+sys.modules["ordering"] = ordering
+spec.loader.exec_module(ordering)
+sort_sets = ordering.sort_sets
+
+
+@dataclass(frozen=True)
+class Record:
+    names: frozenset[str]
+
+
+record = Record(frozenset(f"name-{i}" for i in range(40)))
+dumped = TypeAdapter(Record).dump_python(record, mode="json")
+print(orjson.dumps(dumped).decode())
+print(orjson.dumps(sort_sets(Record, dumped)).decode())
 """
 
 
-def _encoded(seed: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "-c", _PROBE],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONHASHSEED": seed},
-        timeout=120,
-        check=True,
-    )
-    return result.stdout.strip()
+def _encoded(*seeds: str) -> list[list[str]]:
+    """The probe's two lines (as dumped, then sorted) under each hash seed."""
+    outputs = []
+    for seed in seeds:
+        result = subprocess.run(
+            [sys.executable, "-c", _PROBE],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            timeout=120,
+            check=True,
+        )
+        outputs.append(result.stdout.splitlines())
+    return outputs
 
 
-def test_a_dataset_payload_is_byte_stable_across_processes() -> None:
-    first, second = _encoded("1"), _encoded("2")
-    assert first == second
-    record = orjson.loads(first)["record"]
-    assert record["filter"]["channels"] == ["alpha", "bravo", "charlie", "delta", "echo"]
-    assert record["options"]["detectors"] == sorted(record["options"]["detectors"])
-    assert decode_dataset(first).filter.brands == frozenset(
-        {"alpha", "bravo", "charlie", "delta", "echo"}
+def test_sorted_sets_are_byte_stable_across_processes() -> None:
+    (raw_1, sorted_1), (raw_2, sorted_2) = _encoded("1", "2")
+    assert raw_1 != raw_2, "the hash seed no longer changes set order; the probe shows nothing"
+    assert sorted_1 == sorted_2
+
+
+def test_dataset_payloads_write_sets_sorted() -> None:
+    where = ConversationFilter.from_pairs(
+        [f"{key}={value}" for key in ("channel", "brand") for value in ("d", "a", "c", "b", "e")]
+        + ["speaker=customer", "speaker=agent", "speaker=bot"]
     )
+    options = AnalysisOptions(detectors=frozenset(FailureType))
+    payload = encode_dataset(aggregate([], options, dataset="d", where=where))
+    record = orjson.loads(payload)["record"]
+    assert record["filter"]["channels"] == ["a", "b", "c", "d", "e"]
+    assert record["filter"]["speakers"] == sorted(record["filter"]["speakers"])
+    assert record["options"]["detectors"] == sorted(kind.value for kind in FailureType)
+    assert decode_dataset(payload).filter == where
