@@ -10,6 +10,7 @@ import pytest
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from colloquy.analytics.analysis import (
+    DEFAULT_DETECTORS,
     AnalysisOptions,
     AnalysisRuntime,
     analyze_batch,
@@ -20,6 +21,7 @@ from colloquy.analytics.failures import FailureType
 from colloquy.analytics.outcomes import MarkerSource
 from colloquy.analytics.sentiment.trajectory import csat_estimate
 from colloquy.errors import ArtifactError, NotFoundError, UsageError
+from colloquy.features.embeddings import SentenceEmbedder
 from colloquy.schema import Speaker
 
 from .conftest import Build
@@ -213,3 +215,23 @@ def test_options_and_runtime_must_agree(make: Build, runtime: AnalysisRuntime) -
         analyze_conversation(
             make("x", ("customer", "hi")), AnalysisOptions(use_annotations=False), runtime
         )
+
+
+def test_repetition_runs_when_switched_on_with_the_real_embedder(
+    make: Build, torch_embedder: SentenceEmbedder
+) -> None:
+    options = AnalysisOptions(detectors=DEFAULT_DETECTORS | {FailureType.REPETITION})
+    assert options.uses_embedder
+    runtime = AnalysisRuntime(options, embedder=torch_embedder)
+    chat = make(
+        "rep",
+        ("customer", "How do I reset my password?"),
+        ("agent", "You can change your email address in settings."),
+        ("customer", "How can I reset my password?"),
+        ("agent", "Use the forgot password link."),
+    )
+    analysis = analyze_conversation(chat, runtime=runtime)
+    repeats = [p for p in analysis.failures.points if p.type is FailureType.REPETITION]
+    assert [p.turn_index for p in repeats] == [2]
+    default = analyze_conversation(chat, runtime=AnalysisRuntime(embedder=torch_embedder))
+    assert not default.failures.has(FailureType.REPETITION)
