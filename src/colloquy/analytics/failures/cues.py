@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +81,14 @@ CORRECTION_CUES: tuple[Cue, ...] = (
 """A customer telling the agent that it got the request wrong."""
 
 
+@lru_cache(maxsize=16)
+def _any_cue(cues: tuple[Cue, ...]) -> re.Pattern[str]:
+    """One alternation of every cue: most turns match none, and one search tells so."""
+    return re.compile("|".join(f"(?:{cue.pattern.pattern})" for cue in cues), re.IGNORECASE)
+
+
 def cue_score(text: str, cues: tuple[Cue, ...]) -> float:
     """Sum of the weights of the cues that match ``text`` (each cue counts once)."""
+    if not _any_cue(cues).search(text):
+        return 0.0
     return sum(cue.weight for cue in cues if cue.pattern.search(text))
