@@ -1,4 +1,4 @@
-"""A typed Python client for colloquy's HTTP API (httpx, synchronous).
+"""Typed Python clients for colloquy's HTTP API (httpx): synchronous and asyncio.
 
 ::
 
@@ -8,28 +8,43 @@
         answer = api.predict_intents("my card has not arrived")
         print(answer.predictions[0].label, answer.model.version)
 
+    async with AsyncColloquyClient("http://127.0.0.1:8000", api_key="clq_…") as api:
+        answer = await api.predict_intents(["a", "b"])
+
 Every method returns a frozen record (:mod:`colloquy.client_models`); every error the
 server answers becomes an :class:`ApiError` (or a subclass by status) carrying the RFC 9457
 :class:`~colloquy.client_models.Problem`, whose ``request_id`` finds the request in the
-server's logs. A server that cannot be reached is an :class:`ApiConnectionError`.
+server's logs. A server that cannot be reached is an :class:`ApiConnectionError`. What each
+method sends is described once, in :mod:`colloquy.client_calls`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from colloquy import client_calls as calls
+from colloquy.client_calls import (
+    ApiConnectionError,
+    ApiError,
+    AuthenticationError,
+    Call,
+    NotFoundApiError,
+    PermissionDeniedError,
+    RateLimitedError,
+    ServiceUnavailableError,
+    Turns,
+    raise_for_problem,
+)
 from colloquy.client_models import (
     AliasMove,
     ConversionScore,
-    ConversionTurn,
     Dataset,
     DatasetDetail,
     Health,
@@ -37,99 +52,42 @@ from colloquy.client_models import (
     Job,
     ModelDetail,
     ModelList,
-    Problem,
     Readiness,
     WhoAmI,
 )
-from colloquy.errors import ColloquyError
 
 if TYPE_CHECKING:
     from colloquy.analytics.analysis import ConversationAnalysis
 
-RecordT = TypeVar("RecordT", bound=BaseModel)
-Turns = Sequence[ConversionTurn | tuple[str, str] | Mapping[str, Any]]
+__all__ = [
+    "ApiConnectionError",
+    "ApiError",
+    "AsyncColloquyClient",
+    "AuthenticationError",
+    "ColloquyClient",
+    "NotFoundApiError",
+    "PermissionDeniedError",
+    "RateLimitedError",
+    "ServiceUnavailableError",
+    "raise_for_problem",
+]
+
+T = TypeVar("T")
 
 
-class ApiError(ColloquyError):
-    """The server answered with an error; ``problem`` is its problem document."""
-
-    exit_code = 1
-
-    def __init__(self, problem: Problem) -> None:
-        self.problem = problem
-        self.status = problem.status
-        where = f" (request {problem.request_id})" if problem.request_id else ""
-        super().__init__(f"HTTP {problem.status} {problem.title}: {problem.detail or ''}{where}")
+def _headers(api_key: str | None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {api_key}"} if api_key else {}
 
 
-class AuthenticationError(ApiError):
-    """401: the key is missing, malformed, unknown, revoked or expired."""
-
-
-class PermissionDeniedError(ApiError):
-    """403: the key's scope does not cover the endpoint."""
-
-
-class NotFoundApiError(ApiError):
-    """404: no such dataset, model, job or route."""
-
-
-class RateLimitedError(ApiError):
-    """429: the key's rate limit is used up; wait ``retry_after`` seconds."""
-
-    def __init__(self, problem: Problem, retry_after: float) -> None:
-        self.retry_after = retry_after
-        super().__init__(problem)
-
-
-class ServiceUnavailableError(ApiError):
-    """503: a model or the store is not available yet."""
-
-
-class ApiConnectionError(ColloquyError):
-    """The server could not be reached or did not answer in time."""
-
-    exit_code = 69
-
-
-_BY_STATUS: dict[int, type[ApiError]] = {
-    401: AuthenticationError,
-    403: PermissionDeniedError,
-    404: NotFoundApiError,
-    503: ServiceUnavailableError,
-}
-
-
-def _problem(response: httpx.Response) -> Problem:
-    try:
-        return Problem.model_validate(response.json())
-    except (ValueError, ValidationError):
-        return Problem(
-            status=response.status_code,
-            title=response.reason_phrase,
-            detail=response.text[:500] or None,
-            request_id=response.headers.get("x-request-id"),
-        )
-
-
-def raise_for_problem(response: httpx.Response) -> None:
-    """Raise the :class:`ApiError` a non-2xx response stands for."""
-    if response.is_success:
-        return
-    problem = _problem(response)
-    if response.status_code == 429:
-        retry = response.headers.get("retry-after", "1")
-        raise RateLimitedError(problem, float(retry) if retry.isdigit() else 1.0)
-    raise _BY_STATUS.get(response.status_code, ApiError)(problem)
-
-
-def _turn(turn: ConversionTurn | tuple[str, str] | Mapping[str, Any]) -> dict[str, Any]:
-    if isinstance(turn, ConversionTurn):
-        return turn.model_dump(mode="json", exclude_none=True)
-    if isinstance(turn, tuple):
-        speaker, text = turn
-        return {"speaker": speaker, "text": text}
-    return dict(turn)
+def _request_args(call: Call[Any], upload: bytes | Any | None) -> dict[str, Any]:
+    args: dict[str, Any] = {}
+    if call.json is not None:
+        args["json"] = call.json
+    if call.data is not None:
+        args["data"] = call.data
+    if call.upload is not None:
+        args["files"] = {"file": (call.upload.name, upload)}
+    return args
 
 
 class ColloquyClient:
@@ -143,66 +101,47 @@ class ColloquyClient:
         timeout: float = 30.0,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._http = httpx.Client(
-            base_url=base_url, headers=headers, timeout=timeout, transport=transport
+            base_url=base_url, headers=_headers(api_key), timeout=timeout, transport=transport
         )
 
     def __enter__(self) -> ColloquyClient:
         return self
 
     def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
 
     def close(self) -> None:
         self._http.close()
 
-    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    def _run(self, call: Call[T]) -> T:
         try:
-            response = self._http.request(method, path, **kwargs)
+            if call.upload is not None:
+                with call.upload.open("rb") as handle:
+                    response = self._http.request(
+                        call.method, call.path, **_request_args(call, handle)
+                    )
+            else:
+                response = self._http.request(call.method, call.path, **_request_args(call, None))
         except httpx.TransportError as exc:
-            raise ApiConnectionError(
-                f"cannot reach the colloquy API at {self._http.base_url}: {exc}",
-                hint="check the URL and that `colloquy serve` is running",
-            ) from None
-        raise_for_problem(response)
-        return response
+            raise calls.connection_error(self._http.base_url, exc) from None
+        return call.read(response)
 
-    def _get(self, path: str, model: type[RecordT], **kwargs: Any) -> RecordT:
-        return model.model_validate_json(self._send("GET", path, **kwargs).content)
-
-    def _post(self, path: str, model: type[RecordT], body: Mapping[str, Any]) -> RecordT:
-        return model.model_validate_json(self._send("POST", path, json=body).content)
-
-    # Service
     def health(self) -> Health:
-        return self._get("/health", Health)
+        return self._run(calls.health())
 
     def ready(self) -> Readiness:
         """Readiness; a server that is not ready answers 503 with the same document."""
-        response = self._http.get("/ready")
-        if response.status_code in (200, 503):
-            return Readiness.model_validate_json(response.content)
-        raise_for_problem(response)
-        return Readiness.model_validate_json(response.content)
+        return self._run(calls.ready())
 
     def whoami(self) -> WhoAmI:
-        return self._get("/v1/whoami", WhoAmI)
+        return self._run(calls.whoami())
 
-    # Predictions and analysis
     def predict_intents(self, texts: str | Sequence[str], *, top_k: int = 3) -> IntentPredictions:
         """The intent of one text or of a batch (at most 64), in order."""
-        body: dict[str, Any] = {"top_k": top_k}
-        if isinstance(texts, str):
-            body["text"] = texts
-        else:
-            body["texts"] = list(texts)
-        return self._post("/v1/intents/predict", IntentPredictions, body)
+        return self._run(calls.predict_intents(texts, top_k))
 
     def predict_conversion(
         self,
@@ -214,16 +153,8 @@ class ColloquyClient:
         conversation_id: str | None = None,
     ) -> ConversionScore:
         """The probability that a conversation converts, its course and its reasons."""
-        body: dict[str, Any] = {
-            "turns": [_turn(turn) for turn in turns],
-            "metadata": dict(metadata or {}),
-            "partial": partial,
-        }
-        if insights is not None:
-            body["insights"] = insights
-        if conversation_id is not None:
-            body["conversation_id"] = conversation_id
-        return self._post("/v1/conversions/predict", ConversionScore, body)
+        call = calls.predict_conversion(turns, metadata, partial, insights, conversation_id)
+        return self._run(call)
 
     def analyze(
         self,
@@ -234,25 +165,13 @@ class ColloquyClient:
         converted: bool | None = None,
     ) -> ConversationAnalysis:
         """Sentiment, dynamics and failure points of one conversation (the library record)."""
-        from colloquy.analytics.analysis import ConversationAnalysis
+        return self._run(calls.analyze(turns, conversation_id, metadata, converted))
 
-        body: dict[str, Any] = {"turns": [_turn(turn) for turn in turns]}
-        if conversation_id is not None:
-            body["id"] = conversation_id
-        if metadata:
-            body["metadata"] = dict(metadata)
-        if converted is not None:
-            body["converted"] = converted
-        response = self._send("POST", "/v1/conversations/analyze", json=body)
-        return TypeAdapter(ConversationAnalysis).validate_json(response.content)
-
-    # Datasets
     def list_datasets(self) -> tuple[Dataset, ...]:
-        response = self._send("GET", "/v1/datasets")
-        return tuple(Dataset.model_validate(item) for item in response.json()["datasets"])
+        return self._run(calls.list_datasets())
 
     def get_dataset(self, name: str) -> DatasetDetail:
-        return self._get(f"/v1/datasets/{quote(name, safe='')}", DatasetDetail)
+        return self._run(calls.get_dataset(name))
 
     def upload_dataset(
         self,
@@ -264,64 +183,170 @@ class ColloquyClient:
         on_error: str = "fail",
     ) -> Job:
         """Upload a file for ingesting; returns the queued ingest job (see :meth:`wait`)."""
-        file = Path(path)
-        data: dict[str, Any] = {"dataset": dataset, "source": source, "on_error": on_error}
-        if mapping:
-            data["mapping"] = [f"{field}={column}" for field, column in mapping.items()]
-        with file.open("rb") as handle:
-            response = self._send(
-                "POST", "/v1/datasets", data=data, files={"file": (file.name, handle)}
-            )
-        return Job.model_validate_json(response.content)
+        return self._run(calls.upload_dataset(path, dataset, source, mapping, on_error))
 
     def get_ingest_job(self, job_id: str) -> Job:
-        return self._get(f"/v1/ingest-jobs/{job_id}", Job)
+        return self._run(calls.get_ingest_job(job_id))
 
-    # Training jobs
     def create_training_job(
         self, *, pipeline_yaml: str | None = None, pipeline_file: str | None = None
     ) -> Job:
         """Queue a pipeline run: its YAML text, or a file in the server's data directory."""
-        body = {"pipeline_yaml": pipeline_yaml, "pipeline_file": pipeline_file}
-        return self._post(
-            "/v1/training-jobs", Job, {k: v for k, v in body.items() if v is not None}
-        )
+        return self._run(calls.create_training_job(pipeline_yaml, pipeline_file))
 
     def get_training_job(self, job_id: str) -> Job:
-        return self._get(f"/v1/training-jobs/{job_id}", Job)
+        return self._run(calls.get_training_job(job_id))
 
     def cancel_training_job(self, job_id: str) -> Job:
-        return self._post(f"/v1/training-jobs/{job_id}/cancel", Job, {})
+        return self._run(calls.cancel_training_job(job_id))
 
     def training_job_logs(self, job_id: str) -> str:
-        return self._send("GET", f"/v1/training-jobs/{job_id}/logs").text
+        return self._run(calls.training_job_logs(job_id))
 
     def wait(self, job: Job, *, timeout: float = 600, poll: float = 0.5) -> Job:
         """Poll a training or ingest job until it finishes (or ``timeout`` seconds pass)."""
-        fetch = self.get_training_job if job.kind == "training" else self.get_ingest_job
         deadline = time.monotonic() + timeout
         current = job
         while not current.finished:
             if time.monotonic() > deadline:
-                raise ApiConnectionError(
-                    f"job {job.id} is still {current.state} after {timeout:g} s",
-                    hint="wait longer, or cancel it",
-                )
+                raise calls.wait_timeout(job, current.state, timeout)
             time.sleep(poll)
-            current = fetch(job.id)
+            current = self._run(calls.job(job.kind, job.id))
         return current
 
-    # Models
     def list_models(self) -> ModelList:
-        return self._get("/v1/models", ModelList)
+        return self._run(calls.list_models())
 
     def get_model(self, name: str) -> ModelDetail:
-        return self._get(f"/v1/models/{quote(name, safe='')}", ModelDetail)
+        return self._run(calls.get_model(name))
 
     def set_alias(self, name: str, alias: str, version: int) -> AliasMove:
-        response = self._send(
-            "PUT",
-            f"/v1/models/{quote(name, safe='')}/aliases/{quote(alias, safe='')}",
-            json={"version": version},
+        return self._run(calls.set_alias(name, alias, version))
+
+
+class AsyncColloquyClient:
+    """The asyncio twin of :class:`ColloquyClient`: the same methods, awaited."""
+
+    def __init__(
+        self,
+        base_url: str = "http://127.0.0.1:8000",
+        api_key: str | None = None,
+        *,
+        timeout: float = 30.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self._http = httpx.AsyncClient(
+            base_url=base_url, headers=_headers(api_key), timeout=timeout, transport=transport
         )
-        return AliasMove.model_validate_json(response.content)
+
+    async def __aenter__(self) -> AsyncColloquyClient:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def _run(self, call: Call[T]) -> T:
+        upload = None
+        if call.upload is not None:
+            upload = await asyncio.to_thread(call.upload.read_bytes)
+        try:
+            response = await self._http.request(
+                call.method, call.path, **_request_args(call, upload)
+            )
+        except httpx.TransportError as exc:
+            raise calls.connection_error(self._http.base_url, exc) from None
+        return call.read(response)
+
+    async def health(self) -> Health:
+        return await self._run(calls.health())
+
+    async def ready(self) -> Readiness:
+        return await self._run(calls.ready())
+
+    async def whoami(self) -> WhoAmI:
+        return await self._run(calls.whoami())
+
+    async def predict_intents(
+        self, texts: str | Sequence[str], *, top_k: int = 3
+    ) -> IntentPredictions:
+        return await self._run(calls.predict_intents(texts, top_k))
+
+    async def predict_conversion(
+        self,
+        turns: Turns,
+        *,
+        metadata: Mapping[str, Any] | None = None,
+        partial: bool = False,
+        insights: bool | None = None,
+        conversation_id: str | None = None,
+    ) -> ConversionScore:
+        call = calls.predict_conversion(turns, metadata, partial, insights, conversation_id)
+        return await self._run(call)
+
+    async def analyze(
+        self,
+        turns: Turns,
+        *,
+        conversation_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        converted: bool | None = None,
+    ) -> ConversationAnalysis:
+        return await self._run(calls.analyze(turns, conversation_id, metadata, converted))
+
+    async def list_datasets(self) -> tuple[Dataset, ...]:
+        return await self._run(calls.list_datasets())
+
+    async def get_dataset(self, name: str) -> DatasetDetail:
+        return await self._run(calls.get_dataset(name))
+
+    async def upload_dataset(
+        self,
+        path: Path | str,
+        *,
+        dataset: str,
+        source: str,
+        mapping: Mapping[str, str] | None = None,
+        on_error: str = "fail",
+    ) -> Job:
+        return await self._run(calls.upload_dataset(path, dataset, source, mapping, on_error))
+
+    async def get_ingest_job(self, job_id: str) -> Job:
+        return await self._run(calls.get_ingest_job(job_id))
+
+    async def create_training_job(
+        self, *, pipeline_yaml: str | None = None, pipeline_file: str | None = None
+    ) -> Job:
+        return await self._run(calls.create_training_job(pipeline_yaml, pipeline_file))
+
+    async def get_training_job(self, job_id: str) -> Job:
+        return await self._run(calls.get_training_job(job_id))
+
+    async def cancel_training_job(self, job_id: str) -> Job:
+        return await self._run(calls.cancel_training_job(job_id))
+
+    async def training_job_logs(self, job_id: str) -> str:
+        return await self._run(calls.training_job_logs(job_id))
+
+    async def wait(self, job: Job, *, timeout: float = 600, poll: float = 0.5) -> Job:
+        deadline = time.monotonic() + timeout
+        current = job
+        while not current.finished:
+            if time.monotonic() > deadline:
+                raise calls.wait_timeout(job, current.state, timeout)
+            await asyncio.sleep(poll)
+            current = await self._run(calls.job(job.kind, job.id))
+        return current
+
+    async def list_models(self) -> ModelList:
+        return await self._run(calls.list_models())
+
+    async def get_model(self, name: str) -> ModelDetail:
+        return await self._run(calls.get_model(name))
+
+    async def set_alias(self, name: str, alias: str, version: int) -> AliasMove:
+        return await self._run(calls.set_alias(name, alias, version))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from tests.serving_models import FIRST_INTENTS, train_intents
 from colloquy.client import (
     ApiConnectionError,
     ApiError,
+    AsyncColloquyClient,
     AuthenticationError,
     ColloquyClient,
     NotFoundApiError,
@@ -106,3 +108,31 @@ def test_an_unreachable_server_is_a_connection_error() -> None:
     api = ColloquyClient(f"http://127.0.0.1:{free_port()}", timeout=2)
     with api, pytest.raises(ApiConnectionError, match="cannot reach"):
         api.health()
+
+
+def test_the_async_client_answers_like_the_sync_one(
+    intent_dir: Path, live_server: ServerFactory, api_settings: SettingsFactory, tmp_path: Path
+) -> None:
+    server = live_server(api_settings(intent_model=str(intent_dir)))
+    texts = ["my card has still not arrived", "my pin is blocked", "exchange rate please"]
+    csv = tmp_path / "a.csv"
+    csv.write_text("chat,role,message\nc9,customer,hello there\n", "utf-8")
+    mapping = {"conversation_id": "chat", "speaker": "role", "text": "message"}
+
+    async def scenario() -> tuple[list[str], str, int]:
+        async with AsyncColloquyClient(server.base_url) as api:
+            answers = await asyncio.gather(*(api.predict_intents(text) for text in texts))
+            ready = await api.ready()
+            job = await api.upload_dataset(csv, dataset="a", source="csv", mapping=mapping)
+            done = await api.wait(job, timeout=120, poll=0.1)
+            with pytest.raises(NotFoundApiError):
+                await api.get_training_job("0" * 32)
+            detail = await api.get_dataset("a")
+            assert "store" in ready.checks
+            return [a.predictions[0].label for a in answers], done.state, detail.turns
+
+    labels, state, turns = asyncio.run(scenario())
+    with ColloquyClient(server.base_url) as sync:
+        assert labels == [p.label for p in sync.predict_intents(texts).predictions]
+    assert state == "succeeded"
+    assert turns == 1
