@@ -74,3 +74,19 @@ def read_events(path: Path, *, after: int = 0) -> list[tuple[int, JobEvent]]:
             except ValidationError:
                 continue
     return found
+
+
+def last_event(path: Path, *, tail_bytes: int = 8192) -> JobEvent | None:
+    """The newest complete event, read from the file's end only (files grow with a job)."""
+    if not path.exists():
+        return None
+    with path.open("rb") as handle:
+        size = handle.seek(0, 2)
+        handle.seek(max(0, size - tail_bytes))
+        lines = handle.read().decode("utf-8", errors="replace").split("\n")
+    for line in reversed(lines[:-1]):
+        try:
+            return JobEvent.model_validate_json(line)
+        except ValidationError:
+            continue
+    return None

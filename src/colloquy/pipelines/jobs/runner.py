@@ -21,12 +21,12 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from colloquy.errors import ColloquyError, NotFoundError
 from colloquy.logging import get_logger
-from colloquy.pipelines.jobs.events import append_event, state_event
+from colloquy.pipelines.jobs.events import append_event, last_event, state_event
 from colloquy.pipelines.jobs.files import JobFiles
 from colloquy.pipelines.jobs.records import IngestSpec, Job, TrainingSpec, dump_spec
 from colloquy.storage.jobs import JobKind, JobRepository, JobState, UploadRow
@@ -84,6 +84,19 @@ def worker_alive(pid: int | None, job_id: str) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def with_latest_event(job: Job, files: JobFiles) -> Job:
+    """A running job with its newest progress report: the store holds a throttled copy
+    (none at all during an ingest, whose transaction holds the store's write lock)."""
+    event = last_event(files.events(job.id))
+    if event is None or event.state != "running" or event.stage is None:
+        return job
+    detail = f"{event.stage}: {event.done}/{event.total or '?'} {event.unit or ''}".rstrip()
+    if event.stage == "pipeline" and event.message:
+        detail += f" ({event.message})"
+    progress = event.progress if event.progress is not None else job.progress
+    return replace(job, message=detail, progress=progress)
 
 
 class JobRunner:
@@ -150,7 +163,8 @@ class JobRunner:
         row = self.repository.get(job_id)
         if kind is not None and row.kind != kind:
             raise NotFoundError(f"no {kind} job {job_id!r}", hint="check the job id")
-        return Job.from_row(row)
+        job = Job.from_row(row)
+        return with_latest_event(job, self.files) if row.state == "running" else job
 
     def list_jobs(self, kind: JobKind | None = None, *, limit: int = 100) -> list[Job]:
         return [Job.from_row(row) for row in self.repository.list_jobs(kind=kind, limit=limit)]

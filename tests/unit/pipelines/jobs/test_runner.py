@@ -96,9 +96,15 @@ def test_an_ingest_job_runs_in_a_worker_and_stores_its_rows(
     assert "job.finished" in log
 
 
+def blocking_pipeline(folder: Path) -> Path:
+    """A named pipe as the pipeline file: the worker blocks reading it until stopped."""
+    path = folder / "blocking.yaml"
+    os.mkfifo(path)
+    return path
+
+
 def test_a_job_whose_worker_is_killed_ends_failed(runner: JobRunner, tmp_path: Path) -> None:
-    pipeline = tmp_path / "p.yaml"
-    pipeline.write_text("name: x\n")
+    pipeline = blocking_pipeline(tmp_path)
     job = runner.submit("training", TrainingSpec(pipeline_file=str(pipeline)))
     runner.start()
     running = with_pid(runner, job.id)
@@ -133,7 +139,8 @@ def test_a_live_worker_found_on_start_is_watched_until_it_exits(runner: JobRunne
     )
     try:
         jobs.set_pid(job_id, stand_in.pid)
-        assert worker_alive(stand_in.pid, job_id)
+        started = jobs.get(job_id)
+        wait_for(lambda: started if worker_alive(stand_in.pid, job_id) else None, timeout=30)
         assert not worker_alive(stand_in.pid, uuid.uuid4().hex), "a reused pid is not ours"
         runner.start()
         time.sleep(0.3)
@@ -146,8 +153,7 @@ def test_a_live_worker_found_on_start_is_watched_until_it_exits(runner: JobRunne
 
 
 def test_cancel_stops_a_running_worker(runner: JobRunner, tmp_path: Path) -> None:
-    pipeline = tmp_path / "p.yaml"
-    pipeline.write_text("name: x\n")
+    pipeline = blocking_pipeline(tmp_path)
     job = runner.submit("training", TrainingSpec(pipeline_file=str(pipeline)))
     runner.start()
     running = with_pid(runner, job.id)

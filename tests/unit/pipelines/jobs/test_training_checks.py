@@ -9,8 +9,16 @@ import pytest
 from colloquy.config import load_settings
 from colloquy.errors import UsageError
 from colloquy.pipelines.jobs import TrainingSpec
-from colloquy.pipelines.jobs.events import JobEvent, append_event, read_events, state_event
+from colloquy.pipelines.jobs.events import (
+    JobEvent,
+    append_event,
+    last_event,
+    progress_event,
+    read_events,
+    state_event,
+)
 from colloquy.pipelines.jobs.training import check_remote_text, validate_training
+from colloquy.progress import ProgressEvent
 
 PIPELINE = """\
 name: remote
@@ -81,3 +89,15 @@ def test_events_resume_after_a_number_and_skip_a_half_written_line(tmp_path: Pat
     assert [n for n, _ in read_events(path, after=2)] == [4]
     assert read_events(tmp_path / "missing.jsonl") == []
     assert isinstance(events[0][1], JobEvent)
+
+
+def test_the_last_event_is_read_from_the_end_of_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    assert last_event(path) is None
+    for done in range(2000):
+        append_event(path, progress_event(ProgressEvent("ingest", done, None, "rows"), None))
+    with path.open("a") as handle:
+        handle.write('{"at": "half')
+    newest = last_event(path)
+    assert newest is not None
+    assert (newest.stage, newest.done, newest.unit) == ("ingest", 1999, "rows")
