@@ -40,7 +40,7 @@ class InferenceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="COLLOQUY_API_", extra="ignore")
 
     intent_inference: InferenceMode = Field(
-        default="micro-batch", description="micro-batch (measured faster) or thread-pool"
+        default="thread-pool", description="thread-pool (measured faster) or micro-batch"
     )
     intent_max_batch: int = Field(default=32, ge=1, le=512, description="Texts per batch")
     intent_max_wait_ms: float = Field(

@@ -1,4 +1,4 @@
-"""Off-event-loop intent inference: a thread pool, or micro-batching (the default)."""
+"""Off-event-loop intent inference: a thread pool (the default), or micro-batching."""
 
 from colloquy.serving.inference.base import (
     InferenceObserver,

@@ -2,7 +2,7 @@
 
 The route validates, asks the response cache (keyed by the serving model's version, so a
 swapped model never answers from its predecessor's entries), and otherwise hands the
-texts to the runtime's inference strategy (micro-batching by default), which runs the
+texts to the runtime's inference strategy (a thread pool by default), which runs the
 encoder off the event loop.
 """
 
