@@ -345,6 +345,10 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def _fmt(value: object) -> str:
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
 def report(
     args: argparse.Namespace,
     alone: dict[str, Any],
@@ -369,7 +373,7 @@ def report(
                 )
             )
     table = markdown_table(
-        ["phase", "requests", "n", "req/s", "p50 ms", "p95 ms", "5xx", "transport errors"], rows
+        ["phase", "request", "n", "req/s", "p50 ms", "p95 ms", "5xx", "transport errors"], rows
     )
     server_errors = sum(s["server_errors"] for r in (alone, mixed) for s in r["kinds"].values())
     expected = mixed["uploaded_conversations"]
@@ -388,8 +392,11 @@ def report(
         f"lost: {lost} — goal 0: {'met' if kept_all else 'NOT met'}",
         f"- 5xx responses: {server_errors} — goal 0: {'met' if server_errors == 0 else 'NOT met'}",
         f"- training job during the load: {training.get('state')} in {training.get('seconds')} s"
-        f" (test accuracy {training.get('accuracy')})",
+        f" (test accuracy {_fmt(training.get('accuracy'))})",
         f"- prediction p95 under mixed load / alone: {slow_down:.2f}x",
+        "- machine load average when the run ended: "
+        + " / ".join(f"{x:.1f}" for x in os.getloadavg())
+        + f" on {os.cpu_count()} cores (other work shares the machine)",
     ]
     body = table + "\n\n" + "\n".join(lines)
     print(body)
