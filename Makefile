@@ -129,6 +129,7 @@ bench: install ## Run the benchmarks and rewrite BENCHMARKS.md (several hours on
 	$(BIN)/python -m benchmarks.startup
 	$(BIN)/python -m benchmarks.pipelines
 	$(BIN)/python -m benchmarks.analytics
+	$(BIN)/python -m benchmarks.analytics_storage
 	$(BIN)/python -m benchmarks.failures
 	$(BIN)/python -m benchmarks.separation
 	$(BIN)/python -m benchmarks.api
