@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import time
+import uuid
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -232,3 +233,20 @@ def test_rows_uploaded_are_all_in_the_store(api_server: Any, api_client: httpx.C
     assert states == ["succeeded"] * 3
     with Store.open(api_server.settings.resolved_store_url()) as store:
         assert store.dataset("chats").conversations == 15
+
+
+def test_uploads_and_jobs_on_sqlite_and_postgresql(
+    store_url: str, api_settings: SettingsFactory, live_server: ServerFactory
+) -> None:
+    server = live_server(api_settings(store_url=store_url))
+    dataset = f"both-{uuid.uuid4().hex[:8]}"
+    with server.client() as client:
+        answer = upload(client, chats_csv(4), dataset=dataset)
+        assert answer.status_code == 202, answer.text
+        done = finished(client, answer.json()["id"])
+        assert done["state"] == "succeeded", done["error"]
+        detail = client.get(f"/v1/datasets/{dataset}").json()
+    assert (detail["conversations"], len(detail["uploads"])) == (4, 1)
+    with Store.open(store_url) as store:
+        assert store.dataset(dataset).turns == 12
+        store.delete_dataset(dataset)
