@@ -22,6 +22,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from colloquy.errors import ColloquyError, NotFoundError
@@ -32,6 +33,10 @@ from colloquy.pipelines.jobs.records import IngestSpec, Job, TrainingSpec, dump_
 from colloquy.storage.jobs import JobKind, JobRepository, JobState, UploadRow
 
 WORKER_MODULE = "colloquy.pipelines.jobs.worker"
+SWEEP_SECONDS = 10.0
+SWEEP_GRACE_SECONDS = 30.0
+"""Every SWEEP_SECONDS the runner looks for running jobs whose worker is gone, leaving
+alone those changed in the last SWEEP_GRACE_SECONDS (being started by another process)."""
 COUNT_SECONDS = 1.0
 """How often the jobs-by-state counts are refreshed (the API's ``jobs`` gauge)."""
 GONE = "worker exited: its process is gone (the API or the machine restarted, or it was killed)"
@@ -125,6 +130,7 @@ class JobRunner:
         self._thread: threading.Thread | None = None
         self._log = get_logger(__name__)
         self._counted = 0.0
+        self._swept = time.monotonic()
 
     def start(self) -> None:
         self.config.root.mkdir(parents=True, exist_ok=True)
@@ -183,10 +189,18 @@ class JobRunner:
         self._log.info("job.cancelled", job_id=job_id, pid=pid)
         return Job.from_row(row)
 
-    def recover(self) -> list[str]:
-        """Fail every running job whose worker is gone; watch those whose worker lives."""
+    def recover(self, *, grace_seconds: float = 0.0) -> list[str]:
+        """Fail every running job whose worker is gone; watch those whose worker lives.
+
+        Run at start, and every ``SWEEP_SECONDS`` with a grace period, so a job whose
+        worker belonged to another (crashed) API process is not left running either; the
+        grace spares a job another process claimed a moment ago and is still starting.
+        """
         failed: list[str] = []
+        settled = datetime.now(UTC) - timedelta(seconds=grace_seconds)
         for row in self.repository.list_jobs(states=("running",), limit=10_000):
+            if grace_seconds and row.updated_at > settled:
+                continue
             if worker_alive(row.pid, row.id):
                 with self._lock:
                     if row.id not in self._children and row.pid is not None:
@@ -217,6 +231,10 @@ class JobRunner:
     def _tick(self) -> None:
         self._reap()
         self._watch_adopted()
+        now = time.monotonic()
+        if now - self._swept >= SWEEP_SECONDS:
+            self._swept = now
+            self.recover(grace_seconds=SWEEP_GRACE_SECONDS)
         while self.running() < self.max_running and not self._stop.is_set():
             if not self._launch_next():
                 break

@@ -171,3 +171,13 @@ def _spec() -> str:
     from colloquy.pipelines.jobs.records import dump_spec
 
     return dump_spec(TrainingSpec(pipeline_file="/nowhere.yaml"))
+
+
+def test_the_periodic_sweep_spares_a_job_claimed_a_moment_ago(runner: JobRunner) -> None:
+    jobs = runner.repository
+    job_id = uuid.uuid4().hex
+    jobs.create(job_id=job_id, kind="training", spec=_spec())
+    jobs.claim(job_id)
+    assert runner.recover(grace_seconds=30) == []
+    assert jobs.get(job_id).state == "running"
+    assert runner.recover() == [job_id]
