@@ -105,20 +105,23 @@ class ExampleStore:
         if not fresh:
             return AddReport(0, duplicates)
         vectors = self.embedder.encode([e.text for e in fresh])
+        by_label: dict[str, list[int]] = {}
+        for j, stored in enumerate(self._examples):
+            by_label.setdefault(stored.label, []).append(j)
+        kept_by_label: dict[str, list[int]] = {}
         kept: list[int] = []
         for i, example in enumerate(fresh):
-            pool = self._vectors
-            same = [j for j, e in enumerate(self._examples) if e.label == example.label]
-            batch_same = [k for k in kept if fresh[k].label == example.label]
-            near = bool(same) and float(np.max(pool[same] @ vectors[i])) >= self.dedupe_threshold
-            near = near or (
-                bool(batch_same)
-                and float(np.max(vectors[batch_same] @ vectors[i])) >= self.dedupe_threshold
+            same = by_label.get(example.label, [])
+            batch = kept_by_label.get(example.label, [])
+            nearest = max(
+                float(np.max(self._vectors[same] @ vectors[i])) if same else -1.0,
+                float(np.max(vectors[batch] @ vectors[i])) if batch else -1.0,
             )
-            if near:
+            if nearest >= self.dedupe_threshold:
                 duplicates += 1
                 continue
             kept.append(i)
+            kept_by_label.setdefault(example.label, []).append(i)
         self._examples.extend(fresh[i] for i in kept)
         self._vectors = np.vstack([self._vectors, vectors[kept]]).astype(np.float32)
         return AddReport(len(kept), duplicates)

