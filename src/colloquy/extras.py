@@ -46,7 +46,7 @@ EXTRAS: Mapping[str, Extra] = MappingProxyType(
             Extra("postgres", ("psycopg",), "PostgreSQL stores (postgresql+psycopg:// URLs)"),
             Extra(
                 "llm",
-                ("langchain_core", "llama_cpp"),
+                ("langchain_core", "llama_cpp", "prometheus_client"),
                 "the local GGUF LLM backend (llama-cpp-python) and the LangChain chat model",
             ),
             Extra("lightgbm", ("lightgbm",), "the LightGBM head of the conversion model"),
