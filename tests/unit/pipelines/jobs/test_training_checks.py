@@ -101,3 +101,17 @@ def test_the_last_event_is_read_from_the_end_of_the_file(tmp_path: Path) -> None
     newest = last_event(path)
     assert newest is not None
     assert (newest.stage, newest.done, newest.unit) == ("ingest", 1999, "rows")
+
+
+def test_a_symlink_out_of_an_allowed_folder_is_outside(tmp_path: Path) -> None:
+    from colloquy.pipelines.jobs.training import inside
+
+    allowed = tmp_path / "data"
+    allowed.mkdir()
+    secret = tmp_path / "secret.csv"
+    secret.write_text("text,category\n")
+    (allowed / "link.csv").symlink_to(secret)
+    (allowed / "plain.csv").write_text("text,category\n")
+    assert inside(allowed / "plain.csv", (allowed,))
+    assert not inside(allowed / "link.csv", (allowed,))
+    assert not inside(allowed / ".." / "secret.csv", (allowed,))
