@@ -1,0 +1,1 @@
+"""Monitoring: reference snapshots and drift between a reference and current data."""
