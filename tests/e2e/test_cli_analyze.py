@@ -131,6 +131,28 @@ def test_html_flow_is_a_sankey(tmp_path: Path) -> None:
     assert "(end)" in sankey["data"][0]["node"]["label"]
 
 
+@pytest.mark.usefixtures("inside")
+def test_flow_png_is_drawn_from_the_stored_analysis(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    picture = tmp_path / "flow.png"
+    assert main(["analyze", "sgd-slice", "--flow-png", str(picture)]) == 0
+    data = picture.read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    assert len(data) > 10_000
+    assert "flow picture written to" in capsys.readouterr().err
+    assert not list(tmp_path.glob(".*partial"))
+    untraced = tmp_path / "tw.png"
+    assert main(["analyze", "tw-slice", "--flow-png", str(untraced)]) == 2
+    err = capsys.readouterr().err
+    assert "no dialogue states to draw" in err
+    assert "--intent-model" in err
+    assert [line for line in err.splitlines() if line.startswith("colloquy: error")] == [
+        err.strip().splitlines()[-1]
+    ]
+    assert not untraced.exists()
+
+
 @pytest.fixture
 def inside(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
     """The module's store for in-process :func:`main` calls."""

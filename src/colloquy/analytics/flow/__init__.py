@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from colloquy.analytics.flow.graph import FlowEdge, FlowGraph, FlowNode, FlowPath
 from colloquy.analytics.flow.records import END, START, DialogueState, DialogueTrace, FlowLevel
-from colloquy.analytics.flow.render import render_html, render_png
+from colloquy.analytics.flow.render import FlowDrawing, render_html, render_png
 from colloquy.analytics.flow.tracking import IntentPredictor, trace_annotated, trace_intents
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "START",
     "DialogueState",
     "DialogueTrace",
+    "FlowDrawing",
     "FlowEdge",
     "FlowGraph",
     "FlowLevel",

@@ -1,11 +1,14 @@
-"""Drawing a :class:`FlowGraph`: a PNG (or SVG) picture and a self-contained HTML page.
+"""Drawing a flow graph: a PNG (or SVG) picture and a static, self-contained HTML page.
 
-plotly is not a colloquy dependency, so the graph is drawn with matplotlib: states are
-placed in columns by their distance from the start, arrows are as thick as they are
-frequent, and edges under ``min_count`` are left out so a large dataset stays readable.
-The HTML page embeds the same drawing as SVG beside the tables behind it (states,
-transitions, top paths, where conversations end); it needs no network and no script, and
-it is static: an interactive Sankey would need plotly, which is not installed.
+The picture is drawn with matplotlib so it needs no browser: states are placed in
+columns by their distance from the start, arrows are as thick as they are frequent, and
+edges under ``min_count`` are left out so a large dataset stays readable. The HTML page
+embeds the same drawing as SVG beside the tables behind it (states, transitions, top
+paths, where conversations end); it needs no network and no script. The interactive
+Sankey is in the analysis report (:mod:`colloquy.analytics.report`).
+
+A live :class:`FlowGraph` and a stored one (the dataset analysis keeps its nodes and
+edges as records) are drawn alike through :class:`FlowDrawing`.
 """
 
 from __future__ import annotations
@@ -14,23 +17,44 @@ import html
 import io
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch
 
-from colloquy.analytics.flow.graph import FlowEdge, FlowGraph
-from colloquy.analytics.flow.records import END, START
-from colloquy.errors import StorageError
+from colloquy.analytics.flow.graph import FlowEdge, FlowGraph, FlowNode
+from colloquy.analytics.flow.records import END, START, FlowLevel
+from colloquy.errors import StorageError, UsageError
 
 _MAX_WIDTH = 12.0
 """Line width (points) of the most frequent edge."""
 
 
-def render_png(graph: FlowGraph, path: Path | str, *, min_count: int = 1) -> Path:
+@dataclass(frozen=True, slots=True)
+class FlowDrawing:
+    """What the picture shows: the states and the transitions with their counts."""
+
+    level: FlowLevel
+    conversations: int
+    nodes: tuple[FlowNode, ...]
+    edges: tuple[FlowEdge, ...]
+
+    @classmethod
+    def of(cls, graph: FlowGraph) -> FlowDrawing:
+        return cls(graph.level, graph.conversations, graph.nodes, graph.edges())
+
+    def frequent_edges(self, min_count: int) -> tuple[FlowEdge, ...]:
+        if min_count < 1:
+            raise UsageError(f"min_count must be >= 1, got {min_count}")
+        return tuple(edge for edge in self.edges if edge.count >= min_count)
+
+
+def render_png(graph: FlowGraph | FlowDrawing, path: Path | str, *, min_count: int = 1) -> Path:
     """Draw ``graph`` (edges seen at least ``min_count`` times) into the PNG file ``path``."""
+    drawing = graph if isinstance(graph, FlowDrawing) else FlowDrawing.of(graph)
     target = Path(path)
-    _write(target, _draw(graph, min_count), "png")
+    _write(target, _draw(drawing, min_count), "png")
     return target
 
 
@@ -39,7 +63,7 @@ def render_html(
 ) -> Path:
     """Write a self-contained HTML page with the drawing and the counts behind it."""
     buffer = io.BytesIO()
-    _draw(graph, min_count).savefig(buffer, format="svg", bbox_inches="tight")
+    _draw(FlowDrawing.of(graph), min_count).savefig(buffer, format="svg", bbox_inches="tight")
     svg = buffer.getvalue().decode("utf-8")
     svg = svg[svg.index("<svg") :]
     target = Path(path)
@@ -80,8 +104,8 @@ def _layers(edges: tuple[FlowEdge, ...]) -> dict[str, int]:
     return depth
 
 
-def _draw(graph: FlowGraph, min_count: int) -> Figure:
-    edges = graph.edges(min_count)
+def _draw(graph: FlowDrawing, min_count: int) -> Figure:
+    edges = graph.frequent_edges(min_count)
     figure = Figure(figsize=(12, 7))
     axes = figure.add_subplot()
     axes.set_axis_off()

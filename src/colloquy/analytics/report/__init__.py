@@ -5,8 +5,9 @@
 :class:`~colloquy.analytics.analysis.ConversationAnalysis`) into a :class:`Report` of
 sections; :func:`write_html` writes it as one HTML file with plotly charts (a Sankey of
 the flow, sentiment and outcome trends, response-time histograms per brand, intents,
-outcome rates with Wilson intervals) that opens offline; :func:`print_report` prints its
-tables. JSON is the stored codec's (:mod:`colloquy.analytics.persistence.codec`).
+outcome rates with Wilson intervals) that opens offline; :func:`write_flow_png` draws the
+flow as a PNG; :func:`print_report` prints its tables. JSON is the stored codec's
+(:mod:`colloquy.analytics.persistence.codec`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from colloquy.analytics.report.charts import Chart, TrendLine
 from colloquy.analytics.report.console import print_report
 from colloquy.analytics.report.conversation import conversation_report
 from colloquy.analytics.report.dataset import dataset_report, describe_filter
+from colloquy.analytics.report.flow_picture import write_flow_png
 from colloquy.analytics.report.page import FIGURE_CLASS, render_page, write_page
 from colloquy.analytics.report.records import Report, ReportSection
 from colloquy.analytics.report.tables import UNAVAILABLE, ReportTable
@@ -49,6 +51,7 @@ __all__ = [
     "describe_filter",
     "print_report",
     "render_page",
+    "write_flow_png",
     "write_html",
     "write_page",
 ]

@@ -204,6 +204,10 @@ def dataset(
     bucket: BucketOption = "day",
     fmt: FormatOption = AnalyzeFormat.TABLE,
     output: OutputOption = None,
+    flow_png: Annotated[
+        Path | None,
+        typer.Option("--flow-png", help="Also draw the dialogue flow as a PNG picture into FILE."),
+    ] = None,
 ) -> None:
     """Analyse a stored dataset; results are stored and recomputed only where data changed."""
     import orjson
@@ -220,6 +224,12 @@ def dataset(
     payload = orjson.loads(encode_dataset(analysis))
     payload["run"] = asdict(stats)
     _emit(analysis, payload, fmt, output)
+    if flow_png is not None:
+        from colloquy.analytics.report import write_flow_png
+
+        with writing(flow_png):
+            write_flow_png(analysis, flow_png)
+        stderr.print(f"flow picture written to {flow_png}")
 
 
 @app.command("conversation")
