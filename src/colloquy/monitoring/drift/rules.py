@@ -30,7 +30,8 @@ EVIDENTLY_DISTANCE = 0.1
 
 
 class DriftRule(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def decide(self, reference: FeatureSummary, current: FeatureSummary) -> FeatureDrift: ...
 

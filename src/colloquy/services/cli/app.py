@@ -22,6 +22,7 @@ from colloquy.services.cli import (
     db_cmd,
     evaluate_cmd,
     models_cmd,
+    monitor_cmd,
     pipeline_cmd,
     predict_cmd,
     prompts_cmd,
@@ -61,6 +62,7 @@ app.add_typer(models_cmd.app, name="models")
 app.add_typer(prompts_cmd.app, name="prompts")
 app.add_typer(analyze_cmd.app, name="analyze")
 app.add_typer(api_keys_cmd.app, name="api-keys")
+app.add_typer(monitor_cmd.app, name="monitor")
 app.command("serve")(serve_cmd.serve)
 
 
