@@ -15,11 +15,13 @@ from typer.core import TyperGroup
 
 from colloquy import __version__
 from colloquy.services.cli import (
+    alerts_cmd,
     analyze_cmd,
     api_keys_cmd,
     config_cmd,
     data_cmd,
     db_cmd,
+    doctor_cmd,
     evaluate_cmd,
     models_cmd,
     monitor_cmd,
@@ -64,6 +66,8 @@ app.add_typer(analyze_cmd.app, name="analyze")
 app.add_typer(api_keys_cmd.app, name="api-keys")
 app.add_typer(monitor_cmd.app, name="monitor")
 app.command("serve")(serve_cmd.serve)
+app.add_typer(alerts_cmd.app, name="alerts")
+app.command("doctor")(doctor_cmd.doctor)
 
 
 def _version(value: bool) -> None:
