@@ -1,0 +1,178 @@
+"""Synthetic training examples from an LLM, for intents with too few of them.
+
+Generated text is cheap and often wrong, so nothing is kept on trust:
+
+1. the LLM sees a handful of real examples of one intent and writes new messages with the
+   same intent in other words (structured output: a list of strings);
+2. empty, over-long, exact and near duplicates (cosine ≥ ``dedupe_threshold`` to any stored
+   example or to an earlier generated one) are dropped;
+3. when an ``agree`` function is given (say, an embedding classifier's ``predict``), only
+   texts it also labels with the target intent are kept — a paraphrase that drifted to
+   another intent would teach the wrong thing.
+
+:meth:`SyntheticGenerator.augment` has the shape of :func:`colloquy.data.labeling.augment`
+(the originals, then the new texts), so it drops into the same training code. Whether it
+helps is measured in ``benchmarks/fewshot.py``, not assumed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from pydantic import BaseModel, Field
+
+from colloquy.errors import UsageError
+from colloquy.llm.client import LLMClient
+from colloquy.llm.examples import ExampleStore, LabelledExample, normalise
+from colloquy.llm.records import CallOptions, ChatMessage, PromptRef
+from colloquy.llm.structured import StructuredOutputError
+
+INSTRUCTION = (
+    "You write realistic messages that bank customers send to support. Write {n} new "
+    "messages with the intent '{label}', like the examples but in different words. "
+    "Each message is one or two sentences."
+)
+PROMPT_REF = PromptRef(
+    "intent_paraphrase", "1", hashlib.sha256(INSTRUCTION.encode()).hexdigest()[:16]
+)
+MAX_CHARS = 300
+
+Agreement = Callable[[Sequence[str]], Iterable[str]]
+"""Texts → labels, from an independent classifier; a text is kept when it agrees."""
+
+
+class Paraphrases(BaseModel):
+    texts: list[str] = Field(min_length=1)
+
+
+@dataclass(frozen=True, slots=True)
+class SyntheticReport:
+    """What one intent's generation produced, and what was thrown away and why."""
+
+    label: str
+    kept: tuple[str, ...]
+    generated: int
+    invalid: int
+    duplicates: int
+    disagreed: int
+
+
+class SyntheticGenerator:
+    """New examples per intent from ``client``, checked against ``store`` and ``agree``."""
+
+    def __init__(
+        self,
+        client: LLMClient,
+        store: ExampleStore,
+        *,
+        agree: Agreement | None = None,
+        shown: int = 5,
+        per_call: int = 5,
+        dedupe_threshold: float = 0.92,
+        max_tokens: int = 256,
+        temperature: float = 0.8,
+        seed: int = 0,
+    ) -> None:
+        if per_call < 1 or shown < 1:
+            raise UsageError("shown and per_call must be at least 1")
+        self.client = client
+        self.store = store
+        self.agree = agree
+        self.shown = shown
+        self.per_call = per_call
+        self.dedupe_threshold = dedupe_threshold
+        self.max_tokens = max_tokens
+        self.temperature = temperature
+        self.seed = seed
+
+    def generate(self, label: str, n: int, *, attempts: int = 2) -> SyntheticReport:
+        """Up to ``n`` new checked examples of ``label`` in at most ``attempts`` calls."""
+        real = [e.text for e in self.store.examples if e.label == label]
+        if not real:
+            raise UsageError(
+                f"no stored examples of intent {label!r} to paraphrase",
+                hint="add a few real examples of it to the store first",
+            )
+        kept: list[str] = []
+        seen = {normalise(t) for t in real}
+        generated = invalid = duplicates = disagreed = 0
+        for attempt in range(attempts):
+            if len(kept) >= n:
+                break
+            candidates = self._ask(label, real[: self.shown], attempt)
+            if candidates is None:
+                invalid += 1
+                continue
+            generated += len(candidates)
+            fresh: list[str] = []
+            for text in candidates:
+                clean = " ".join(text.split())
+                if not clean or len(clean) > MAX_CHARS:
+                    invalid += 1
+                elif normalise(clean) in seen or self._near_duplicate(clean, fresh + kept):
+                    duplicates += 1
+                else:
+                    seen.add(normalise(clean))
+                    fresh.append(clean)
+            if self.agree is not None and fresh:
+                verdicts = list(self.agree(fresh))
+                agreed = [t for t, v in zip(fresh, verdicts, strict=True) if v == label]
+                disagreed += len(fresh) - len(agreed)
+                fresh = agreed
+            kept.extend(fresh[: n - len(kept)])
+        return SyntheticReport(label, tuple(kept), generated, invalid, duplicates, disagreed)
+
+    def _ask(self, label: str, examples: Sequence[str], attempt: int) -> list[str] | None:
+        messages = [
+            ChatMessage.system(INSTRUCTION.format(n=self.per_call, label=label)),
+            ChatMessage.user("Examples:\n" + "\n".join(f"- {t}" for t in examples)),
+        ]
+        options = CallOptions(
+            temperature=self.temperature, max_tokens=self.max_tokens, seed=self.seed + attempt
+        )
+        try:
+            result = self.client.structured(
+                messages, Paraphrases, max_repairs=1, options=options, prompt=PROMPT_REF
+            )
+        except StructuredOutputError:
+            return None
+        return list(result.value.texts)
+
+    def _near_duplicate(self, text: str, batch: Sequence[str]) -> bool:
+        nearest = self.store.select(text, 1, diversity=0.0, exclude_text=False)
+        if nearest and nearest[0].similarity >= self.dedupe_threshold:
+            return True
+        if not batch:
+            return False
+        vectors = self.store.embedder.encode([text, *batch])
+        return bool((vectors[1:] @ vectors[0]).max() >= self.dedupe_threshold)
+
+    def augment(
+        self, texts: Sequence[str], labels: Sequence[str], *, target: int
+    ) -> tuple[list[str], list[str], list[SyntheticReport]]:
+        """The originals, then new examples for every intent with fewer than ``target``.
+
+        Each such intent gets up to ``target - count`` generated examples (never more
+        than its real count, so synthetic text cannot outnumber the real).
+        """
+        if len(texts) != len(labels):
+            raise UsageError(f"{len(texts)} texts but {len(labels)} labels")
+        self.store.add(LabelledExample(t, la, "real") for t, la in zip(texts, labels, strict=True))
+        counts = Counter(labels)
+        out_texts, out_labels = list(texts), list(labels)
+        reports = []
+        for label in sorted(counts):
+            wanted = min(target - counts[label], counts[label])
+            if wanted <= 0:
+                continue
+            report = self.generate(label, wanted)
+            reports.append(report)
+            out_texts += report.kept
+            out_labels += [label] * len(report.kept)
+        return out_texts, out_labels, reports
+
+
+__all__ = ["PROMPT_REF", "Agreement", "Paraphrases", "SyntheticGenerator", "SyntheticReport"]
