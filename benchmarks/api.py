@@ -453,7 +453,12 @@ def faster_mode(results: list[LoadResult]) -> str:
     return max(totals, key=lambda name: totals[name]) if totals else "none"
 
 
-def report(results: list[LoadResult], inproc: dict[str, float], args: argparse.Namespace) -> None:
+def report(
+    results: list[LoadResult],
+    inproc: dict[str, float],
+    args: argparse.Namespace,
+    load: tuple[float, float, float] | None = None,
+) -> None:
     rows = [
         [
             r.server,
@@ -477,14 +482,16 @@ def report(results: list[LoadResult], inproc: dict[str, float], args: argparse.N
         ["server", "concurrency", "requests", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms"], rows
     )
     lines, summary = goals(results, inproc)
-    load = os.getloadavg()
+    load = load or os.getloadavg()
     body = (
         f"POST /v1/intents/predict, one BANKING77 test text per request, {args.duration:.0f} s "
         f"per server and concurrency (the issue asks 60 s), every server running at once, one "
         f"uvicorn worker each; {args.intents} intents × {args.per_intent} training rows, "
         f"MiniLM int8 ONNX + TF-IDF blend; colloquy's response cache off. Load average when "
         f"the run ended: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} on {os.cpu_count()} "
-        f"cores (other work was running on the machine).\n\n{table}\n\n"
+        f"cores: other work was running on the machine, and the servers of one concurrency "
+        f"level are loaded one after another, so rows compare best within a level; the "
+        f"in-process rows were measured before the servers started.\n\n{table}\n\n"
         f"Faster colloquy mode in this run: **{faster_mode(results)}**.\n\n" + "\n".join(lines)
     )
     print(table)
@@ -512,6 +519,9 @@ def main() -> None:
     parser.add_argument("--per-intent", type=int, default=30)
     parser.add_argument("--modes", nargs="+", default=["micro-batch", "thread-pool"])
     parser.add_argument("--work", type=Path, help="reuse a work folder (model, store)")
+    parser.add_argument(
+        "--report-from", type=Path, help="rewrite the table from a saved results JSON"
+    )
     parser.add_argument("--load", help=argparse.SUPPRESS)
     parser.add_argument("--style", help=argparse.SUPPRESS)
     parser.add_argument("--texts", type=Path, help=argparse.SUPPRESS)
@@ -520,6 +530,12 @@ def main() -> None:
         texts = json.loads(args.texts.read_text(encoding="utf-8"))
         level = args.concurrency[0]
         print(json.dumps(asyncio.run(_load(args.load, args.style, level, args.duration, texts))))
+        return
+    if args.report_from:
+        saved = json.loads(args.report_from.read_text(encoding="utf-8"))
+        args.duration = saved["duration_s"]
+        rerun = [LoadResult(**r) for r in saved["results"]]
+        report(rerun, saved["in_process"], args, tuple(saved["load_average"]))
         return
     os.environ["HF_HUB_OFFLINE"] = "1"
     # SIGTERM unwinds like Ctrl-C, so the servers' process groups are always stopped.
