@@ -15,6 +15,7 @@ from typer.core import TyperGroup
 
 from colloquy import __version__
 from colloquy.services.cli import (
+    agent_cmd,
     alerts_cmd,
     analyze_cmd,
     api_keys_cmd,
@@ -65,6 +66,7 @@ app.add_typer(prompts_cmd.app, name="prompts")
 app.add_typer(analyze_cmd.app, name="analyze")
 app.add_typer(api_keys_cmd.app, name="api-keys")
 app.add_typer(monitor_cmd.app, name="monitor")
+app.add_typer(agent_cmd.app, name="agent")
 app.command("serve")(serve_cmd.serve)
 app.add_typer(alerts_cmd.app, name="alerts")
 app.command("doctor")(doctor_cmd.doctor)
