@@ -80,7 +80,9 @@ def check_model() -> Check:
             "reinstall colloquy (`pip install --force-reinstall colloquy-ai`)",
         )
     return Check(
-        "model", CheckStatus.OK, f"{path.parent.name}/{path.name} loads, {vectors.shape[1]}-dim vectors"
+        "model",
+        CheckStatus.OK,
+        f"{path.parent.name}/{path.name} loads, {vectors.shape[1]}-dim vectors",
     )
 
 
