@@ -160,6 +160,12 @@ _ROW_TYPES: dict[str, type[Any]] = {
     "kb_articles": ArticleRow,
 }
 _WORD = re.compile(r"\w+", re.UNICODE)
+# Words too common to rank by; PostgreSQL's 'english' configuration drops the same kind.
+_STOPWORDS = frozenset(
+    "a an and are as at be but by can do does for from has have how i if in is it its me my "
+    "of on or our so that the their there this to was we what when where which who why will "
+    "with you your".split()
+)
 
 
 def _utc(value: datetime) -> datetime:
@@ -192,7 +198,7 @@ def _upsert(conn: Connection, table: Table, records: Iterable[Any]) -> UpsertCou
 
 def _fts_query(query: str) -> str | None:
     """An FTS5 OR-query of the words in ``query``, each quoted so nothing is an operator."""
-    words = _WORD.findall(query.lower())
+    words = [w for w in _WORD.findall(query.lower()) if w not in _STOPWORDS]
     if not words:
         return None
     return " OR ".join(f'"{word}"' for word in words)
