@@ -100,7 +100,7 @@ def test_monitor_run_once_then_alerts_list_and_ack(
     rules = tmp_path / "rules.yaml"
     rules.write_text(
         "channels:\n  log: {type: log}\n"
-        "rules:\n  - {name: psi, metric: drift.psi, threshold: 0.2, channels: [log]}\n"
+        "rules:\n  psi: {metric: drift.psi, threshold: 0.2, channels: [log]}\n"
     )
     metrics = tmp_path / "metrics.jsonl"
     metrics.write_text('{"metric": "drift.psi", "at": "2026-06-01T00:00:00Z", "value": 0.3}\n')
@@ -120,7 +120,7 @@ def test_monitor_run_once_then_alerts_list_and_ack(
     bad = tmp_path / "bad.yaml"
     bad.write_text(
         "channels:\n  log: {type: log}\nrules:\n"
-        "  - {name: x, metric: m, threshold: high, channels: [log]}\n"
+        "  x: {metric: m, threshold: high, channels: [log]}\n"
     )
     assert main([*args[:2], "--rules", str(bad), *args[4:]]) == 2
     err = capsys.readouterr().err

@@ -110,7 +110,7 @@ channels:
     sender: colloquy@example.org
     recipients: [oncall@example.org]
 rules:
-  - name: intent-drift
+  intent-drift:
     metric: drift.intent.psi
     threshold: 0.2
     window: 1d
@@ -120,7 +120,7 @@ rules:
     suppress: 3d
     escalate_after: 2d
     escalate_to: [oncall]
-  - name: share-drift
+  share-drift:
     metric: drift.share
     threshold: 0.5
     window: 1d

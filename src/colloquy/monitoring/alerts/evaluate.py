@@ -104,7 +104,7 @@ class AlertEvaluator:
     ) -> EvaluationReport:
         outcomes: list[RuleOutcome] = []
         outbox: dict[tuple[DeliveryKind, str, str], list[FiredAlert]] = defaultdict(list)
-        for rule in self.config.rules:
+        for rule in self.config.rules.values():
             outcome, kind, alert = self._rule(rule, series.get(rule.metric, ()), now)
             outcomes.append(outcome)
             if kind is None or alert is None:

@@ -107,6 +107,8 @@ ChannelConfig = Annotated[
 
 
 class AlertRule(_Strict):
+    """One rule; its ``name`` is its key under ``rules:`` in the file."""
+
     name: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.:-]+$")
     metric: str = Field(min_length=1)
     threshold: float
@@ -142,15 +144,23 @@ class AlertConfig(_Strict):
     retries: int = Field(default=3, ge=0, le=10)
     """Extra attempts per delivery after the first, with doubling back-off."""
     backoff: Duration = timedelta(seconds=1)
-    rules: tuple[AlertRule, ...] = Field(min_length=1)
+    rules: dict[str, AlertRule] = Field(min_length=1)
+    """Rules by name: a mapping, so names are unique and every error has an exact line."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _named(cls, data: object) -> object:
+        if isinstance(data, dict) and isinstance(data.get("rules"), dict):
+            named = {
+                key: {**value, "name": key} if isinstance(value, dict) else value
+                for key, value in data["rules"].items()
+            }
+            return {**data, "rules": named}
+        return data
 
     @model_validator(mode="after")
     def _known_channels(self) -> AlertConfig:
-        names = [rule.name for rule in self.rules]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
-        if duplicates:
-            raise ValueError(f"rule names must be unique, repeated: {', '.join(duplicates)}")
-        for rule in self.rules:
+        for rule in self.rules.values():
             unknown = [c for c in (*rule.channels, *rule.escalate_to) if c not in self.channels]
             if unknown:
                 raise ValueError(
