@@ -26,6 +26,7 @@ from colloquy.errors import DataError
 
 _WORD = re.compile(r"[a-z][a-z']+")
 MIN_TEXTS = 10
+_TAIL = 0.01
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +36,11 @@ class TextDrift:
     field: str
     roc_auc: float
     p_value: float
+    novel_share: float
+    novel_p_value: float
     centroid_distance: float
     auc_floor: float
+    novel_floor: float
     alpha: float
     drifted: bool
     reference_texts: int
@@ -73,14 +77,21 @@ def text_drift(
     current_vectors: npt.NDArray[np.float32],
     *,
     auc_floor: float = 0.55,
+    novel_floor: float = 0.02,
     alpha: float = 0.01,
     folds: int = 5,
     seed: int = 0,
     examples: int = 5,
 ) -> TextDrift:
-    """Drifted when the out-of-fold AUC is both significant (p < ``alpha``) and at or
-    above ``auc_floor``, the effect-size floor that keeps large samples from alarming on
-    differences no one would act on."""
+    """Drifted when either signal is both significant (each at ``alpha / 2``) and above
+    its effect-size floor, the floor keeping large samples from alarming on differences
+    no one would act on.
+
+    The AUC catches a broad shift of the whole mix; it barely moves when a new topic
+    appears in a few percent of texts, so the second signal is the *novel share*: how
+    many current texts score above the 99th percentile of the reference's own
+    out-of-fold scores (1 % when nothing changed, binomial test), minus that 1 %.
+    """
     n_ref, n_cur = len(reference_texts), len(current_texts)
     if n_ref < MIN_TEXTS or n_cur < MIN_TEXTS:
         raise DataError(
@@ -98,6 +109,10 @@ def text_drift(
         scores[test] = model.predict_proba(features[test])[:, 1]
     auc = float(roc_auc_score(labels, scores))
     p_value = _auc_p_value(auc, n_ref, n_cur)
+    cut = float(np.quantile(scores[:n_ref], 1.0 - _TAIL))
+    above = int(np.sum(scores[n_ref:] > cut))
+    novel_share = above / n_cur - _TAIL
+    novel_p = float(stats.binom.sf(above - 1, n_cur, _TAIL))
     ref_centroid = reference_vectors.mean(axis=0)
     cur_centroid = current_vectors.mean(axis=0)
     norm = float(np.linalg.norm(ref_centroid) * np.linalg.norm(cur_centroid))
@@ -107,10 +122,14 @@ def text_drift(
         field=field,
         roc_auc=auc,
         p_value=p_value,
+        novel_share=novel_share,
+        novel_p_value=novel_p,
         centroid_distance=centroid,
         auc_floor=auc_floor,
+        novel_floor=novel_floor,
         alpha=alpha,
-        drifted=p_value < alpha and auc >= auc_floor,
+        drifted=(p_value < alpha / 2 and auc >= auc_floor)
+        or (novel_p < alpha / 2 and novel_share >= novel_floor),
         reference_texts=n_ref,
         current_texts=n_cur,
         telling_texts=tuple(current_texts[i] for i in order),
