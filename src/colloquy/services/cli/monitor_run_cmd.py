@@ -81,6 +81,12 @@ def run(
         datetime | None,
         typer.Option("--at", help="Evaluate as of this time (ISO 8601; default now, --once)."),
     ] = None,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(
+            "--metrics-port", min=1, max=65535, help="Serve Prometheus metrics on this port."
+        ),
+    ] = None,
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Evaluate alert rules over metric series and send what fires."""
@@ -88,6 +94,7 @@ def run(
     from colloquy.logging import get_logger
     from colloquy.monitoring.alerts import AlertEvaluator, load_alert_config
     from colloquy.monitoring.alerts.rules import parse_duration
+    from colloquy.monitoring.metrics import MonitorMetrics, install_health_collectors
     from colloquy.storage.alerts import AlertRepository
 
     try:
@@ -100,6 +107,13 @@ def run(
     when = at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
     with state(ctx).open_store() as store:
         evaluator = AlertEvaluator(config, AlertRepository(store))
+        exported = MonitorMetrics.create()
+        metric_of = {name: rule.metric for name, rule in config.rules.items()}
+        if metrics_port is not None:
+            from prometheus_client import start_http_server
+
+            install_health_collectors(exported.registry, store.engine)
+            start_http_server(metrics_port, registry=exported.registry)
         if once:
             _render(_pass(evaluator, metrics, when or datetime.now(UTC)), fmt)
             return
@@ -107,7 +121,9 @@ def run(
         while True:
             started = time.monotonic()
             try:
-                _render(_pass(evaluator, metrics, datetime.now(UTC)), fmt)
+                report = _pass(evaluator, metrics, datetime.now(UTC))
+                exported.observe(report, metric_of)
+                _render(report, fmt)
             except ColloquyError as exc:
                 log.error("monitor.pass_failed", error=exc.one_line())
             time.sleep(
