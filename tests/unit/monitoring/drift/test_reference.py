@@ -35,12 +35,17 @@ def test_file_round_trip(tmp_path: Path) -> None:
         "ref", _frame(), source="test", text_fields=("text",), label_field="intent", sample_cap=100
     )
     back = read_snapshot(write_snapshot(made, tmp_path / "ref.json"))
-    assert back.name == "ref" and back.rows == 500 and back.label_field == "intent"
+    assert back.name == "ref"
+    assert back.rows == 500
+    assert back.label_field == "intent"
     words = back.feature("words")
-    assert words is not None and words.values.size == 100
+    assert words is not None
+    assert words.values.size == 100
     intent = back.feature("intent")
-    assert intent is not None and sum(intent.counts.values()) == 500
-    assert back.texts[0].field == "text" and len(back.texts[0].texts) == 500
+    assert intent is not None
+    assert sum(intent.counts.values()) == 500
+    assert back.texts[0].field == "text"
+    assert len(back.texts[0].texts) == 500
 
 
 def test_store_round_trip(tmp_path: Path) -> None:
