@@ -38,7 +38,7 @@ def deliver(
             channel.send(notification)
         except ChannelError as exc:
             error = exc.one_line()
-        except Exception as exc:
+        except Exception as exc:  # a bug in one channel must not stop the scheduler
             error = f"{type(exc).__name__}: {exc}"
         else:
             return DeliveryOutcome(channel.name, True, attempt, None)

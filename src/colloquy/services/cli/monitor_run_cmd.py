@@ -1,32 +1,24 @@
 """``colloquy monitor run``: evaluate alert rules once or on a schedule.
 
-A pass that fails (an unreadable metrics file, a database hiccup) is logged and the
-schedule goes on; channel failures never reach here, they are recorded per delivery.
+The schedule is :class:`colloquy.monitoring.alerts.schedule.AlertScheduler`: a pass that
+fails is logged and the next one runs; channel failures are recorded per delivery.
 """
 
 from __future__ import annotations
 
-import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from colloquy.errors import ColloquyError
 from colloquy.services.cli.context import state
 from colloquy.services.cli.monitor_cmd import monitor_app
 from colloquy.services.cli.options import FormatOption
 from colloquy.services.cli.render import OutputFormat, print_json, print_table
 
 if TYPE_CHECKING:
-    from colloquy.monitoring.alerts import AlertEvaluator, EvaluationReport
-
-
-def _pass(evaluator: AlertEvaluator, metrics: Path, at: datetime) -> EvaluationReport:
-    from colloquy.monitoring.alerts.series import read_series
-
-    return evaluator.evaluate(read_series(metrics), at)
+    from colloquy.monitoring.alerts import EvaluationReport
 
 
 def _render(report: EvaluationReport, fmt: OutputFormat) -> None:
@@ -91,9 +83,10 @@ def run(
 ) -> None:
     """Evaluate alert rules over metric series and send what fires."""
     from colloquy.errors import ConfigError, UsageError
-    from colloquy.logging import get_logger
     from colloquy.monitoring.alerts import AlertEvaluator, load_alert_config
     from colloquy.monitoring.alerts.rules import parse_duration
+    from colloquy.monitoring.alerts.schedule import AlertScheduler
+    from colloquy.monitoring.alerts.series import read_series
     from colloquy.monitoring.metrics import MonitorMetrics, install_health_collectors
     from colloquy.storage.alerts import AlertRepository
 
@@ -115,20 +108,16 @@ def run(
             install_health_collectors(exported.registry, store.engine)
             start_http_server(metrics_port, registry=exported.registry)
         if once:
-            _render(_pass(evaluator, metrics, when or datetime.now(UTC)), fmt)
+            _render(evaluator.evaluate(read_series(metrics), when or datetime.now(UTC)), fmt)
             return
-        log = get_logger(__name__)
-        while True:
-            started = time.monotonic()
-            try:
-                report = _pass(evaluator, metrics, datetime.now(UTC))
-                exported.observe(report, metric_of)
-                _render(report, fmt)
-            except ColloquyError as exc:
-                log.error("monitor.pass_failed", error=exc.one_line())
-            time.sleep(
-                max(0.0, (period - timedelta(seconds=time.monotonic() - started)).total_seconds())
-            )
+
+        def _report(report: EvaluationReport) -> None:
+            exported.observe(report, metric_of)
+            _render(report, fmt)
+
+        AlertScheduler(
+            evaluator, lambda: read_series(metrics), period, on_report=_report
+        ).run_forever()
 
 
 monitor_app.command("run")(run)
