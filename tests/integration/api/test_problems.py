@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 
 import httpx
@@ -188,5 +189,9 @@ def test_health_ready_and_metrics(api_settings: SettingsFactory) -> None:
         "cache_misses_total",
         "jobs",
         "rate_limit_rejections_total",
+        "colloquy_database_up",
+        "colloquy_database_size_bytes",
+        "process_resident_memory_bytes",
     ):
         assert f"# TYPE {name.removesuffix('_total')}" in text
+    assert re.search(r"^colloquy_database_up(\{[^}]*\})? 1\.0$", text, re.MULTILINE)

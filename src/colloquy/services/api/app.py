@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 
 from colloquy import __version__
 from colloquy.logging import get_logger
+from colloquy.monitoring.metrics import install_health_collectors
 from colloquy.services.api.cache import ResponseCache
 from colloquy.services.api.cache_memory import InProcessLRU
 from colloquy.services.api.metrics import ApiMetrics
@@ -97,6 +98,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
             await run_in_threadpool(check_exposure, settings, store)
             app.state.store = store
             app.state.key_verifier = KeyVerifier(store, settings.key_check_seconds)
+            install_health_collectors(app.state.metrics.registry, store.engine)
             async with AsyncExitStack() as stack:
                 for module in modules:
                     module_lifespan: RouteLifespan | None = getattr(module, "lifespan", None)
