@@ -16,11 +16,12 @@ COVERAGE: tuple[tuple[str, str, str, str], ...] = (
     ),
     (
         "auto-theft",
-        "Car theft and attempted theft",
+        "Stolen car: theft and attempted theft",
         "auto,theft,stolen,break-in,vandalism",
-        "If your car is stolen and not recovered within 30 days we pay its market value at the "
-        "time of the theft. Damage from an attempted theft is repaired. Report the theft to the "
-        "police first and give us the crime reference number.",
+        "Theft of your car is covered on comprehensive policies. If your stolen car is not "
+        "recovered within 30 days we pay its market value at the time of the theft. Damage "
+        "from an attempted theft is repaired. Report the theft to the police first and give "
+        "us the crime reference number.",
     ),
     (
         "auto-windscreen",

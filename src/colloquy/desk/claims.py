@@ -94,7 +94,7 @@ def _check(draft: ClaimDraft, policy: PolicyType, today: date) -> None:
     if draft.claim_type not in _COVERS[policy]:
         covered = ", ".join(sorted(t.value for t in _COVERS[policy]))
         raise UsageError(
-            f"a {policy.value} policy does not cover {draft.claim_type.value} claims",
+            f"the {policy.value} policy does not cover {draft.claim_type.value} claims",
             hint=f"this policy covers: {covered}",
         )
     if draft.incident_date > today:

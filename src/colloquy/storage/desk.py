@@ -162,9 +162,56 @@ _ROW_TYPES: dict[str, type[Any]] = {
 _WORD = re.compile(r"\w+", re.UNICODE)
 # Words too common to rank by; PostgreSQL's 'english' configuration drops the same kind.
 _STOPWORDS = frozenset(
-    "a an and are as at be but by can do does for from has have how i if in is it its me my "
-    "of on or our so that the their there this to was we what when where which who why will "
-    "with you your".split()
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "but",
+        "by",
+        "can",
+        "do",
+        "does",
+        "for",
+        "from",
+        "has",
+        "have",
+        "how",
+        "i",
+        "if",
+        "in",
+        "is",
+        "it",
+        "its",
+        "me",
+        "my",
+        "of",
+        "on",
+        "or",
+        "our",
+        "so",
+        "that",
+        "the",
+        "their",
+        "there",
+        "this",
+        "to",
+        "was",
+        "we",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "why",
+        "will",
+        "with",
+        "you",
+        "your",
+    ]
 )
 
 
@@ -188,7 +235,9 @@ def _upsert(conn: Connection, table: Table, records: Iterable[Any]) -> UpsertCou
             inserted += 1
         elif _row(kind, current) != record:
             conn.execute(
-                update(table).where(table.c.id == record.id).values(**values, updated_at=func.now())
+                update(table)
+                .where(table.c.id == record.id)
+                .values(**values, updated_at=datetime.now(UTC))
             )
             updated += 1
         else:
@@ -262,12 +311,13 @@ class DeskRepository:
             return list(conn.execute(query).scalars())
 
     def set_claim_status(self, claim_number: str, status: str) -> None:
-        """Move a claim on; ``updated_at`` follows (by trigger on PostgreSQL)."""
+        """Move a claim on; ``updated_at`` follows (set here to the microsecond, since
+        SQLite's ``CURRENT_TIMESTAMP`` has whole seconds; PostgreSQL's trigger sets it too)."""
         with self.store.transaction() as conn:
             changed = conn.execute(
                 update(claims)
                 .where(claims.c.claim_number == claim_number)
-                .values(status=status, updated_at=func.now())
+                .values(status=status, updated_at=datetime.now(UTC))
             ).rowcount
         if not changed:
             raise NotFoundError(f"no claim numbered {claim_number}")
