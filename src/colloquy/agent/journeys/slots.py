@@ -114,8 +114,9 @@ class SlotFiller:
         known = dict(known or {})
         values: dict[str, str] = {}
         sources: dict[str, Source] = {}
-        for slot in slots:
-            if slot.name in known:
+        pending = [s for s in slots if s.name not in known]
+        for slot in pending:
+            if not _unambiguous(slot, pending, asked):
                 continue
             value = extract(slot, message, today=today)
             if value is not None:
@@ -166,6 +167,18 @@ class SlotFiller:
             if typed is not None:
                 out[slot.name] = typed
         return out
+
+
+def _unambiguous(slot: Slot, pending: Sequence[Slot], asked: str | None) -> bool:
+    """A pattern value may fill ``slot`` only when no other open slot shares its type.
+
+    One date in "born 1984-03-12" must not fill both the birth date and the incident date;
+    when two open slots share a type, the one just asked for wins, else the LLM decides.
+    """
+    if slot.type is SlotType.TEXT:
+        return False
+    rivals = [s for s in pending if s.type is slot.type and s.name != slot.name]
+    return not rivals or slot.name == asked
 
 
 def _phone(message: str) -> str | None:

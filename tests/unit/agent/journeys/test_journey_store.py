@@ -62,7 +62,7 @@ def test_bundled_journeys_round_trip_through_the_store(store: Store) -> None:
         assert loaded.states == journey.states
         assert loaded.slots == journey.slots
     stored = journeys.repository.get("claim_inquiry")
-    assert [s.name for s in stored.states][0] == "verify_identity"
+    assert next(s.name for s in stored.states) == "verify_identity"
     assert stored.states[0].transitions == (
         ("ask_claim", "tool_ok"),
         ("verification_failed", "tool_failed"),
