@@ -11,11 +11,13 @@ import pytest
 import redis
 
 from colloquy.agent.tools import (
+    MemoryRateLimiter,
     MemoryToolCache,
     RedisRateLimiter,
     RedisToolCache,
     ToolExecutor,
     cache_from_url,
+    limiter_from_url,
 )
 from colloquy.desk import seed_desk
 from colloquy.desk.tools import DeskServices, desk_tools
@@ -121,4 +123,7 @@ def test_unreachable_redis_is_one_clear_error() -> None:
         DatabaseUnavailableError, match=r"cannot reach Redis at redis://127\.0\.0\.1:1"
     ):
         cache_from_url("redis://127.0.0.1:1/0")
+    with pytest.raises(DatabaseUnavailableError, match="leave the Redis URL unset"):
+        limiter_from_url("redis://127.0.0.1:1/0")
     assert isinstance(cache_from_url(None), MemoryToolCache)
+    assert isinstance(limiter_from_url(None), MemoryRateLimiter)

@@ -21,6 +21,7 @@ from colloquy.agent.tools.limits import (
     MemoryRateLimiter,
     RateLimiter,
     RedisRateLimiter,
+    limiter_from_url,
 )
 from colloquy.agent.tools.metrics import ToolMetrics
 from colloquy.agent.tools.outcome import ToolOutcome, ToolStatus
@@ -44,4 +45,5 @@ __all__ = [
     "ToolRegistry",
     "ToolStatus",
     "cache_from_url",
+    "limiter_from_url",
 ]

@@ -4,4 +4,10 @@ from colloquy.agent.tools.limits.base import Admission, RateLimiter
 from colloquy.agent.tools.limits.memory import MemoryRateLimiter
 from colloquy.agent.tools.limits.redis import RedisRateLimiter
 
-__all__ = ["Admission", "MemoryRateLimiter", "RateLimiter", "RedisRateLimiter"]
+
+def limiter_from_url(url: str | None) -> RateLimiter:
+    """Redis at ``url`` when given (limits shared by every process), otherwise in-process."""
+    return RedisRateLimiter.from_url(url) if url else MemoryRateLimiter()
+
+
+__all__ = ["Admission", "MemoryRateLimiter", "RateLimiter", "RedisRateLimiter", "limiter_from_url"]

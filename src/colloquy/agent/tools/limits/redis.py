@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from colloquy.agent.tools.limits.base import Admission, RateLimiter
+from colloquy.errors import DatabaseUnavailableError
 
 if TYPE_CHECKING:
     import redis
@@ -42,6 +43,20 @@ class RedisRateLimiter(RateLimiter):
         self.prefix = prefix
         self._clock = clock
         self._script = client.register_script(_SCRIPT)
+
+    @classmethod
+    def from_url(cls, url: str, *, prefix: str = "colloquy:limits:") -> RedisRateLimiter:
+        import redis
+
+        client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        try:
+            client.ping()
+        except redis.RedisError as exc:
+            raise DatabaseUnavailableError(
+                f"cannot reach Redis at {url}: {exc}",
+                hint="start Redis or leave the Redis URL unset to limit in-process",
+            ) from exc
+        return cls(client, prefix=prefix)
 
     def admit(self, bucket: str, *, calls: int, window_s: float) -> Admission:
         reply = self._script(
