@@ -42,6 +42,7 @@ def test_doctor_passes_on_a_healthy_install(
     assert status["database"] == "ok"
     assert status["model"] == "ok"
     assert status["redis"] == "skip"
+    assert not Path(sqlite_url.removeprefix("sqlite:///")).exists()  # the doctor only looks
 
 
 def test_doctor_says_how_to_fix_an_old_schema(
