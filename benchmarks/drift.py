@@ -4,8 +4,9 @@ False alarms: from each real pool (BANKING77 intents and text lengths, Twitter a
 dialogue dynamics, PersuasionForGood participant metadata) two iid samples of n rows
 (1k ... 1M) are compared: disjoint random rows while the pool has 2n rows, otherwise both
 resampled with replacement from the pool. Nothing drifted, so every flag is false.
-Three rules side by side: colloquy's default (p < 0.01 AND effect floor), Evidently's documented defaults
-(implemented here: Evidently is not installed beside pandas 3) and p-values alone.
+Three rules side by side: colloquy's default (p < 0.01 AND effect floor), Evidently's
+documented defaults (implemented here: Evidently is not installed beside pandas 3) and
+p-values alone.
 
 Detection: at 10k rows, one intent's share up 10 points; a held-out intent in 5 % of
 current rows (on the label and, through the text domain classifier, on the texts); a
@@ -441,7 +442,8 @@ def main() -> None:
     body = (
         "False-alarm rate per feature on iid splits of each real pool (two disjoint random "
         "samples of the size shown while the pool holds them, otherwise both resampled "
-        "with replacement from the pool; nothing drifted, so every flag is false). colloquy: p < 0.01 AND effect floor (normed Wasserstein / Jensen–Shannon "
+        "with replacement from the pool; nothing drifted, so every flag is false). "
+        "colloquy: p < 0.01 AND effect floor (normed Wasserstein / Jensen–Shannon "
         "≥ 0.1); Evidently defaults implemented here from its documentation (Evidently is "
         "not installed: it does not install beside pandas 3): KS / chi-squared p < 0.05 "
         "up to 1,000 reference rows, normed Wasserstein / Jensen–Shannon > 0.1 above; "

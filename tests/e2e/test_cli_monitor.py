@@ -143,7 +143,7 @@ def test_bad_inputs_are_one_line_errors(files: dict[str, Path], tmp_path: Path) 
         "--current",
         str(files["current"]),
     )
-    assert_one_line_error(missing, 65, "does not exist")
+    assert_one_line_error(missing, 4, "does not exist")
     empty_snapshot = run(
         "monitor",
         "snapshot",

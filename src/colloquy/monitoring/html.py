@@ -50,6 +50,7 @@ def render_html(report: DriftReport, snapshot: ReferenceSnapshot, path: Path) ->
     texts = "".join(
         f"<h3>text field {html.escape(t.field)}: {'DRIFT' if t.drifted else 'no drift'}</h3>"
         f"<p>domain classifier ROC-AUC {t.roc_auc:.3f} (floor {t.auc_floor}, p={t.p_value:.3g}),"
+        f" novel share {t.novel_share:.3f} (floor {t.novel_floor}, p={t.novel_p_value:.3g}),"
         f" centroid distance {t.centroid_distance:.4f}</p>"
         f"<p>telling words: {html.escape(', '.join(t.telling_words))}</p><ul>"
         + "".join(f"<li>{html.escape(x)}</li>" for x in t.telling_texts)

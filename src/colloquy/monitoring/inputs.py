@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from colloquy.errors import DataError
+from colloquy.errors import DataError, NotFoundError
 from colloquy.monitoring.frames import TIME_FIELD, conversation_frame
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ def read_table(path: Path) -> pd.DataFrame:
             hint=f"use one of {', '.join(sorted(_READERS))}",
         )
     if not path.is_file():
-        raise DataError(f"{path} does not exist", hint="check the path")
+        raise NotFoundError(f"{path} does not exist", hint="check the path")
     try:
         if kind == "csv":
             return pd.read_csv(path)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from colloquy.errors import DataError
+from colloquy.errors import DataError, NotFoundError
 from colloquy.monitoring.drift.base import FeatureKind
 from colloquy.monitoring.drift.summary import DEFAULT_SAMPLE_CAP, FeatureSummary, summarize
 
@@ -187,7 +187,7 @@ def write_snapshot(snapshot: ReferenceSnapshot, path: Path) -> Path:
 
 def read_snapshot(path: Path) -> ReferenceSnapshot:
     if not path.is_file():
-        raise DataError(
+        raise NotFoundError(
             f"reference snapshot {path} does not exist",
             hint="make one with `colloquy monitor snapshot --out FILE`",
         )

@@ -150,6 +150,8 @@ def _payload(report: DriftReport) -> dict[str, object]:
                 "roc_auc": t.roc_auc,
                 "p_value": t.p_value,
                 "auc_floor": t.auc_floor,
+                "novel_share": t.novel_share,
+                "novel_p_value": t.novel_p_value,
                 "centroid_distance": t.centroid_distance,
                 "telling_words": list(t.telling_words),
                 "telling_texts": list(t.telling_texts),
@@ -259,6 +261,7 @@ def report(
             {
                 "drifted": text.drifted,
                 "roc_auc": round(text.roc_auc, 4),
+                "novel_share": round(text.novel_share, 4),
                 "centroid_distance": round(text.centroid_distance, 5),
                 "telling_words": ", ".join(text.telling_words),
             },

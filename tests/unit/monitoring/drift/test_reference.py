@@ -57,7 +57,7 @@ def test_store_round_trip(tmp_path: Path) -> None:
 
 
 def test_bad_snapshots_are_clear_errors(tmp_path: Path) -> None:
-    with pytest.raises(DataError, match="does not exist"):
+    with pytest.raises(NotFoundError, match="does not exist"):
         read_snapshot(tmp_path / "missing.json")
     foreign = tmp_path / "foreign.json"
     foreign.write_text('{"format": "something-else"}', encoding="utf-8")
