@@ -13,6 +13,7 @@ from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from colloquy.errors import NotFoundError
 from colloquy.schema import Conversation
@@ -79,6 +80,40 @@ def test_backup_during_ingest_restores_committed_rows(store_url: str, tmp_path: 
             with Store.open(target) as restored:
                 names = [d.name for d in restored.datasets()]
                 assert sorted(names) == (["a"] if manifest is during else ["a", "b"])
+
+
+def test_backup_under_a_stream_of_commits_is_consistent(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    stop = threading.Event()
+    committed: list[int] = []
+
+    def write() -> None:
+        with Store.open(url, batch_size=2) as store:  # several batches per transaction
+            n = 0
+            while not stop.is_set() and n < 400:
+                batch = [make_conversation(1000 + n + i) for i in range(5)]
+                store.ingest(dataset=f"d{n // 50}", source="test", conversations=batch)
+                n += 5
+                committed.append(n)
+
+    Store.open(url).close()
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        while len(committed) < 3:
+            assert writer.is_alive()
+            threading.Event().wait(0.01)
+        manifests = [backup(url, tmp_path / f"b{i}.db") for i in range(3)]
+    finally:
+        stop.set()
+        writer.join(_WAIT)
+    for i, manifest in enumerate(manifests):
+        copy = tmp_path / f"b{i}.db"
+        with Store.open(f"sqlite:///{copy}") as restored, restored.transaction() as conn:
+            turns = conn.execute(text("SELECT COUNT(*) FROM turns")).scalar_one()
+            expected = conn.execute(text("SELECT SUM(n_turns) FROM conversations")).scalar_one()
+        assert turns == expected == manifest.counts["turns"]
+        assert manifest.counts["conversations"] % 5 == 0  # whole ingests only
 
 
 def test_corrupt_backup_is_refused(tmp_path: Path) -> None:

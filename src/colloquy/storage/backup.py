@@ -126,11 +126,13 @@ def _sqlite_path(url: URL) -> Path:
 
 
 def _sqlite_copy(source: Path, target: Path) -> None:
-    """Page-by-page online copy; readers and writers of ``source`` carry on meanwhile."""
+    """Online copy in one step, inside one read snapshot (the store runs in WAL mode, so
+    writers carry on meanwhile). Copying in several steps would restart whenever another
+    connection commits, and could never finish under a steady stream of writes."""
     src = sqlite3.connect(source, timeout=60)
     dst = sqlite3.connect(target)
     try:
-        src.backup(dst, pages=1024)
+        src.backup(dst)
     except sqlite3.Error as exc:
         raise BackupError(f"SQLite backup from {source} to {target} failed: {exc}") from None
     finally:
