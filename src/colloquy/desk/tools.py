@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from pydantic import BaseModel
+
 from colloquy.agent.tools import RateLimit, ToolRegistry
 from colloquy.desk.claims import ClaimDraft, ClaimsService
 from colloquy.desk.customers import CustomerService, normalize_phone
@@ -40,12 +42,16 @@ from colloquy.storage.store import Store
 
 KNOWLEDGE_TTL_S = 30 * 60
 ACCOUNT_TTL_S = 60
-VERIFY_LIMIT = RateLimit(
-    calls=3,
-    window_s=3600,
-    key=lambda args: normalize_phone(getattr(args, "phone", "")),
-    name="phone",
-)
+
+
+def _caller_phone(args: BaseModel) -> str:
+    """The rate-limit bucket of a verification: the normalised phone number it tries."""
+    if not isinstance(args, VerifyCustomerIdentityArgs):
+        raise TypeError(f"expected VerifyCustomerIdentityArgs, got {type(args).__name__}")
+    return normalize_phone(args.phone)
+
+
+VERIFY_LIMIT = RateLimit(calls=3, window_s=3600, key=_caller_phone, name="phone")
 
 
 @dataclass(frozen=True, slots=True)

@@ -162,56 +162,11 @@ _ROW_TYPES: dict[str, type[Any]] = {
 _WORD = re.compile(r"\w+", re.UNICODE)
 # Words too common to rank by; PostgreSQL's 'english' configuration drops the same kind.
 _STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "but",
-        "by",
-        "can",
-        "do",
-        "does",
-        "for",
-        "from",
-        "has",
-        "have",
-        "how",
-        "i",
-        "if",
-        "in",
-        "is",
-        "it",
-        "its",
-        "me",
-        "my",
-        "of",
-        "on",
-        "or",
-        "our",
-        "so",
-        "that",
-        "the",
-        "their",
-        "there",
-        "this",
-        "to",
-        "was",
-        "we",
-        "what",
-        "when",
-        "where",
-        "which",
-        "who",
-        "why",
-        "will",
-        "with",
-        "you",
-        "your",
-    ]
+    _WORD.findall(
+        "a an and are as at be but by can do does for from has have how i if in is it its "
+        "me my of on or our so that the their there this to was we what when where which "
+        "who why will with you your"
+    )
 )
 
 

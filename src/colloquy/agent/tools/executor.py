@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -75,17 +76,18 @@ class ToolExecutor:
             return ToolOutcome(
                 name, ToolStatus.UNKNOWN_TOOL, _raw(arguments), None, exc.one_line(), False, 0.0
             )
-        outcome = self._call(definition, arguments, started)
+        outcome, internal = self._call(definition, arguments, started)
         self.metrics.calls.labels(name, outcome.status.value).inc()
         self.metrics.latency.labels(name).observe(outcome.latency_s)
         if outcome.status not in (ToolStatus.OK, ToolStatus.RATE_LIMITED):
-            kind = "internal" if outcome.error and "unexpectedly" in outcome.error else None
-            self.metrics.errors.labels(name, kind or outcome.status.value).inc()
+            kind = "internal" if internal else outcome.status.value
+            self.metrics.errors.labels(name, kind).inc()
         return outcome
 
     def _call(
         self, definition: ToolDefinition, arguments: Arguments, started: float
-    ) -> ToolOutcome:
+    ) -> tuple[ToolOutcome, bool]:
+        """The outcome, and whether it failed from a bug in the tool rather than a refusal."""
         name = definition.name
 
         def done(
@@ -94,9 +96,10 @@ class ToolExecutor:
             result: BaseModel | None = None,
             error: str | None = None,
             cached: bool = False,
-        ) -> ToolOutcome:
+            internal: bool = False,
+        ) -> tuple[ToolOutcome, bool]:
             elapsed = time.perf_counter() - started
-            return ToolOutcome(name, status, args_json, result, error, cached, elapsed)
+            return ToolOutcome(name, status, args_json, result, error, cached, elapsed), internal
 
         try:
             params = _validate(definition.parameters, arguments)
@@ -138,10 +141,11 @@ class ToolExecutor:
             return done(ToolStatus.ERROR, args_json, error=exc.one_line())
         except Exception:
             get_logger(__name__).exception("tool.failed", tool=name)
-            return done(ToolStatus.ERROR, args_json, error=f"{name} failed unexpectedly")
+            message = f"{name} failed unexpectedly"
+            return done(ToolStatus.ERROR, args_json, error=message, internal=True)
         if not isinstance(result, definition.result):
             message = f"{name} failed unexpectedly: returned {type(result).__name__}"
-            return done(ToolStatus.ERROR, args_json, error=message)
+            return done(ToolStatus.ERROR, args_json, error=message, internal=True)
         if definition.cache_ttl_s is not None:
             self.cache.set(key, result.model_dump_json().encode(), definition.cache_ttl_s)
         for other in definition.invalidates:
@@ -166,6 +170,4 @@ def _raw(arguments: Arguments) -> str:
         return arguments
     if isinstance(arguments, BaseModel):
         return arguments.model_dump_json()
-    import json
-
     return json.dumps(dict(arguments), default=str)
