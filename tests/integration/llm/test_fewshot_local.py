@@ -60,7 +60,8 @@ def test_the_local_model_answers_a_label_from_the_set_and_repeats_are_cached(
     second = llm.classify(texts)
     assert [p.label for p in second] == [p.label for p in first]
     assert all(p.cached for p in second)
-    assert smollm2.usage_total.completion_tokens > 0 and smollm2.usage_total.calls > calls
+    assert smollm2.usage_total.completion_tokens > 0
+    assert smollm2.usage_total.calls > calls
 
 
 @pytest.mark.slow
@@ -71,7 +72,8 @@ def test_the_local_model_writes_examples_that_pass_the_filters(
     generator = SyntheticGenerator(smollm2, store, per_call=3, max_tokens=160)
     texts, labels, [report] = generator.augment(TEXTS[:2], LABELS[:2], target=4)
     assert report.generated >= len(report.kept)
-    assert texts[:2] == TEXTS[:2] and len(texts) == 2 + len(report.kept)
+    assert texts[:2] == TEXTS[:2]
+    assert len(texts) == 2 + len(report.kept)
     assert labels == ["card_arrival"] * len(texts)
     stored = {t.casefold() for t in TEXTS[:2]}
     assert all(t.strip() and t.casefold() not in stored for t in report.kept)

@@ -84,7 +84,8 @@ def test_predicts_the_answered_label_with_examples_and_candidates_in_the_prompt(
     schema = server.completions[0].body["response_format"]["json_schema"]["schema"]
     assert set(schema["properties"]["label"]["enum"]) <= {*LABELS, OUT_OF_SCOPE}
     shown = [m["content"] for m in server.completions[0].messages if m["role"] == "user"]
-    assert shown[-1] == texts[0] and len(shown) > 1
+    assert shown[-1] == texts[0]
+    assert len(shown) > 1
     proba = llm.predict_proba(texts)
     assert proba.shape == (3, 3)
     assert list(llm.decide(proba)) == list(ANSWERS.values())
@@ -96,7 +97,8 @@ def test_an_invalid_answer_is_repaired_once_then_abstains(
 ) -> None:
     llm = classifier(server, torch_embedder, oos_label="unknown")
     [prediction] = llm.classify(["something nobody scripted"])
-    assert prediction.abstained and prediction.reason == "invalid"
+    assert prediction.abstained
+    assert prediction.reason == "invalid"
     assert prediction.label == "unknown"
     assert len(server.completions) == 2
     assert not llm.predict_proba(["something nobody scripted"]).any()
@@ -121,7 +123,8 @@ def test_answers_come_from_the_response_cache_the_second_time(
     second = llm.classify(list(ANSWERS))
     assert [p.label for p in first] == [p.label for p in second]
     assert len(server.completions) == 3
-    assert all(p.cached for p in second) and not any(p.cached for p in first)
+    assert all(p.cached for p in second)
+    assert not any(p.cached for p in first)
 
 
 def test_user_errors_are_clear(server: FakeOpenAIServer, torch_embedder: SentenceEmbedder) -> None:
@@ -148,7 +151,8 @@ def test_choose_threshold_picks_the_best_routed_accuracy_lowest_on_ties() -> Non
     assert choice.threshold == 0.35
     assert choice.llm_share == 0.5
     always_right = choose_threshold(confidence, truth, truth, truth)
-    assert always_right.threshold == 0.0 and always_right.llm_share == 0.0
+    assert always_right.threshold == 0.0
+    assert always_right.llm_share == 0.0
     with pytest.raises(DataError):
         choose_threshold(np.array([]), [], [], [])
 
@@ -161,11 +165,13 @@ def test_hybrid_sends_only_unconfident_texts_to_the_llm(
     base = IntentClassifier(method="tfidf")
     hybrid = HybridIntentClassifier(base, llm, threshold=1.0).fit(TEXTS, LABELS)
     labels, routed = hybrid.route(list(ANSWERS))
-    assert routed.all() and list(labels) == list(ANSWERS.values())
+    assert routed.all()
+    assert list(labels) == list(ANSWERS.values())
     hybrid.threshold_ = 0.0
     calls = len(server.completions)
     labels, routed = hybrid.route(list(ANSWERS))
-    assert not routed.any() and len(server.completions) == calls
+    assert not routed.any()
+    assert len(server.completions) == calls
     assert set(labels) <= set(LABELS)
 
 
@@ -179,5 +185,6 @@ def test_hybrid_auto_threshold_is_chosen_on_validation(
     with pytest.raises(UsageError, match="validation"):
         hybrid.fit(TEXTS, LABELS)
     hybrid.fit(TEXTS, LABELS, validation=(list(ANSWERS), list(ANSWERS.values())))
-    assert hybrid.choice_ is not None and hybrid.choice_.accuracy == 1.0
+    assert hybrid.choice_ is not None
+    assert hybrid.choice_.accuracy == 1.0
     assert list(hybrid.predict(list(ANSWERS))) == list(ANSWERS.values())

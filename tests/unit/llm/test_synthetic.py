@@ -58,7 +58,8 @@ def test_generation_drops_duplicates_blanks_and_disagreements(
     assert texts == REAL + list(report.kept)
     assert labels == ["card_arrival"] * 4
     system = fake.completions[0].messages[1]["content"]
-    assert "card_arrival" in system and PROMPT_REF.name == "intent_paraphrase"
+    assert "card_arrival" in system
+    assert PROMPT_REF.name == "intent_paraphrase"
 
 
 def test_intents_at_the_target_are_left_alone(torch_embedder: SentenceEmbedder) -> None:
@@ -67,7 +68,8 @@ def test_intents_at_the_target_are_left_alone(torch_embedder: SentenceEmbedder) 
         generator = SyntheticGenerator(client, ExampleStore(torch_embedder))
         texts, _, reports = generator.augment(REAL, ["card_arrival"] * 2, target=2)
         assert not fake.completions
-    assert texts == REAL and reports == []
+    assert texts == REAL
+    assert reports == []
 
 
 def test_an_intent_without_examples_is_a_usage_error(torch_embedder: SentenceEmbedder) -> None:
