@@ -50,6 +50,7 @@ from colloquy.llm.client import LLMClient
 from colloquy.llm.examples import ExampleStore
 from colloquy.llm.fewshot import LLMIntentClassifier
 from colloquy.llm.llama_local import LlamaCppClient
+from colloquy.llm.records import CallOptions, ChatMessage
 from colloquy.llm.synthetic import SyntheticGenerator
 from colloquy.llm.weights import resolve_local_model
 from colloquy.models.intent import IntentClassifier
@@ -101,7 +102,7 @@ def score(pred: Sequence[str], truth: Sequence[str], seconds: float) -> dict[str
     }
 
 
-def llm_clients(model: str, cache: SQLiteResponseCache) -> dict[str, LLMClient]:
+def llm_clients(model: str, cache: SQLiteResponseCache | None) -> dict[str, LLMClient]:
     clients: dict[str, LLMClient] = {
         f"local {model}": LlamaCppClient(
             resolve_local_model(model, models_dir=MODELS),
@@ -118,6 +119,21 @@ def llm_clients(model: str, cache: SQLiteResponseCache) -> dict[str, LLMClient]:
             url, model=name, api_key=os.environ.get("COLLOQUY_BENCH_LLM_KEY"), cache=cache
         )
     return clients
+
+
+def speed_probe(client: LLMClient) -> dict[str, Any]:
+    """Time to first token and generation speed of one uncached, unconstrained answer."""
+    result = client.chat(
+        [ChatMessage.user("Explain in three sentences what a bank transfer is.")],
+        options=CallOptions(temperature=0.0, max_tokens=64, seed=1),
+    )
+    usage = result.usage
+    return {
+        "prompt_tokens": usage.prompt_tokens,
+        "completion_tokens": usage.completion_tokens,
+        "time_to_first_token_s": usage.time_to_first_token_s,
+        "tokens_per_second": usage.tokens_per_second,
+    }
 
 
 def run_seed(
@@ -245,6 +261,11 @@ def markdown(results: dict[str, Any]) -> str:
         for k, v in seeds[0].items()
         if k.endswith("speed")
     ]
+    speed += [
+        f"- {name}, one uncached 64-token answer: time to first token "
+        f"{v['time_to_first_token_s'] or 0:.2f} s, {v['tokens_per_second'] or 0:.1f} tokens/s"
+        for name, v in results.get("speed_probe", {}).items()
+    ]
     synth = [f"- synthetic, seed {r['seed']}: {r['synthetic']}" for r in seeds if "synthetic" in r]
     return "\n".join(
         [
@@ -273,6 +294,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     conversations = list(Banking77Loader().load(default_data_dir()))
     embedder = SentenceEmbedder()
     work = Path(tempfile.mkdtemp(prefix="colloquy-fewshot-"))
+    probe = {
+        name: speed_probe(client)
+        for name, client in llm_clients(args.model, None).items()
+        if client.backend == "local"
+    }
+    print(f"speed: {probe}", flush=True)
     per_seed = []
     for seed in args.seeds:
         result = run_seed(seed_data(conversations, seed), seed, args, embedder, work)
@@ -283,6 +310,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "seeds": args.seeds,
         "per_intent": args.per_intent,
         "per_seed": per_seed,
+        "speed_probe": probe,
     }
     body = markdown(results)
     print(body)
