@@ -246,3 +246,55 @@ def test_unreachable_smtp_is_recorded_failed(
         assert email[0].status is DeliveryStatus.FAILED
         assert email[0].error is not None
         assert "unreachable" in email[0].error
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+def test_email_logs_in_and_a_refused_login_is_a_channel_error() -> None:
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    from colloquy.monitoring.alerts.channels import ChannelError, FiredAlert, Notification
+    from colloquy.monitoring.alerts.channels.email import EmailChannel
+
+    def authenticate(
+        _server: object, _session: object, _envelope: object, _mechanism: str, data: object
+    ) -> AuthResult:
+        ok = isinstance(data, LoginPassword) and data.password == b"right"
+        return AuthResult(success=ok)
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=authenticate,
+        auth_require_tls=False,
+        auth_required=True,
+    )
+    controller.start()
+    try:
+        alert = FiredAlert(1, "psi", "drift.psi", "critical", 0.4, 0.2, ">=", _day(5))
+        note = Notification(kind="fire", group="g", alerts=(alert,), at=_day(5))
+
+        def channel(password: str) -> EmailChannel:
+            return EmailChannel(
+                "mail",
+                host="127.0.0.1",
+                port=port,
+                sender="colloquy@example.org",
+                recipients=("ops@example.org",),
+                starttls=False,
+                username="colloquy",
+                password=password,
+                timeout=5,
+            )
+
+        channel("right").send(note)
+        assert len(inbox.messages) == 1
+        assert "drift.psi = 0.4 >= 0.2" in str(inbox.messages[0])
+        with pytest.raises(ChannelError, match="refused the message"):
+            channel("wrong").send(note)
+    finally:
+        controller.stop()
