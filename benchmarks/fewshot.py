@@ -11,7 +11,7 @@ Per seed:
   2-core CPU it takes seconds per text. The subsample is stratified and seeded
   (``--per-intent`` texts of every intent) and reported with its size and a Wilson 95 % CI;
 * the hybrid (recipe when confident, LLM below a threshold chosen on a validation subsample
-  of the same size) is scored on the same subsample;
+  of the same size, or --validation-texts) is scored on the same subsample;
 * with ``--synthetic N``, the LLM writes up to N new examples per intent (filtered by the
   recipe's agreement); augmented vs not is decided on validation only, then tested.
 
@@ -150,11 +150,14 @@ def run_seed(
     out["recipe full test"] = score(full, test_y, time.perf_counter() - start)
     sub = stratified(test_x, test_y, args.per_intent, seed)
     val = stratified(val_x, val_y, args.per_intent, seed)
+    if args.validation_texts:
+        val = sorted(random.Random(seed).sample(val, min(args.validation_texts, len(val))))
     sub_x, sub_y = [test_x[i] for i in sub], [test_y[i] for i in sub]
     val_x_, val_y_ = [val_x[i] for i in val], [val_y[i] for i in val]
     start = time.perf_counter()
     proba = base.predict_proba(sub_x)
     recipe_s = time.perf_counter() - start
+    out["validation_subsample"] = val
     out["recipe subsample"] = score(list(base.decide(proba)), sub_y, recipe_s)
     print(f"seed {seed} recipe: {out['recipe full test']} / {out['recipe subsample']}", flush=True)
     cache = SQLiteResponseCache(CACHE)
@@ -273,7 +276,8 @@ def markdown(results: dict[str, Any]) -> str:
             f"LLM `{results['model']}`. The LLM and hybrid rows use a stratified, seeded "
             f"subsample of the test split ({results['per_intent']} per intent); the recipe "
             "is scored on that subsample and on the full test split. Hybrid threshold chosen "
-            "on a validation subsample of the same size.",
+            "on a validation subsample of "
+            f"{results['validation_texts']} texts.",
             "",
             table,
             "",
@@ -289,6 +293,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--recipe", choices=("contrastive", "frozen"), default="contrastive")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--per-intent", type=int, default=1)
+    parser.add_argument(
+        "--validation-texts", type=int, default=0, help="cap the hybrid's validation subsample"
+    )
     parser.add_argument("--synthetic", type=int, default=0, help="new examples per intent")
     args = parser.parse_args(argv)
     conversations = list(Banking77Loader().load(default_data_dir()))
@@ -309,6 +316,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "recipe": args.recipe,
         "seeds": args.seeds,
         "per_intent": args.per_intent,
+        "validation_texts": len(per_seed[0]["validation_subsample"]),
         "per_seed": per_seed,
         "speed_probe": probe,
     }
