@@ -41,6 +41,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "other": root / "other.csv",
         "snapshot": root / "reference.json",
         "html": root / "report.html",
+        "metrics": root / "metrics.jsonl",
     }
     reference.to_csv(paths["reference"], index=False)
     current.to_csv(paths["current"], index=False)
@@ -71,11 +72,15 @@ def test_report_finds_the_shift_and_explains_each_column(files: dict[str, Path])
         str(files["current"]),
         "--html",
         str(files["html"]),
+        "--metrics-out",
+        str(files["metrics"]),
         "--format",
         "json",
     )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
+    points = [json.loads(line) for line in files["metrics"].read_text().splitlines()]
+    assert [p["value"] for p in points if p["metric"] == "drift.march.drifted"] == [1.0]
     statuses = {f["feature"]: f["status"] for f in report["features"]}
     assert statuses == {
         "duration": "drifted",

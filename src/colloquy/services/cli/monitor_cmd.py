@@ -192,6 +192,13 @@ def report(
         float,
         typer.Option("--share", help="Share of drifted features that makes the dataset drift."),
     ] = 0.5,
+    metrics_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--metrics-out",
+            help="Append the drift scores as metric points (JSON lines) for `monitor run`.",
+        ),
+    ] = None,
     no_text: Annotated[
         bool, typer.Option("--no-text", help="Skip text drift (no embedding model needed).")
     ] = False,
@@ -234,6 +241,12 @@ def report(
     )
     if html is not None:
         render_html(result, snap, html)
+    if metrics_out is not None:
+        from datetime import UTC
+
+        from colloquy.monitoring.alerts.drift_points import append_points, drift_points
+
+        append_points(metrics_out, drift_points(result, datetime.now(UTC)))
     if fmt is OutputFormat.JSON:
         print_json(_payload(result))
         return
@@ -268,3 +281,7 @@ def report(
         )
     for skipped in result.texts_skipped:
         print_mapping(f"text field {skipped.field}", {"skipped": skipped.reason})
+
+
+# `monitor run` (alert evaluation) lives in its own module and registers itself here.
+import colloquy.services.cli.monitor_run_cmd  # noqa: E402, F401
