@@ -3,9 +3,27 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
 from colloquy.monitoring.drift.base import Direction, FloatArray, TestScore
+
+
+def wasserstein(reference: FloatArray, current: FloatArray) -> float:
+    """The area between the two empirical CDFs (earth mover's distance in 1-D).
+
+    Equal to ``scipy.stats.wasserstein_distance``; merging two sorted copies instead of
+    argsorting their concatenation makes it several times faster on a million rows.
+    """
+    a = np.sort(reference)
+    b = np.sort(current)
+    points = np.concatenate([a, b])
+    points.sort(kind="stable")
+    widths = np.diff(points)
+    left = points[:-1]
+    gap = (
+        np.searchsorted(a, left, side="right") / a.size
+        - np.searchsorted(b, left, side="right") / b.size
+    )
+    return float(np.sum(np.abs(gap) * widths))
 
 
 class NormedWasserstein:
@@ -20,6 +38,6 @@ class NormedWasserstein:
 
     def score(self, reference: FloatArray, current: FloatArray) -> TestScore:
         spread = float(np.std(reference))
-        distance = float(stats.wasserstein_distance(reference, current))
+        distance = wasserstein(reference, current)
         normed = distance / spread if spread > 0 else (0.0 if distance == 0 else float("inf"))
         return TestScore(statistic=normed, p_value=None, effect=normed)
