@@ -4,13 +4,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-from colloquy.desk import seed_desk
+from colloquy.desk import ClaimDraft, ClaimType, seed_desk
 from colloquy.desk.seed import seed_articles
 from colloquy.desk.tools import DeskServices
 from colloquy.storage import Store
@@ -131,3 +133,20 @@ def test_native_search_objects_exist_and_the_rest_matches_metadata(desk_store: S
         context = MigrationContext.configure(conn, opts=opts)
         diff = compare_metadata(context, metadata)
     assert diff == []
+
+
+def test_concurrent_submissions_get_distinct_claim_numbers(desk_store: Store) -> None:
+    seed_desk(desk_store)
+    services = DeskServices.from_store(desk_store)
+    owner = services.customers.by_phone("555 0100")
+    assert owner is not None
+    draft = ClaimDraft(owner.id, ClaimType.AUTO, date(2026, 11, 20), "Scratched door panel.", 9_900)
+
+    def file_three(_: int) -> list[str]:
+        return [
+            services.claims.submit(draft, today=date(2026, 11, 29)).claim_number for _ in range(3)
+        ]
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        numbers = [n for batch in pool.map(file_three, range(4)) for n in batch]
+    assert sorted(numbers) == [f"CLM-2026-{n:05d}" for n in range(24, 36)]

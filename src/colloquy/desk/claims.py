@@ -19,6 +19,9 @@ from colloquy.storage.desk import DeskRepository
 
 NOTIFICATION_WINDOW = timedelta(days=365)
 MAX_CLAIM_CENTS = 100_000_000
+# Two submissions can read the same highest number; the loser's insert conflicts on the
+# unique claim number and it reads again.
+_NUMBER_ATTEMPTS = 20
 
 _COVERS: dict[PolicyType, frozenset[ClaimType]] = {
     PolicyType.AUTO: frozenset({ClaimType.AUTO}),
@@ -65,7 +68,7 @@ class ClaimsService:
         now = datetime.now(UTC)
         day = today or now.date()
         _check(draft, owner.policy_type, day)
-        for _attempt in range(5):
+        for _attempt in range(_NUMBER_ATTEMPTS):
             record = Claim(
                 id=uuid7(now),
                 claim_number=self._next_number(day.year),
@@ -81,7 +84,10 @@ class ClaimsService:
             except ConflictError:
                 continue
             return record
-        raise ConflictError("could not allocate a claim number after 5 attempts")
+        raise ConflictError(
+            f"could not allocate a claim number after {_NUMBER_ATTEMPTS} attempts",
+            hint="many claims are being filed at once; submit again",
+        )
 
     def _next_number(self, year: int) -> str:
         prefix = f"CLM-{year}-"
