@@ -13,7 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from .test_cli import assert_one_line_error, run
+from colloquy.services.cli.main import main
+
+from .test_cli import run
 
 
 @pytest.fixture(scope="module")
@@ -96,79 +98,72 @@ def test_report_finds_the_shift_and_explains_each_column(files: dict[str, Path])
     assert page.count("plotly-graph-div") >= 3
 
 
-def test_evidently_rule_and_table_output(files: dict[str, Path]) -> None:
-    result = run(
-        "monitor",
-        "report",
-        "--reference",
-        str(files["snapshot"]),
-        "--current",
-        str(files["reference"]),
-        "--rule",
-        "evidently",
-    )
-    assert result.returncode == 0, result.stderr
-    assert "no drift" in result.stdout
+def _error_line(err: str) -> str:
+    lines = [line for line in err.splitlines() if line.startswith("colloquy: error:")]
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    return lines[0]
 
 
-def test_empty_window_is_reported_not_crashed(files: dict[str, Path]) -> None:
-    result = run(
-        "monitor",
-        "report",
-        "--reference",
-        str(files["snapshot"]),
-        "--current",
-        str(files["current"]),
-        "--since",
-        "2030-01-01",
-        "--format",
-        "json",
-    )
-    assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout)
+def test_evidently_rule_and_table_output(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["monitor", "report", "--reference", str(files["snapshot"])]
+    assert main([*args, "--current", str(files["reference"]), "--rule", "evidently"]) == 0
+    assert "no drift" in capsys.readouterr().out
+
+
+def test_empty_window_is_reported_not_crashed(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["monitor", "report", "--reference", str(files["snapshot"])]
+    code = main([*args, "--current", str(files["current"]), "--since", "2030-01-01", "-f", "json"])
+    assert code == 0
+    report = json.loads(capsys.readouterr().out)
     assert {f["status"] for f in report["features"]} == {"empty"}
     assert report["drifted"] is False
 
 
-def test_bad_inputs_are_one_line_errors(files: dict[str, Path], tmp_path: Path) -> None:
-    no_overlap = run(
-        "monitor",
-        "report",
-        "--reference",
-        str(files["snapshot"]),
-        "--current",
-        str(files["other"]),
-    )
-    assert_one_line_error(no_overlap, 65, "share no column")
-    missing = run(
-        "monitor",
-        "report",
-        "--reference",
-        str(tmp_path / "nope.json"),
-        "--current",
-        str(files["current"]),
-    )
-    assert_one_line_error(missing, 4, "does not exist")
-    empty_snapshot = run(
-        "monitor",
-        "snapshot",
-        "x",
-        "--from",
-        str(files["reference"]),
-        "--since",
-        "2030-01-01",
-        "--out",
-        str(tmp_path / "x.json"),
-    )
-    assert_one_line_error(empty_snapshot, 65, "no rows")
-    bad_rule = run(
-        "monitor",
-        "report",
-        "--reference",
-        str(files["snapshot"]),
-        "--current",
-        str(files["current"]),
-        "--rule",
-        "magic",
-    )
-    assert_one_line_error(bad_rule, 2, "--rule")
+@pytest.mark.parametrize(
+    ("case", "code", "needle"),
+    [
+        ("no_overlap", 65, "share no column"),
+        ("missing_snapshot", 4, "does not exist"),
+        ("empty_snapshot", 65, "no rows"),
+        ("bad_rule", 2, "--rule"),
+    ],
+)
+def test_bad_inputs_are_one_line_errors(
+    files: dict[str, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    case: str,
+    code: int,
+    needle: str,
+) -> None:
+    report = ["monitor", "report", "--reference", str(files["snapshot"])]
+    args = {
+        "no_overlap": [*report, "--current", str(files["other"])],
+        "missing_snapshot": [
+            "monitor",
+            "report",
+            "--reference",
+            str(tmp_path / "nope.json"),
+            "--current",
+            str(files["current"]),
+        ],
+        "empty_snapshot": [
+            "monitor",
+            "snapshot",
+            "x",
+            "--from",
+            str(files["reference"]),
+            "--since",
+            "2030-01-01",
+            "--out",
+            str(tmp_path / "x.json"),
+        ],
+        "bad_rule": [*report, "--current", str(files["current"]), "--rule", "magic"],
+    }[case]
+    assert main(args) == code
+    assert needle in _error_line(capsys.readouterr().err)
