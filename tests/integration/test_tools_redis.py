@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from colloquy.agent.tools import (
     MemoryRateLimiter,
@@ -127,3 +129,24 @@ def test_unreachable_redis_is_one_clear_error() -> None:
         limiter_from_url("redis://127.0.0.1:1/0")
     assert isinstance(cache_from_url(None), MemoryToolCache)
     assert isinstance(limiter_from_url(None), MemoryRateLimiter)
+
+
+def test_redis_going_away_costs_cache_hits_but_not_limits(tmp_path: Path) -> None:
+    gone = redis.Redis(port=1, socket_connect_timeout=0.2, retry=Retry(NoBackoff(), 0))
+    with Store.open(f"sqlite:///{tmp_path / 'desk.db'}") as store:
+        seed_desk(store)
+        registry = desk_tools(DeskServices.from_store(store))
+        with ToolExecutor(
+            registry, cache=RedisToolCache(gone), limiter=RedisRateLimiter(gone)
+        ) as executor:
+            query = {"query": "roadside assistance and towing"}
+            for _ in range(2):
+                answered = executor.call("search_knowledge_base", query)
+                assert answered.ok
+                assert not answered.cached
+            wrong = {"phone": "555 0104", "date_of_birth": "1988-05-18"}
+            refused = executor.call("verify_customer_identity", wrong)
+            assert refused.status.value == "error"
+            assert refused.error == (
+                "verify_customer_identity is unavailable: its rate limit cannot be checked"
+            )

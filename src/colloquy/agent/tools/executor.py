@@ -9,12 +9,14 @@ side-effect free until their last step, which the desk's are.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -28,6 +30,7 @@ from colloquy.errors import ColloquyError, NotFoundError
 from colloquy.logging import get_logger
 
 Arguments = str | bytes | BaseModel | Mapping[str, object]
+T = TypeVar("T")
 
 
 def _validation_message(exc: ValidationError) -> str:
@@ -84,6 +87,14 @@ class ToolExecutor:
             self.metrics.errors.labels(name, kind).inc()
         return outcome
 
+    def _cache_call(self, action: Callable[[], T], tool: str) -> T | None:
+        """Run a cache operation; an unreachable cache only costs a miss, never the call."""
+        try:
+            return action()
+        except Exception as exc:
+            _degraded(tool, exc)
+            return None
+
     def _call(
         self, definition: ToolDefinition, arguments: Arguments, started: float
     ) -> tuple[ToolOutcome, bool]:
@@ -113,7 +124,13 @@ class ToolExecutor:
                 bucket = f"{name}:{limit.name}:{limit.key(params)}"
             except ColloquyError as exc:
                 return done(ToolStatus.INVALID_ARGUMENTS, args_json, error=exc.one_line())
-            admission = self.limiter.admit(bucket, calls=limit.calls, window_s=limit.window_s)
+            try:
+                admission = self.limiter.admit(bucket, calls=limit.calls, window_s=limit.window_s)
+            except Exception as exc:
+                # Failing closed: a limit that cannot be counted is not lifted.
+                get_logger(__name__).warning("tool.limiter_unavailable", tool=name, error=str(exc))
+                message = f"{name} is unavailable: its rate limit cannot be checked"
+                return done(ToolStatus.ERROR, args_json, error=message, internal=True)
             if not admission.allowed:
                 minutes = max(1, round(admission.retry_after_s / 60))
                 message = (
@@ -124,7 +141,7 @@ class ToolExecutor:
                 return done(ToolStatus.RATE_LIMITED, args_json, error=message)
         key = f"{name}:{hashlib.sha256(args_json.encode()).hexdigest()}"
         if definition.cache_ttl_s is not None:
-            stored = self.cache.get(key)
+            stored = self._cache_call(lambda: self.cache.get(key), name)
             if stored is not None:
                 self.metrics.cache_hits.labels(name).inc()
                 result = definition.result.model_validate_json(stored)
@@ -147,10 +164,17 @@ class ToolExecutor:
             message = f"{name} failed unexpectedly: returned {type(result).__name__}"
             return done(ToolStatus.ERROR, args_json, error=message, internal=True)
         if definition.cache_ttl_s is not None:
-            self.cache.set(key, result.model_dump_json().encode(), definition.cache_ttl_s)
+            payload = result.model_dump_json().encode()
+            ttl = definition.cache_ttl_s
+            self._cache_call(lambda: self.cache.set(key, payload, ttl), name)
         for other in definition.invalidates:
-            self.cache.delete_prefix(f"{other}:")
+            self._cache_call(functools.partial(self.cache.delete_prefix, f"{other}:"), name)
         return done(ToolStatus.OK, args_json, result)
+
+
+def _degraded(tool: str, exc: Exception) -> None:
+    # The reason, not the traceback: an outage repeats on every call, and it is not a bug.
+    get_logger(__name__).warning("tool.cache_unavailable", tool=tool, error=str(exc))
 
 
 def _validate(model: type[BaseModel], arguments: Arguments) -> BaseModel:
