@@ -47,8 +47,13 @@ class RedisRateLimiter(RateLimiter):
     @classmethod
     def from_url(cls, url: str, *, prefix: str = "colloquy:limits:") -> RedisRateLimiter:
         import redis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
 
-        client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        # Short timeouts and one retry: a slow cache must not cost a caller seconds per tool.
+        client = redis.Redis.from_url(
+            url, socket_timeout=0.5, socket_connect_timeout=0.5, retry=Retry(NoBackoff(), 1)
+        )
         try:
             client.ping()
         except redis.RedisError as exc:
