@@ -255,6 +255,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     reuse = sample(
         lambda m: matcher.match(m, journey=routes[m], vector=vectors[m]), MESSAGES, args.rounds
     )
+
+    def engine_turn(message: str) -> object:
+        vector = embedder.encode([message])[0]
+        routed = activator.activate(message, vector).journey
+        return matcher.match(message, journey=routed, vector=vector)
+
+    turn = sample(engine_turn, MESSAGES, args.rounds)
     matched = sum(len(matcher.match(m, journey=routes[m])) for m in MESSAGES) / len(MESSAGES)
 
     # Hit rates over replayed scripted conversations (20 sessions, the four scripts).
@@ -307,6 +314,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         ("activation cache hit, L3 store (SQLite)", "activation_l3_hit", l3_hits, "≤ 5"),
         (f"guideline matching, embeds the message ({backends[0]})", "guidelines", matching, "≤ 60"),
         ("guideline matching, vector reused from activation", "guidelines_reuse", reuse, "≤ 60"),
+        (
+            f"engine turn: one embedding, activation + matching ({backends[0]})",
+            "turn",
+            turn,
+            "≤ 90",
+        ),
     ]
     for backend in backends[1:]:
         other = SentenceEmbedder(backend=backend)
@@ -318,6 +331,16 @@ def main(argv: Sequence[str] | None = None) -> None:
 
         def match_other(message: str, matcher: GuidelineMatcher = other_matcher) -> object:
             return matcher.match(message, journey=routes[message])
+
+        def turn_other(
+            message: str,
+            act: JourneyActivator = other_activator,
+            matcher: GuidelineMatcher = other_matcher,
+            encoder: SentenceEmbedder = other,
+        ) -> object:
+            vector = encoder.encode([message])[0]
+            routed = act.activate(message, vector).journey
+            return matcher.match(message, journey=routed, vector=vector)
 
         activation_label = f"journey activation, uncached ({backend})"
         matching_label = f"guideline matching, embeds the message ({backend})"
@@ -335,6 +358,14 @@ def main(argv: Sequence[str] | None = None) -> None:
                 f"guidelines_{backend}",
                 sample(match_other, MESSAGES, args.rounds),
                 "≤ 60",
+            )
+        )
+        stages.append(
+            (
+                f"engine turn: one embedding, activation + matching ({backend})",
+                f"turn_{backend}",
+                sample(turn_other, MESSAGES, args.rounds),
+                "≤ 90",
             )
         )
     rows: list[list[object]] = []

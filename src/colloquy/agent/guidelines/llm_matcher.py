@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 
 from colloquy.agent.guidelines.records import Guideline, GuidelineMatch
 from colloquy.errors import LLMError
@@ -31,12 +31,19 @@ class LLMMatchResult:
 
 
 class LLMGuidelineMatcher:
-    def __init__(self, llm: LLMClient, *, batch_size: int = 10, max_tokens: int = 60) -> None:
+    def __init__(self, llm: LLMClient, *, batch_size: int = 10, max_tokens: int = 80) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         self.llm = llm
         self.batch_size = batch_size
         self.options = CallOptions(temperature=0, max_tokens=max_tokens, seed=0)
+        # maxItems bounds the answer, so a grammar-constrained local model cannot list
+        # numbers until it runs out of tokens.
+        self._schema: type[ApplicableConditions] = create_model(
+            "ApplicableConditions",
+            __base__=ApplicableConditions,
+            applies=(list[int], Field(max_length=batch_size, description="numbers that hold")),
+        )
 
     def match(
         self,
@@ -63,7 +70,7 @@ class LLMGuidelineMatcher:
             calls += 1
             try:
                 answer = self.llm.structured(
-                    messages, ApplicableConditions, max_repairs=0, options=self.options
+                    messages, self._schema, max_repairs=0, options=self.options
                 )
             except LLMError:
                 failed += 1

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Literal
 
 import numpy as np
+from numpy.typing import NDArray
 from pydantic import BaseModel, Field
 
 from colloquy.agent.journeys.cache import LayeredCache
@@ -94,9 +95,10 @@ class JourneyActivator:
         fingerprint = "|".join(parts)
         self.fingerprint = hashlib.sha256(fingerprint.encode()).hexdigest()[:16]
 
-    def scores(self, message: str) -> dict[str, float]:
-        """Best trigger similarity per journey."""
-        vector = self.embedder.encode([message])[0]
+    def scores(self, message: str, vector: NDArray[np.float32] | None = None) -> dict[str, float]:
+        """Best trigger similarity per journey (``vector``: the message's, if already known)."""
+        if vector is None:
+            vector = self.embedder.encode([message])[0]
         sims = self._vectors @ vector
         best = np.full(len(self._names), -1.0, dtype=np.float32)
         np.maximum.at(best, self._owner, sims)
@@ -106,20 +108,24 @@ class JourneyActivator:
         normal = re.sub(r"\s+", " ", message.strip().lower())
         return hashlib.sha256(f"{self.fingerprint}\n{normal}".encode()).hexdigest()
 
-    def activate(self, message: str) -> ActivationResult:
-        """The journey ``message`` starts, from the cache when this message was seen."""
+    def activate(self, message: str, vector: NDArray[np.float32] | None = None) -> ActivationResult:
+        """The journey ``message`` starts, from the cache when this message was seen.
+
+        ``vector`` is the message's embedding when the caller already has it (the engine
+        embeds a message once for activation and guideline matching).
+        """
         key = self.cache_key(message)
         if self.cache is not None:
             hit = self.cache.get(key)
             if hit is not None:
                 return replace(ActivationResult.from_json(hit.payload), cache_level=hit.level)
-        result = self._decide(message)
+        result = self._decide(message, vector)
         if self.cache is not None:
             self.cache.put(key, result.to_json())
         return result
 
-    def _decide(self, message: str) -> ActivationResult:
-        ranked = sorted(self.scores(message).items(), key=lambda kv: kv[1], reverse=True)
+    def _decide(self, message: str, vector: NDArray[np.float32] | None) -> ActivationResult:
+        ranked = sorted(self.scores(message, vector).items(), key=lambda kv: kv[1], reverse=True)
         (top, top_score), (second, second_score) = (
             ranked[0],
             ranked[1] if len(ranked) > 1 else ("", -1.0),

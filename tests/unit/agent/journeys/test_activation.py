@@ -149,3 +149,11 @@ def test_no_llm_call_without_a_tie(torch_embedder: SentenceEmbedder) -> None:
 def test_result_round_trips_as_json() -> None:
     result = ActivationResult("claim_inquiry", 1, 0.9, "knowledge_query", 0.4, "embedding")
     assert ActivationResult.from_json(result.to_json()) == result
+
+
+def test_precomputed_vector_gives_the_same_result(
+    activator: JourneyActivator, torch_embedder: SentenceEmbedder
+) -> None:
+    message = "I need to report a burst pipe in my flat"
+    vector = torch_embedder.encode([message])[0]
+    assert activator.activate(message, vector) == activator.activate(message)
