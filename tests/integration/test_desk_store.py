@@ -150,3 +150,9 @@ def test_concurrent_submissions_get_distinct_claim_numbers(desk_store: Store) ->
     with ThreadPoolExecutor(max_workers=4) as pool:
         numbers = [n for batch in pool.map(file_three, range(4)) for n in batch]
     assert sorted(numbers) == [f"CLM-2026-{n:05d}" for n in range(24, 36)]
+
+
+@pytest.mark.parametrize("query", ["the of and", "?!", 'AND OR NOT "(*', "zzzqqq"])
+def test_questions_without_known_words_find_nothing(desk_store: Store, query: str) -> None:
+    seed_desk(desk_store)
+    assert DeskServices.from_store(desk_store).knowledge.search(query) == []

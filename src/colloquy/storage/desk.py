@@ -164,8 +164,8 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 _STOPWORDS = frozenset(
     _WORD.findall(
         "a an and are as at be but by can do does for from has have how i if in is it its "
-        "me my of on or our so that the their there this to was we what when where which "
-        "who why will with you your"
+        "me my no nor not of on or our so that the their there this to was we what when where "
+        "which who why will with you your"
     )
 )
 
