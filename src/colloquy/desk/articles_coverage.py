@@ -90,7 +90,7 @@ COVERAGE: tuple[tuple[str, str, str, str], ...] = (
     (
         "home-burglary",
         "Burglary and theft from your home",
-        "home,theft,burglary,break-in,stolen",
+        "home,theft,burglary,burglar,break-in,stolen",
         "Theft after forced entry is covered for contents and the damage done to doors and "
         "windows. Theft without forced entry is covered only if the home was occupied. Report a "
         "burglary to the police within 24 hours.",

@@ -9,7 +9,7 @@ PROCESS: tuple[tuple[str, str, str, str], ...] = (
     (
         "how-to-file-claim",
         "How to file a claim",
-        "claim,file,submit,report,new claim",
+        "claim,file,submit,report,new claim,make a claim",
         "You can file a claim by phone, in the app or online. Have your policy number, the date "
         "and place of the incident, a description and an estimate of the cost ready. You get a "
         "claim number straight away; keep it for every later contact.",
@@ -43,7 +43,7 @@ PROCESS: tuple[tuple[str, str, str, str], ...] = (
     (
         "claim-payment",
         "How and when we pay a claim",
-        "payment,paid,settlement,bank transfer,money",
+        "payment,paid,get paid,settlement,bank transfer,money",
         "Approved claims are paid by bank transfer to the account on file within 3 working days, "
         "less the excess. For repairs by an approved repairer we pay the repairer directly and "
         "you pay only the excess.",
@@ -130,7 +130,7 @@ PROCESS: tuple[tuple[str, str, str, str], ...] = (
     (
         "complaints",
         "Making a complaint",
-        "complaint,unhappy,escalate,ombudsman",
+        "complaint,complain,unhappy,escalate,ombudsman",
         "Tell us what went wrong by phone, email or letter. We acknowledge complaints within 3 "
         "working days and aim to resolve them within 4 weeks; the final response explains how "
         "to refer it to the ombudsman.",
