@@ -1,6 +1,8 @@
 """Which journey does a message start? Embedding similarity first, the LLM only on a tie.
 
-Each journey's triggers are embedded once (MiniLM, loaded once by the caller). A message
+An intent classifier, when given with ``intent_routes`` (intent label → journey), decides
+first when it is confident (``intent_threshold``); otherwise each journey's triggers,
+embedded once (MiniLM, loaded once by the caller), decide. A message
 scores, per journey, its best cosine similarity to that journey's triggers. Below
 ``threshold`` nothing activates; when the best two journeys are within ``tie_margin`` of
 each other and an LLM client is given, the LLM picks between those two only (structured
@@ -13,9 +15,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
-from typing import Literal
+from typing import Literal, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -27,7 +29,7 @@ from colloquy.errors import LLMError, UsageError
 from colloquy.features.embeddings.base import Embedder
 from colloquy.llm import CallOptions, ChatMessage, LLMClient
 
-Method = Literal["embedding", "llm", "none", "llm-fallback"]
+Method = Literal["embedding", "intent", "llm", "none", "llm-fallback"]
 
 DEFAULT_THRESHOLD = 0.5
 DEFAULT_TIE_MARGIN = 0.03
@@ -53,6 +55,12 @@ class ActivationResult:
         return cls(**json.loads(text))
 
 
+class IntentRanker(Protocol):
+    """What activation needs of an intent classifier (``IntentClassifier`` has it)."""
+
+    def top_k(self, texts: Iterable[str], k: int = 3) -> list[list[tuple[str, float]]]: ...
+
+
 class JourneyChoice(BaseModel):
     """What the LLM answers when two journeys tie."""
 
@@ -71,6 +79,9 @@ class JourneyActivator:
         tie_margin: float = DEFAULT_TIE_MARGIN,
         llm: LLMClient | None = None,
         cache: LayeredCache | None = None,
+        classifier: IntentRanker | None = None,
+        intent_routes: Mapping[str, str] | None = None,
+        intent_threshold: float = 0.8,
     ) -> None:
         if not journeys:
             raise UsageError("JourneyActivator needs at least one journey")
@@ -86,11 +97,22 @@ class JourneyActivator:
         self.tie_margin = tie_margin
         self.llm = llm
         self.cache = cache
+        self.classifier = classifier
+        self.intent_routes = dict(intent_routes or {})
+        self.intent_threshold = intent_threshold
+        unknown = sorted(set(self.intent_routes.values()) - set(names))
+        if unknown:
+            raise UsageError(
+                f"intent_routes name journeys that are not loaded: {unknown}",
+                hint=f"route intents to one of {sorted(names)}",
+            )
         triggers = [(j.name, t) for j in journeys for t in j.triggers]
         self._owner = np.array([names.index(name) for name, _ in triggers])
         self._names = names
         self._vectors = embedder.encode([t for _, t in triggers])
         parts = [embedder.model_id, f"{threshold:.4f}", f"{tie_margin:.4f}", str(llm is not None)]
+        parts += [f"intent:{type(classifier).__name__}:{intent_threshold}"] if classifier else []
+        parts += sorted(f"{k}->{v}" for k, v in self.intent_routes.items())
         parts += sorted(f"{j.name}@{j.version}:{j.content_hash}" for j in journeys)
         fingerprint = "|".join(parts)
         self.fingerprint = hashlib.sha256(fingerprint.encode()).hexdigest()[:16]
@@ -125,6 +147,11 @@ class JourneyActivator:
         return result
 
     def _decide(self, message: str, vector: NDArray[np.float32] | None) -> ActivationResult:
+        if self.classifier is not None:
+            label, probability = self.classifier.top_k([message], k=1)[0][0]
+            route = self.intent_routes.get(label)
+            if route is not None and probability >= self.intent_threshold:
+                return self._result(route, probability, None, 0.0, "intent")
         ranked = sorted(self.scores(message, vector).items(), key=lambda kv: kv[1], reverse=True)
         (top, top_score), (second, second_score) = (
             ranked[0],
