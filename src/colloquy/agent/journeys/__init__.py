@@ -8,6 +8,7 @@
     ├── MemoryCache   (cache_memory.py)               L1, in-process LRU
     ├── RedisCache    (cache_redis.py)                L2, shared by workers
     └── StoreCache    (cache_store.py)                L3, the store's journey_activations
+    activation_cache(redis_url=, store=)              L1, plus L2/L3 when configured
     SlotFiller                                        patterns, then the LLM's structured output
     JourneyStore                                      versions in the store, pinned per session
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 from colloquy.agent.journeys.activation import ActivationResult, JourneyActivator
 from colloquy.agent.journeys.cache import ActivationCache, CacheHit, LayeredCache
+from colloquy.agent.journeys.cache_factory import activation_cache
 from colloquy.agent.journeys.cache_memory import MemoryCache
 from colloquy.agent.journeys.cache_store import StoreCache
 from colloquy.agent.journeys.loader import (
@@ -58,6 +60,7 @@ __all__ = [
     "StoreCache",
     "ToolStep",
     "Transition",
+    "activation_cache",
     "bundled_journeys",
     "extract",
     "load_directory",

@@ -15,6 +15,7 @@ from colloquy.agent.journeys import (
     LayeredCache,
     MemoryCache,
     StoreCache,
+    activation_cache,
     bundled_journeys,
 )
 from colloquy.agent.journeys.cache_redis import RedisCache
@@ -157,3 +158,13 @@ def test_precomputed_vector_gives_the_same_result(
     message = "I need to report a burst pipe in my flat"
     vector = torch_embedder.encode([message])[0]
     assert activator.activate(message, vector) == activator.activate(message)
+
+
+def test_configured_cache_has_the_levels_asked_for(tmp_path: Path) -> None:
+    assert [lvl.name for lvl in activation_cache().levels] == ["l1-memory"]
+    with Store.open(f"sqlite:///{tmp_path / 'levels.db'}") as store:
+        try:
+            full = activation_cache(redis_url=REDIS_URL, store=store)
+        except DatabaseUnavailableError:
+            pytest.skip("Redis is not running at " + REDIS_URL)
+        assert [lvl.name for lvl in full.levels] == ["l1-memory", "l2-redis", "l3-store"]
