@@ -112,3 +112,19 @@ def test_store_cache_level_keeps_payloads(store: Store) -> None:
     cache.put("k", "one")
     cache.put("k", "two")
     assert cache.get("k") == "two"
+
+
+def test_migration_0009_downgrades_and_upgrades_again(tmp_path: Path) -> None:
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from colloquy.storage.migrate import _alembic_config
+
+    with Store.open(f"sqlite:///{tmp_path / 'down.db'}") as store:
+        config = _alembic_config()
+        with store.engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0008")
+        assert not MINE & set(inspect(store.engine).get_table_names())
+        store.upgrade()
+        assert set(inspect(store.engine).get_table_names()) >= MINE
