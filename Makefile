@@ -137,6 +137,9 @@ bench: install ## Run the benchmarks and rewrite BENCHMARKS.md (several hours on
 	$(BIN)/python -m benchmarks.separation
 	$(BIN)/python -m benchmarks.api
 	$(BIN)/python -m benchmarks.api_mixed
+	$(BIN)/python -m benchmarks.drift
+	$(BIN)/python -m benchmarks.agent
+	$(BIN)/python -m benchmarks.fewshot
 
 clean: ## Remove the virtual environment and caches
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
