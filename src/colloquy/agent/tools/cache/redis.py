@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from colloquy.agent.tools.cache.base import ToolCache
-from colloquy.errors import DatabaseUnavailableError
+from colloquy.agent.tools.redis_client import connect_redis
 
 if TYPE_CHECKING:
     import redis
@@ -20,21 +20,7 @@ class RedisToolCache(ToolCache):
 
     @classmethod
     def from_url(cls, url: str, *, prefix: str = "colloquy:tools:") -> RedisToolCache:
-        import redis
-        from redis.backoff import NoBackoff
-        from redis.retry import Retry
-
-        # Short timeouts and one retry: a slow cache must not cost a caller seconds per tool.
-        client = redis.Redis.from_url(
-            url, socket_timeout=0.5, socket_connect_timeout=0.5, retry=Retry(NoBackoff(), 1)
-        )
-        try:
-            client.ping()
-        except redis.RedisError as exc:
-            raise DatabaseUnavailableError(
-                f"cannot reach Redis at {url}: {exc}",
-                hint="start Redis or leave the Redis URL unset to cache in-process",
-            ) from exc
+        client = connect_redis(url, without="cache in-process")
         return cls(client, prefix=prefix)
 
     def get(self, key: str) -> bytes | None:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from colloquy.agent.tools.limits.base import Admission, RateLimiter
-from colloquy.errors import DatabaseUnavailableError
+from colloquy.agent.tools.redis_client import connect_redis
 
 if TYPE_CHECKING:
     import redis
@@ -46,21 +46,7 @@ class RedisRateLimiter(RateLimiter):
 
     @classmethod
     def from_url(cls, url: str, *, prefix: str = "colloquy:limits:") -> RedisRateLimiter:
-        import redis
-        from redis.backoff import NoBackoff
-        from redis.retry import Retry
-
-        # Short timeouts and one retry: a slow cache must not cost a caller seconds per tool.
-        client = redis.Redis.from_url(
-            url, socket_timeout=0.5, socket_connect_timeout=0.5, retry=Retry(NoBackoff(), 1)
-        )
-        try:
-            client.ping()
-        except redis.RedisError as exc:
-            raise DatabaseUnavailableError(
-                f"cannot reach Redis at {url}: {exc}",
-                hint="start Redis or leave the Redis URL unset to limit in-process",
-            ) from exc
+        client = connect_redis(url, without="limit in-process")
         return cls(client, prefix=prefix)
 
     def admit(self, bucket: str, *, calls: int, window_s: float) -> Admission:
