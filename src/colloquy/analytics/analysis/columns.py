@@ -24,14 +24,14 @@ from colloquy.analytics.dynamics import (
     distribution,
     response_histogram,
 )
-from colloquy.analytics.dynamics.summary import _collect
+from colloquy.analytics.dynamics.summary import collect_columns
 from colloquy.analytics.outcomes import ConversationOutcome
 
 
 def collect(item: TalkDynamics) -> dict[str, list[float]]:
     """The values ``item`` adds to each dynamics column (the dynamics module's collector)."""
     values: dict[str, list[float]] = defaultdict(list)
-    _collect(values, item)
+    collect_columns(values, item)
     return values
 
 

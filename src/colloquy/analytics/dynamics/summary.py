@@ -122,7 +122,7 @@ def summarize_dynamics(dynamics: Iterable[TalkDynamics]) -> DynamicsSummary:
     for item in dynamics:
         conversations += 1
         timed += item.timed
-        _collect(columns, item)
+        collect_columns(columns, item)
     return DynamicsSummary(
         conversations=conversations,
         timed_conversations=timed,
@@ -178,8 +178,9 @@ def summarize_by_group(
     )
 
 
-def _collect(columns: dict[str, list[float]], item: TalkDynamics) -> None:
-    """Append ``item``'s existing values to the per-metric columns."""
+def collect_columns(columns: dict[str, list[float]], item: TalkDynamics) -> None:
+    """Append ``item``'s existing values to the per-metric columns (the one definition of
+    which value feeds which dynamics column, shared with the streaming aggregation)."""
     customer = item.speaker(Speaker.CUSTOMER)
     scalars: dict[str, float | None] = {
         "customer_word_share": customer.word_share if customer else None,
