@@ -196,6 +196,8 @@ class TurnResult:
     journey: str | None
     state: str | None
     event: TurnEvent
+    asking: str | None = None
+    """The slot the reply asks for, if any."""
     tool_outcomes: tuple[ToolOutcome, ...] = ()
     guidelines: tuple[str, ...] = ()
     validation: ValidationOutcome | None = None
