@@ -142,6 +142,7 @@ TURN_COLUMNS = (
 # Tables declared beside their repositories join ``metadata`` when their module is
 # imported; importing them here (after every name above exists, so the cycle resolves)
 # keeps ``metadata`` complete for Alembic and the schema check wherever it is used.
+import colloquy.storage.agent_sessions  # noqa: E402
 import colloquy.storage.alerts  # noqa: E402
 import colloquy.storage.analyses  # noqa: E402
 import colloquy.storage.api_keys  # noqa: E402
