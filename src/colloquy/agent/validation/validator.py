@@ -1,0 +1,242 @@
+"""``ReplyValidator``: every reply checked sentence by sentence before it is sent.
+
+The order is fixed so a turn costs milliseconds unless something is wrong: deterministic
+checks on every sentence (and the judge, when one is given); when a sentence fails, the
+responder may regenerate with the reasons as feedback, at most ``max_regenerations``
+times; what still fails is repaired from approved sentences (replace, mask or drop, then
+missing disclaimers first) and checked again; a reply that still fails becomes the approved
+fallback. A missing disclaimer alone never costs a regeneration: it is put first.
+
+Verdicts of every pass are kept in order (original, each regeneration, the repaired text),
+each pass numbering its sentences from 0, so the audit shows what was wrong, what was
+changed and that the text sent passed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from time import perf_counter
+
+from colloquy.agent.turn import Check, Reply, TurnContext, ValidationOutcome, Verdict
+from colloquy.agent.validation.checks import (
+    Finding,
+    SentenceCheck,
+    check_disclaimers,
+    default_checks,
+    required_disclaimers,
+)
+from colloquy.agent.validation.entities import find_entities
+from colloquy.agent.validation.facts import SessionFacts
+from colloquy.agent.validation.fixes import Disclaimer, SafeSentences, load_fixes
+from colloquy.agent.validation.judge import LLMJudge
+from colloquy.agent.validation.sentences import split_sentences
+from colloquy.errors import ColloquyError
+from colloquy.logging import get_logger
+
+log = get_logger(__name__)
+
+Regenerate = Callable[[TurnContext, str], Reply]
+"""The responder's retry: (context, feedback naming what failed) → a new reply."""
+
+_FIX_ORDER = (Check.VERIFICATION, Check.PROMISE, Check.GROUNDING, Check.LLM_JUDGE)
+"""Which approved sentence replaces a sentence failing several checks; PII is masked instead."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Review:
+    sentences: tuple[str, ...]
+    verdicts: tuple[Verdict, ...]
+    findings: dict[int, list[tuple[Check, Finding]]]
+    missing: tuple[Disclaimer, ...]
+
+    @property
+    def clean(self) -> bool:
+        return bool(self.sentences) and not self.findings and not self.missing
+
+
+class ReplyValidator:
+    """Stateless between calls: one validator serves every session of a process."""
+
+    def __init__(
+        self,
+        *,
+        fixes: SafeSentences | None = None,
+        judge: LLMJudge | None = None,
+        regenerate: Regenerate | None = None,
+        max_regenerations: int = 1,
+        checks: tuple[SentenceCheck, ...] | None = None,
+    ) -> None:
+        if max_regenerations < 0:
+            raise ValueError("max_regenerations must be >= 0")
+        self.fixes = fixes or load_fixes()
+        self.judge = judge
+        self.regenerate = regenerate
+        self.max_regenerations = max_regenerations
+        self.checks = checks if checks is not None else default_checks()
+
+    def check(self, ctx: TurnContext, text: str) -> tuple[Verdict, ...]:
+        """The deterministic verdicts on ``text``, without judge, regeneration or fixes."""
+        facts = SessionFacts.of(ctx)
+        return self._review(ctx, text, facts, required_disclaimers(ctx, self.fixes), False).verdicts
+
+    def validate(
+        self, ctx: TurnContext, reply: Reply, *, regenerate: Regenerate | None = None
+    ) -> ValidationOutcome:
+        """The text that may be sent; never raises for a bad reply.
+
+        ``latency_ms`` is the validator's own time (the judge included), not the time the
+        regeneration callback spent in the responder.
+        """
+        started = perf_counter()
+        elsewhere = 0.0
+        callback = regenerate or self.regenerate
+        facts = SessionFacts.of(ctx)
+        required = required_disclaimers(ctx, self.fixes)
+        text = reply.text
+        review = self._review(ctx, text, facts, required, self.judge is not None)
+        passes = [review]
+        attempts = 1
+        while (
+            callback is not None
+            and attempts <= self.max_regenerations
+            and (review.findings or not review.sentences)
+        ):
+            feedback = _feedback(review)
+            before = perf_counter()
+            try:
+                text = callback(ctx, feedback).text
+            except ColloquyError as exc:
+                log.warning("validation_regenerate_failed", session=ctx.session_id, error=str(exc))
+                break
+            finally:
+                elsewhere += perf_counter() - before
+            attempts += 1
+            review = self._review(ctx, text, facts, required, self.judge is not None)
+            passes.append(review)
+        verdicts = [v for p in passes[:-1] for v in p.verdicts]
+        if review.clean:
+            verdicts.extend(review.verdicts)
+            return self._outcome(text, verdicts, attempts > 1, attempts, started, elsewhere)
+        repaired, annotated = self._repair(review)
+        verdicts.extend(annotated)
+        final = self._review(ctx, repaired, facts, required, False)
+        verdicts.extend(final.verdicts)
+        if not final.clean:
+            fallback = " ".join([*(d.sentence for d in required), self.fixes.fallback])
+            log.warning("validation_fallback", session=ctx.session_id, turn=ctx.turn)
+            verdicts.extend(self._review(ctx, fallback, facts, required, False).verdicts)
+            repaired = fallback
+        return self._outcome(repaired, verdicts, True, attempts, started, elsewhere)
+
+    def _review(
+        self,
+        ctx: TurnContext,
+        text: str,
+        facts: SessionFacts,
+        required: tuple[Disclaimer, ...],
+        judged: bool,
+    ) -> _Review:
+        sentences = split_sentences(text)
+        active = [c for c in self.checks if c.applies(facts)]
+        verdicts: list[Verdict] = []
+        findings: dict[int, list[tuple[Check, Finding]]] = {}
+        for index, sentence in enumerate(sentences):
+            entities = find_entities(sentence)
+            for check in active:
+                finding = check.inspect(sentence, entities, facts)
+                verdicts.append(
+                    Verdict(
+                        check.check,
+                        index,
+                        sentence,
+                        finding is None,
+                        finding.reason if finding else "",
+                    )
+                )
+                if finding is not None:
+                    findings.setdefault(index, []).append((check.check, finding))
+        if judged and self.judge is not None:
+            for verdict in self.judge.judge(ctx, sentences) or ():
+                verdicts.append(verdict)
+                if not verdict.passed:
+                    findings.setdefault(verdict.sentence_index, []).append(
+                        (Check.LLM_JUDGE, Finding(verdict.reason))
+                    )
+        disclaimer_verdicts, missing = check_disclaimers(sentences, required)
+        verdicts.extend(disclaimer_verdicts)
+        return _Review(sentences, tuple(verdicts), findings, missing)
+
+    def _repair(self, review: _Review) -> tuple[str, tuple[Verdict, ...]]:
+        """The repaired text, and the review's verdicts with ``fix`` filled in."""
+        kept: list[str] = []
+        fixes: dict[int, str] = {}
+        for index, sentence in enumerate(review.sentences):
+            failures = review.findings.get(index)
+            if not failures:
+                kept.append(sentence)
+                continue
+            fix = self._fix(sentence, failures)
+            if fix in kept:
+                fix = ""
+            if fix:
+                kept.append(fix)
+            fixes[index] = fix
+        prefix = [d.sentence for d in review.missing]
+        if not kept:
+            kept.append(self.fixes.fallback)
+        annotated = tuple(
+            _annotate(v, fixes, review.missing) if not v.passed else v for v in review.verdicts
+        )
+        return " ".join([*prefix, *kept]), annotated
+
+    def _fix(self, sentence: str, failures: list[tuple[Check, Finding]]) -> str:
+        failed = {check for check, _ in failures}
+        for check in _FIX_ORDER:
+            if check in failed:
+                return self.fixes.replacement(check)
+        spans = sorted(
+            (e for check, f in failures if check is Check.PII_ECHO for e in f.spans),
+            key=lambda e: e.start,
+            reverse=True,
+        )
+        masked = sentence
+        for entity in spans:
+            masked = masked[: entity.start] + self.fixes.mask(entity.kind) + masked[entity.end :]
+        return masked
+
+    @staticmethod
+    def _outcome(
+        text: str,
+        verdicts: list[Verdict],
+        fixed: bool,
+        attempts: int,
+        started: float,
+        elsewhere: float,
+    ) -> ValidationOutcome:
+        latency = (perf_counter() - started - elsewhere) * 1000
+        return ValidationOutcome(text, tuple(verdicts), fixed, attempts, round(latency, 3))
+
+
+def _annotate(verdict: Verdict, fixes: dict[int, str], missing: tuple[Disclaimer, ...]) -> Verdict:
+    if verdict.check is Check.DISCLAIMER:
+        for disclaimer in missing:
+            if verdict.reason.startswith(disclaimer.guideline + " "):
+                return replace(verdict, fix=disclaimer.sentence)
+        return verdict
+    return replace(verdict, fix=fixes.get(verdict.sentence_index, ""))
+
+
+def _feedback(review: _Review) -> str:
+    if not review.sentences:
+        return "Your reply was empty. Answer the customer in one or two sentences."
+    lines = [
+        "Your reply broke the desk's rules. Rewrite it without these problems, keeping the "
+        "rest; state only what the tool results say and never repeat the caller's personal data:"
+    ]
+    for index in sorted(review.findings):
+        for check, finding in review.findings[index]:
+            lines.append(
+                f'- sentence {index + 1} ("{review.sentences[index]}"): {check}: {finding.reason}'
+            )
+    return "\n".join(lines)
