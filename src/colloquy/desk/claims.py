@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from colloquy.desk.customers import CustomerService
-from colloquy.desk.ids import uuid7
+from colloquy.storage.ids import uuid7
 from colloquy.desk.records import Claim, ClaimStatus, ClaimType, PolicyType
 from colloquy.desk.rows import claim, claim_row
 from colloquy.errors import ConflictError, NotFoundError, UsageError

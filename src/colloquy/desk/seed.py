@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 
 from colloquy.desk.articles_coverage import COVERAGE
 from colloquy.desk.articles_process import PROCESS
-from colloquy.desk.ids import seeded_uuid7
+from colloquy.storage.ids import seeded_uuid7
 from colloquy.desk.records import (
     ArticleCategory,
     Claim,
@@ -104,3 +104,9 @@ def seed_desk(store: Store) -> SeedReport:
         claims=repository.upsert_claims([claim_row(c) for c in seed_claims()]),
         articles=repository.upsert_articles([article_row(a) for a in seed_articles()]),
     )
+
+
+def desk_is_seeded(store: Store) -> bool:
+    """Whether the desk has customers and articles to serve (``colloquy agent seed`` ran)."""
+    repository = DeskRepository(store)
+    return repository.count("customers") > 0 and repository.count("kb_articles") > 0

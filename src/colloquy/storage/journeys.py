@@ -10,9 +10,6 @@ cache's third level (L3): message fingerprint → chosen journey, shared by ever
 
 from __future__ import annotations
 
-import os
-import time
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -35,6 +32,7 @@ from sqlalchemy import (
 )
 
 from colloquy.errors import ConflictError, NotFoundError
+from colloquy.storage.ids import uuid7
 from colloquy.storage.tables import JsonColumn, metadata
 
 if TYPE_CHECKING:
@@ -129,18 +127,6 @@ journey_activations = Table(
     Column("payload", Text, nullable=False),
     _stamp("created_at"),
 )
-
-
-def uuid7() -> str:
-    """A time-ordered UUIDv7 (RFC 9562): 48-bit milliseconds, version, random bits."""
-    millis = time.time_ns() // 1_000_000
-    rand = int.from_bytes(os.urandom(10), "big")
-    value = (millis & ((1 << 48) - 1)) << 80
-    value |= 0x7 << 76
-    value |= ((rand >> 62) & 0xFFF) << 64
-    value |= 0b10 << 62
-    value |= rand & ((1 << 62) - 1)
-    return str(uuid.UUID(int=value))
 
 
 @dataclass(frozen=True, slots=True)

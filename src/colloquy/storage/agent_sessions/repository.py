@@ -28,7 +28,7 @@ from colloquy.storage.agent_sessions.tables import (
     agent_sessions,
     validation_audit,
 )
-from colloquy.storage.journeys import uuid7
+from colloquy.storage.ids import uuid7
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection

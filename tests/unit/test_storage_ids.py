@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from colloquy.desk.ids import seeded_uuid7, uuid7, uuid7_time
+from colloquy.storage.ids import seeded_uuid7, uuid7, uuid7_time
 
 AT = datetime(2026, 3, 1, 12, 30, tzinfo=UTC)
 

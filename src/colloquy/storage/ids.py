@@ -1,4 +1,4 @@
-"""UUIDv7 ids: time-ordered for new rows, derived from a seed for the shipped data.
+"""UUIDv7 ids for every table: time-ordered for new rows, derived from a seed for shipped data.
 
 A seeded id keeps UUIDv7's layout (48-bit millisecond timestamp, version 7, RFC 4122
 variant) but takes its time from the record's own date and its random bits from a SHA-256
