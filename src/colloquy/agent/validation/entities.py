@@ -68,6 +68,8 @@ _DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
 _YEAR = r"(?:,?\s+(?P<year>\d{4}))?"
 _FLAGS = re.IGNORECASE
 
+CLAIM_PATTERN = r"CLM[- ]?\d{4}[- ]?\d{1,6}"
+"""A claim id as written, for patterns that mention one (no groups)."""
 _CLAIM = re.compile(r"\bCLM[- ]?(?P<year>\d{4})[- ]?(?P<number>\d{1,6})\b", _FLAGS)
 _POLICY = re.compile(r"\bPOL[- ]?(?P<number>\d{4,8})\b", _FLAGS)
 _EMAIL = re.compile(r"[\w.+*-]+@[\w-]+(?:\.[\w-]+)+")

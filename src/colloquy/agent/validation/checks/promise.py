@@ -13,7 +13,7 @@ import re
 
 from colloquy.agent.turn import Check
 from colloquy.agent.validation.checks.base import Finding, SentenceCheck, negated
-from colloquy.agent.validation.entities import Entity, Kind
+from colloquy.agent.validation.entities import CLAIM_PATTERN, Entity, Kind
 from colloquy.agent.validation.facts import SessionFacts
 
 _I = re.IGNORECASE
@@ -34,13 +34,14 @@ _ALWAYS = (
     ),
 )
 _FUTURE_OUTCOME = re.compile(
-    r"\b(?:will|'ll|’ll|is going to|are going to|gonna|should)\s+"
+    r"\b(?:will|'ll|’ll|(?:is|are|'s|’s|'re|’re) going to|gonna|should)\s+"
     r"(?:definitely\s+|certainly\s+|surely\s+|absolutely\s+|probably\s+|likely\s+)?be\s+"
     r"(?P<outcome>approved|accepted|paid(?:\s+out)?|reimbursed|covered)\b",
     _I,
 )
 _STATED_OUTCOME = re.compile(
-    r"\b(?:claim|it)\s*(?:is|was|has been|had been|'s|’s)\s+(?:now\s+|already\s+)?"
+    rf"\b(?:claim(?:\s+{CLAIM_PATTERN})?|it|{CLAIM_PATTERN})\s*"
+    r"(?:is|was|has been|had been|'s|’s)\s+(?:now\s+|already\s+)?"
     r"(?P<outcome>approved|accepted|paid(?:\s+out)?)\b",
     _I,
 )

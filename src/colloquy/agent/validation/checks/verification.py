@@ -12,11 +12,12 @@ import re
 
 from colloquy.agent.turn import Check
 from colloquy.agent.validation.checks.base import Finding, SentenceCheck
-from colloquy.agent.validation.entities import Entity, Kind
+from colloquy.agent.validation.entities import CLAIM_PATTERN, Entity, Kind
 from colloquy.agent.validation.facts import SessionFacts
 
 _STATUS = re.compile(
-    r"\b(?:claim|it|its status|the status|status)\s*(?:is|was|has been|had been|'s|’s|:)\s+"
+    rf"\b(?:claim(?:\s+{CLAIM_PATTERN})?|it|{CLAIM_PATTERN}|its status|the status|status)\s*"
+    r"(?:is|was|has been|had been|'s|’s|:)\s+"
     r"(?:now\s+|still\s+|already\s+|currently\s+)?"
     r"(?:approved|denied|rejected|paid|closed|submitted|pending|under review|in review|"
     r"being (?:processed|reviewed)|awaiting\b|on hold)",
