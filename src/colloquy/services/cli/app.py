@@ -20,6 +20,7 @@ from colloquy.services.cli import (
     analyze_cmd,
     api_keys_cmd,
     config_cmd,
+    dashboard_cmd,
     data_cmd,
     db_cmd,
     doctor_cmd,
@@ -70,6 +71,7 @@ app.add_typer(agent_cmd.app, name="agent")
 app.command("serve")(serve_cmd.serve)
 app.add_typer(alerts_cmd.app, name="alerts")
 app.command("doctor")(doctor_cmd.doctor)
+app.command("dashboard")(dashboard_cmd.dashboard)
 
 
 def _version(value: bool) -> None:
