@@ -77,9 +77,28 @@ class EvaluateIntent(Component):
         pd.DataFrame({"y_true": labels, "y_pred": predicted}).to_parquet(
             context.output / PREDICTIONS_FILE, index=False
         )
+        from colloquy.monitoring.model_reference import record_text_model_reference
+
+        seen = pd.concat([read_split(inputs.directory(SPLITS), s) for s in ("train", "validation")])
+        reference = record_text_model_reference(
+            context.settings,
+            context.output,
+            model=context.pipeline.register.model_name or context.pipeline.name,
+            source=f"pipeline {context.pipeline.name}, run {context.run_id}",
+            texts=seen[TEXT].astype(str).tolist(),
+            labels=seen[LABEL].astype(str).tolist(),
+            text_field=data.text_column,
+            label_field=data.label_column,
+            predictions=predicted.tolist(),
+            confidence=proba.max(axis=1).tolist(),
+        )
         metric = context.typed(EvaluateParams).metric
         return StageOutput(
             metrics=scores,
-            info={"metric": f"test_{metric}", "score": scores[f"test_{metric}"]},
+            info={
+                "metric": f"test_{metric}",
+                "score": scores[f"test_{metric}"],
+                "reference": reference.describe(),
+            },
             artifacts=(REPORT_DIR, PREDICTIONS_FILE),
         )

@@ -102,6 +102,11 @@ class RegisterMlflow(Component):
             comparison=comparison,
             force=force,
         )
+        from colloquy.monitoring.model_reference import record_registered_reference
+
+        reference = record_registered_reference(
+            context.settings, inputs.directory(EVALUATION), model=name, version=version.version
+        )
         metrics = {"version": float(version.version)}
         if comparison is not None:
             metrics.update(comparison.to_metrics())
@@ -115,6 +120,7 @@ class RegisterMlflow(Component):
                 "previous_champion": decision.previous,
                 "reason": decision.reason,
                 "model_uri": logged.model_uri,
+                "reference": reference.describe() if reference is not None else None,
             },
         )
 

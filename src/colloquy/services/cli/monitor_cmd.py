@@ -108,6 +108,14 @@ def _reference(store_ctx: typer.Context, reference: str) -> ReferenceSnapshot:
         return load_stored_snapshot(store, reference)
 
 
+def _model_reference(ctx: typer.Context, model: str | None) -> ReferenceSnapshot:
+    from colloquy.monitoring.model_reference import load_model_reference
+
+    assert model is not None
+    with state(ctx).open_store() as store:
+        return load_model_reference(store, model, settings=state(ctx).settings)
+
+
 def _embedder(ctx: typer.Context) -> Embedder:
     from colloquy.features.embeddings import EmbeddingCache, get_embedder
     from colloquy.features.embeddings.cache import default_cache_path
@@ -169,12 +177,20 @@ def _num(value: float | None) -> str:
 @monitor_app.command("report")
 def report(
     ctx: typer.Context,
-    reference: Annotated[
-        str, typer.Option("--reference", help="A stored snapshot name or a snapshot JSON file.")
-    ],
     current: Annotated[
         str, typer.Option("--current", help="A stored dataset name or a CSV/Parquet/JSONL file.")
     ],
+    reference: Annotated[
+        str | None,
+        typer.Option("--reference", help="A stored snapshot name or a snapshot JSON file."),
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model",
+            help="Use this model's reference: NAME (latest evaluated), NAME/VERSION, NAME@ALIAS.",
+        ),
+    ] = None,
     html: Annotated[
         Path | None, typer.Option("--html", help="Also write an HTML report with plots here.")
     ] = None,
@@ -224,7 +240,12 @@ def report(
         chosen = EvidentlyRule()
     else:
         raise UsageError(f"unknown --rule {rule!r}", hint="use colloquy or evidently")
-    snap = _reference(ctx, reference)
+    if (reference is None) == (model is None):
+        raise UsageError(
+            "give either --model NAME or --reference SNAPSHOT",
+            hint="--model uses the snapshot taken when the model was trained",
+        )
+    snap = _reference(ctx, reference) if reference is not None else _model_reference(ctx, model)
     store: Store | None = None
     if not Path(current).exists():
         store = state(ctx).open_store()
@@ -233,6 +254,10 @@ def report(
     finally:
         if store is not None:
             store.close()
+    if store is not None:
+        from colloquy.monitoring.model_reference import align_columns
+
+        frame = align_columns(snap, frame)
     embedder = None
     if snap.texts and not no_text:
         embedder = _embedder(ctx)
