@@ -16,6 +16,7 @@ names and their checks), ``location`` (which file, line or variable set a bad va
 from colloquy.config.environment import ENV_PREFIX, NOT_SETTINGS, setting_variables
 from colloquy.config.loading import load_settings, load_yaml_model
 from colloquy.config.settings import (
+    AgentSettings,
     IngestSettings,
     LLMSettings,
     LoggingSettings,
@@ -26,6 +27,7 @@ from colloquy.config.settings import (
 __all__ = [
     "ENV_PREFIX",
     "NOT_SETTINGS",
+    "AgentSettings",
     "IngestSettings",
     "LLMSettings",
     "LoggingSettings",

@@ -84,6 +84,32 @@ class LLMSettings(BaseModel):
     max_retries: int = Field(default=2, ge=0, le=10, description="retries on 429/5xx/timeouts")
 
 
+class AgentSettings(BaseModel):
+    """The customer-service agent: how it replies and what it shares between workers."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    responder: Literal["template", "llm"] = Field(
+        default="template",
+        description="template = approved replies, no LLM (offline); llm = the llm.* client "
+        "writes replies, the templates stand in when it fails",
+    )
+    llm_slots: bool = Field(
+        default=False, description="let the llm.* client fill slots the patterns miss"
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis for the activation cache (L2), tool cache and rate limits shared "
+        "by every worker (COLLOQUY_AGENT__REDIS_URL); unset = in-process",
+    )
+    switch_threshold: float = Field(
+        default=0.6, gt=0, le=1, description="similarity a message needs to switch journeys"
+    )
+    guideline_files: list[Path] = Field(
+        default_factory=list, description="guideline YAML files loaded after the shipped ones"
+    )
+
+
 class MlflowSettings(BaseModel):
     """Where experiments and registered models are tracked (MLflow)."""
 
@@ -116,6 +142,7 @@ class Settings(BaseSettings):
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
+    agent: AgentSettings = Field(default_factory=AgentSettings)
     mlflow: MlflowSettings = Field(default_factory=MlflowSettings)
 
     @classmethod

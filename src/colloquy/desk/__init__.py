@@ -19,7 +19,7 @@ from colloquy.desk.records import (
     KnowledgeHit,
     PolicyType,
 )
-from colloquy.desk.seed import SeedReport, seed_desk
+from colloquy.desk.seed import SeedReport, desk_is_seeded, seed_desk
 
 __all__ = [
     "STATUS_EXPLANATIONS",
@@ -37,6 +37,7 @@ __all__ = [
     "PolicyType",
     "SeedReport",
     "Verification",
+    "desk_is_seeded",
     "normalize_phone",
     "seed_desk",
 ]

@@ -11,7 +11,6 @@ from datetime import UTC, date, datetime
 
 from colloquy.desk.articles_coverage import COVERAGE
 from colloquy.desk.articles_process import PROCESS
-from colloquy.storage.ids import seeded_uuid7
 from colloquy.desk.records import (
     ArticleCategory,
     Claim,
@@ -24,6 +23,7 @@ from colloquy.desk.records import (
 from colloquy.desk.rows import article_row, claim_row, customer_row
 from colloquy.desk.seed_data import CLAIMS, CUSTOMERS
 from colloquy.storage.desk import DeskRepository, UpsertCounts
+from colloquy.storage.ids import seeded_uuid7
 from colloquy.storage.store import Store
 
 SEED = "colloquy-desk-v1"

@@ -186,6 +186,7 @@ class AgentEngine:
         adv: Advance | None = None
         outcomes: tuple[ToolOutcome, ...] = ()
         if journey is not None and state.state is not None:
+            reused: set[int] = set()
             with clock.stage("slots"):
                 slots, sources = self._fill(state, journey, message, asked, labels)
             if slots != state.slot_map():
@@ -203,10 +204,11 @@ class AgentEngine:
                     state.state,
                     slots,
                     labels=labels,
-                    run_tool=lambda name, args: self._run_tool(state, turn, name, args),
+                    run_tool=lambda name, args: self._run_tool(state, turn, name, args, reused),
                     tool_slots=frozenset(k for k, v in sources.items() if v.startswith("tool:")),
                 )
-            outcomes = adv.outcomes
+            # Reused verifications steer the journey but are not news to the caller.
+            outcomes = tuple(o for o in adv.outcomes if id(o) not in reused)
             for step in adv.steps:
                 parts.audit.record(
                     sid,
@@ -391,7 +393,14 @@ class AgentEngine:
             known = {k: v for k, v in known.items() if k not in reopened}
             wanted |= reopened
         here = [s for s in journey.slots if s.name in wanted]
-        later = [s for s in journey.slots if s.name not in wanted and s.name not in produced]
+        # A value of a type this state asks for belongs to this state ("born 1979-11-02"
+        # is the birth date, not also the incident date).
+        kinds = {s.type for s in here}
+        later = [
+            s
+            for s in journey.slots
+            if s.name not in wanted and s.name not in produced and s.type not in kinds
+        ]
         # The state's own slots first (the LLM may help there); values for later states are
         # taken only when a pattern finds them unambiguously ("…claim CLM-2026-00012").
         first = self.parts.slot_filler.fill(message, here, known=known, asked=asked)
@@ -402,13 +411,25 @@ class AgentEngine:
         return slots, sources
 
     def _run_tool(
-        self, state: SessionState, turn: int, name: str, arguments: Mapping[str, str]
+        self,
+        state: SessionState,
+        turn: int,
+        name: str,
+        arguments: Mapping[str, str],
+        reused: set[int],
     ) -> ToolOutcome:
         args_json = json.dumps(dict(arguments), sort_keys=True)
-        for prior in state.memo:
-            if prior.tool == name and _same_arguments(prior.arguments_json, args_json):
-                outcome = replace(prior, cached=True, latency_s=0.0)
-                break
+        prior = next(
+            (
+                p
+                for p in state.memo
+                if p.tool == name and _same_arguments(p.arguments_json, args_json)
+            ),
+            None,
+        )
+        if prior is not None:
+            outcome = replace(prior, cached=True, latency_s=0.0)
+            reused.add(id(outcome))
         else:
             outcome = self.parts.tools.call(name, dict(arguments))
         self.parts.audit.record(

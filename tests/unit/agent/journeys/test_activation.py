@@ -45,7 +45,7 @@ def test_messages_activate_the_journey_their_triggers_describe(
 ) -> None:
     result = activator.activate(message)
     assert (result.journey, result.method) == (journey, "embedding")
-    assert result.version == 1
+    assert result.version == 2
     assert result.score > result.runner_up_score
 
 
