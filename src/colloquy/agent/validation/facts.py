@@ -26,6 +26,7 @@ _SSN_CONTEXT = re.compile(r"\b(?:social security|ssn|social)\b", re.IGNORECASE)
 _NINE_DIGITS = re.compile(r"(?<!\d)\d{9}(?!\d)")
 _ACCOUNT_FIELDS = frozenset({"full_name", "first_name", "policy_number", "email_masked"})
 _STATUS_FIELDS = frozenset({"status"})
+_CENTS = re.compile(r"\d+\.\d{2}")
 _ADULT_YEARS = 16
 """A date this many years back or more, said by the caller, is read as a date of birth."""
 
@@ -122,10 +123,13 @@ _GROUNDABLE = frozenset({Kind.CLAIM_ID, Kind.POLICY, Kind.MONEY, Kind.DATE})
 
 
 def _value_entities(value: str) -> Iterator[tuple[Kind, str]]:
-    amount = plain_amount(value)
-    if amount is not None:
-        yield Kind.MONEY, amount
-        return
+    """Facts in a value with no field name: a bare ``"2840.00"`` is an amount (tools write
+    amounts with cents), a bare ``"0100"`` (the last digits of a phone) is not."""
+    if _CENTS.fullmatch(value.strip()):
+        amount = plain_amount(value)
+        if amount is not None:
+            yield Kind.MONEY, amount
+            return
     for entity in find_entities(value):
         if entity.kind in _GROUNDABLE:
             yield entity.kind, entity.value

@@ -56,3 +56,10 @@ def test_values_in_the_engines_grounded_set_pass(
     ctx = make_ctx(verified=True, grounded=["CLM-2026-00041", "1500.00", "2026-02-01"])
     verdicts = validator.check(ctx, "CLM-2026-00041: $1,500 claimed on Feb 1, 2026.")
     assert failed(verdicts, Check.GROUNDING) == []
+
+
+def test_a_bare_number_a_tool_returned_is_not_an_amount(
+    validator: ReplyValidator, make_ctx: MakeContext
+) -> None:
+    ctx = make_ctx(verified=True, grounded=["0100", "3"])
+    assert failed(validator.check(ctx, "That comes to $100."), Check.GROUNDING)

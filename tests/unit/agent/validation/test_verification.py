@@ -63,3 +63,10 @@ def test_after_verification_the_check_does_not_run(
     verdicts = validator.check(ctx, "Your claim CLM-2026-00012 is under review.")
     assert [v for v in verdicts if v.check is Check.VERIFICATION] == []
     assert all(v.passed for v in verdicts)
+
+
+def test_a_conditional_status_is_not_a_disclosure(
+    validator: ReplyValidator, make_ctx: MakeContext
+) -> None:
+    reply = "Once you're verified, I'll tell you whether your claim has been approved."
+    assert failed(validator.check(make_ctx(), reply), Check.VERIFICATION) == []

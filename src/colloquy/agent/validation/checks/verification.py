@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from colloquy.agent.turn import Check
-from colloquy.agent.validation.checks.base import Finding, SentenceCheck
+from colloquy.agent.validation.checks.base import Finding, SentenceCheck, negated
 from colloquy.agent.validation.entities import CLAIM_PATTERN, Entity, Kind
 from colloquy.agent.validation.facts import SessionFacts
 
@@ -54,7 +54,7 @@ class VerificationCheck(SentenceCheck):
         if _BIRTH.search(sentence) and any(e.kind is Kind.DATE for e in entities):
             return Finding("a date of birth before identity verification")
         status = _STATUS.search(sentence)
-        if status is not None:
+        if status is not None and not negated(sentence, status.start()):
             return Finding(f"claim status ({status.group()!r}) before identity verification")
         lowered = sentence.lower()
         for value in facts.account_values:
