@@ -32,7 +32,7 @@ class Move(StrEnum):
     CONFIRM = "confirm"
     """Reads collected details back and asks the caller to confirm."""
     DONE = "done"
-    """Closes a journey that reached its final state."""
+    """Closes a journey that reached its final state (by the ``outcome`` of its last tool)."""
     STATE = "state"
     """What a state says next when no question, read-back or closing is due (by ``state``)."""
     GUIDELINE = "guideline"

@@ -35,7 +35,7 @@ _SELECTORS: Mapping[Move, frozenset[str]] = {
     Move.TOOL: frozenset({"tool", "outcome", "status", "state", "verified"}),
     Move.ASK: frozenset({"slot", "state"}),
     Move.CONFIRM: frozenset({"state"}),
-    Move.DONE: frozenset({"state"}),
+    Move.DONE: frozenset({"state", "outcome"}),
     Move.STATE: frozenset({"state", "verified"}),
     Move.GUIDELINE: frozenset({"guideline", "position", "state", "verified"}),
     Move.FALLBACK: frozenset({"event"}),

@@ -1,16 +1,17 @@
 """Sentences out of a reply, and out of a token stream as it arrives.
 
 The voice channel speaks, and the validator checks, one sentence at a time, so a streamed
-reply is handed on in whole sentences. A boundary is ``.``, ``!`` or ``?`` followed by
-white space; the dot of a title ("Dr."), of an initial or of a number ("$1,200.50") is not
-one, and neither is anything inside a claim id ("CLM-2026-00012").
+reply is handed on in whole sentences. A boundary is ``.``, ``!`` or ``?`` (and any closing
+quote) followed by white space and not by a lower-case letter; the dot of a title ("Dr."),
+of an initial or of a number ("$1,200.50") is not one, and neither is anything inside a
+claim id ("CLM-2026-00012").
 """
 
 from __future__ import annotations
 
 import re
 
-_BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’)]*\s+")
+_BOUNDARY = re.compile(r"([.!?][\"'”’)]*)\s+(?=(\S?))")
 _ABBREVIATIONS = frozenset(
     {"dr", "mr", "mrs", "ms", "st", "jr", "sr", "no", "vs", "etc", "e.g", "i.e", "approx", "inc"}
 )
@@ -31,10 +32,12 @@ def _cut(text: str) -> tuple[list[str], str]:
     sentences: list[str] = []
     start = 0
     for match in _BOUNDARY.finditer(text):
-        piece = text[start : match.start()]
-        if piece.strip() and _ends_sentence(piece.rstrip("\"'”’)")):
+        piece = text[start : match.end(1)]
+        if match.group(2).islower() or not _ends_sentence(piece.rstrip("\"'”’)")):
+            continue
+        if piece.strip():
             sentences.append(piece.strip())
-            start = match.end()
+        start = match.end()
     return sentences, text[start:]
 
 

@@ -128,7 +128,8 @@ def _next(ctx: TurnContext, here: Situation) -> Situation | None:
     if ctx.event is TurnEvent.CONFIRM:
         return replace(here, move=Move.CONFIRM)
     if ctx.event is TurnEvent.JOURNEY_DONE or (ctx.state is not None and ctx.state.final):
-        return replace(here, move=Move.DONE)
+        last = outcome_kind(ctx.tool_outcomes[-1]) if ctx.tool_outcomes else None
+        return replace(here, move=Move.DONE, outcome=last)
     if ctx.state is not None and ctx.event not in (TurnEvent.GREETING, TurnEvent.NO_JOURNEY):
         return replace(here, move=Move.STATE)
     return None
