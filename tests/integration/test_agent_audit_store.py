@@ -222,4 +222,7 @@ def test_concurrent_appends_lose_and_repeat_no_number(store_url: str) -> None:
             assert repo.get(session_id).events == len(events)
             payloads.extend(e.payload for e in events)
         assert len(payloads) == len(set(payloads)) == expected_total
+        tally = repo.count(ids)
+        assert (tally.sessions, tally.stored, tally.lost) == (sessions_n, expected_total, 0)
+        assert tally.by_kind == (("message", expected_total),)
         _clear(store)

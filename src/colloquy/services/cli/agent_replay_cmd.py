@@ -19,7 +19,7 @@ from colloquy.services.cli.options import FormatOption
 from colloquy.services.cli.render import OutputFormat, print_json, print_table, stdout
 
 if TYPE_CHECKING:
-    from colloquy.agent.audit import ReplayTurn, SessionReplay
+    from colloquy.agent.audit import ReplayTurn, SessionReplay, TransitionStep
 
 SessionArgument = Annotated[
     str, typer.Argument(help="session id (list recent ones with 'colloquy agent sessions')")
@@ -127,7 +127,8 @@ def print_replay(rebuilt: SessionReplay) -> None:
 
 
 def turn_rows(turn: ReplayTurn) -> list[tuple[str, str, float | None]]:
-    """(stage, detail, milliseconds) rows of one turn, in the order the agent ran them."""
+    """(stage, detail, milliseconds) rows of one turn, in the order the agent ran them; the
+    reply's row carries the turn's total."""
     t = turn.timings
     rows: list[tuple[str, str, float | None]] = []
     if turn.message is not None:
@@ -137,24 +138,26 @@ def turn_rows(turn: ReplayTurn) -> list[tuple[str, str, float | None]]:
         chosen = f"{a.journey}@v{a.version}" if a.journey else "none"
         cache = f", cache {a.cache_level}" if a.cache_level else ""
         rows.append(("activation", f"{chosen} ({a.score:.2f}, {a.method}{cache})", t.activation))
+    began = [step for step in turn.transitions if not step.source]
+    moved = [step for step in turn.transitions if step.source]
+    rows += [_transition_row(step) for step in began]
     if turn.slots:
         filled = ", ".join(f"{k}={v}" for k, v in turn.slots)
         rows.append(("slots", filled, t.slots))
-    for step in turn.transitions:
-        source = step.source or f"start {step.journey}@v{step.version}"
-        rows.append(("transition", f"{source} → {step.target} ({step.condition})", None))
     for tool in turn.tools:
         outcome = tool.result if tool.succeeded else (tool.error or tool.status)
         cached = " cached" if tool.cached else ""
         detail = f"{tool.tool}({tool.arguments}) {tool.status}{cached}: {outcome}"
         rows.append(("tool", detail, tool.latency_ms))
+    rows += [_transition_row(step) for step in moved]
     names = ", ".join(f"{g.name} ({g.score:.2f})" for g in turn.guidelines) or "none"
     rows.append(("guidelines", names, t.guidelines))
     if turn.draft:
         rows.append((f"draft ({turn.responder})", turn.draft, t.respond))
     failed = turn.failed_verdicts
-    summary = f"{len(turn.verdicts)} checks, " + (
-        "all passed" if not failed else f"{len(failed)} failed, reply fixed"
+    checks = len(turn.verdicts)
+    summary = f"{checks} check{'' if checks == 1 else 's'}, " + (
+        "all passed" if not failed else f"{len(failed)} failed" + (", fixed" if turn.fixed else "")
     )
     rows.append(("validation", summary, t.validate))
     for v in failed:
@@ -165,3 +168,8 @@ def turn_rows(turn: ReplayTurn) -> list[tuple[str, str, float | None]]:
     if turn.reply is not None:
         rows.append(("[bold]agent[/]", turn.reply, t.total))
     return rows
+
+
+def _transition_row(step: TransitionStep) -> tuple[str, str, float | None]:
+    source = step.source or f"start {step.journey}@v{step.version}"
+    return ("transition", f"{source} → {step.target} ({step.condition})", None)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from colloquy.storage.agent_sessions.repository import (
     AgentSessionRepository,
+    LogCount,
     NewEvent,
     SessionPage,
     StoredEvent,
@@ -30,6 +31,7 @@ __all__ = [
     "ENDED",
     "SESSION_ID_LENGTH",
     "AgentSessionRepository",
+    "LogCount",
     "NewEvent",
     "SessionPage",
     "StoredEvent",

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import case, insert, select, tuple_, update
+from sqlalchemy import case, func, insert, select, tuple_, update
 
 from colloquy.errors import ConflictError, NotFoundError, UsageError
 from colloquy.storage.agent_sessions.tables import (
@@ -90,6 +90,24 @@ class SessionPage:
 
     sessions: tuple[StoredSession, ...]
     next_before: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LogCount:
+    """Events stored against events numbered, over some sessions: the load test's tally.
+
+    ``numbered`` sums the sessions' counters (every seq handed out); ``stored`` counts
+    event rows. A handed-out number without a row would be a lost event.
+    """
+
+    sessions: int
+    numbered: int
+    stored: int
+    by_kind: tuple[tuple[str, int], ...]
+
+    @property
+    def lost(self) -> int:
+        return self.numbered - self.stored
 
 
 class AgentSessionRepository:
@@ -274,6 +292,20 @@ class AgentSessionRepository:
             rows = conn.execute(query).all()
         page = tuple(_session(r) for r in rows[:limit])
         return SessionPage(page, page[-1].id if len(rows) > limit else None)
+
+    def count(self, session_ids: Sequence[str] | None = None) -> LogCount:
+        """Tally the log of ``session_ids`` (every session when None) in two queries."""
+        sessions_q = select(func.count(), func.coalesce(func.sum(agent_sessions.c.events), 0))
+        kinds_q = select(agent_events.c.kind, func.count()).group_by(agent_events.c.kind)
+        if session_ids is not None:
+            ids = list(session_ids)
+            sessions_q = sessions_q.where(agent_sessions.c.id.in_(ids))
+            kinds_q = kinds_q.where(agent_events.c.session_id.in_(ids))
+        with self._store.transaction() as conn:
+            found, numbered = conn.execute(sessions_q).one()
+            kinds = conn.execute(kinds_q.order_by(agent_events.c.kind)).all()
+        by_kind = tuple((str(kind), int(n)) for kind, n in kinds)
+        return LogCount(int(found), int(numbered), sum(n for _, n in by_kind), by_kind)
 
 
 def _append(
