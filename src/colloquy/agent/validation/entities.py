@@ -92,7 +92,9 @@ _MONEY = (
         r"(?P<scale>\s?(?:k|thousand))?\s?(?:dollars|usd|bucks)\b",
         _FLAGS,
     ),
-    re.compile(r"(?<![\d.,])(?P<amount>\d{1,3}(?:,\d{3})+\.\d{2})(?![\d.,]*\d)(?P<scale>)"),
+    re.compile(
+        r"(?<![\d.,])(?P<amount>\d{1,3}(?:,\d{3})+\.\d{2}|\d{3,}\.\d{2})(?![\d.,]*\d)(?P<scale>)"
+    ),
 )
 _PHONE = re.compile(r"(?<![\w$])\+?\(?\d(?:[\s().-]{0,2}\d){6,14}(?![\w])")
 _ADDRESS = re.compile(

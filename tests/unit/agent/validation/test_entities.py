@@ -20,6 +20,7 @@ from colloquy.agent.validation import Kind, find_entities
         ),
         ("about 3k dollars", [(Kind.MONEY, "3000.00")]),
         ("It came to 1,200.50 in total.", [(Kind.MONEY, "1200.50")]),
+        ("It came to 2590.00, not 1.25 times that.", [(Kind.MONEY, "2590.00")]),
         ("March 14, 2026", [(Kind.DATE, "2026-03-14")]),
         ("on the 14th of March", [(Kind.DATE, "--03-14")]),
         ("2026-03-14 and 03/14/2026", [(Kind.DATE, "2026-03-14")] * 2),

@@ -26,6 +26,9 @@ def failed(verdicts: tuple[Verdict, ...], check: Check) -> list[str]:
         "You'll get the full payment.",
         "Your claim CLM-2026-00012 has been approved.",
         "I promise we'll sort it out.",
+        "We will cover the repair.",
+        "We'll pay you $2,840.00 next week.",
+        "We will definitely approve it.",
     ],
 )
 def test_promises_while_under_review_fail(

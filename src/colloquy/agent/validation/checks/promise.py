@@ -33,10 +33,11 @@ _ALWAYS = (
         "promises an outcome",
     ),
 )
+_CERTAINLY = r"(?:definitely\s+|certainly\s+|surely\s+|absolutely\s+|probably\s+|likely\s+)?"
 _FUTURE_OUTCOME = re.compile(
-    r"\b(?:will|'ll|’ll|(?:is|are|'s|’s|'re|’re) going to|gonna|should)\s+"
-    r"(?:definitely\s+|certainly\s+|surely\s+|absolutely\s+|probably\s+|likely\s+)?be\s+"
-    r"(?P<outcome>approved|accepted|paid(?:\s+out)?|reimbursed|covered)\b",
+    r"\b(?:(?:will|'ll|’ll|(?:is|are|'s|’s|'re|’re) going to|gonna|should)\s+"
+    rf"{_CERTAINLY}be\s+|we(?:'ll|’ll|\s+will|\s+are going to)\s+{_CERTAINLY})"
+    r"(?P<outcome>approved|accepted|paid(?:\s+out)?|reimbursed|covered|approve|accept|cover)\b",
     _I,
 )
 _STATED_OUTCOME = re.compile(
@@ -46,8 +47,10 @@ _STATED_OUTCOME = re.compile(
     _I,
 )
 _YOU_RECEIVE = re.compile(
-    r"\byou(?:'ll|’ll|\s+will|\s+are going to|\s+should)\s+(?:definitely\s+|certainly\s+)?"
-    r"(?:receive|get|be paid|be reimbursed|be sent)\b",
+    r"\b(?:you(?:'ll|’ll|\s+will|\s+are going to|\s+should)\s+(?:definitely\s+|certainly\s+)?"
+    r"(?:receive|get|be paid|be reimbursed|be sent)"
+    r"|we(?:'ll|’ll|\s+will|\s+are going to)\s+(?:definitely\s+|certainly\s+)?"
+    r"(?:pay|reimburse|send|transfer))\b",
     _I,
 )
 _PAYMENT_WORDS = re.compile(
@@ -79,7 +82,7 @@ class PromiseCheck(SentenceCheck):
             match = pattern.search(sentence)
             if match is None or negated(sentence, match.start()):
                 continue
-            covered = match["outcome"].lower() == "covered"
+            covered = match["outcome"].lower().startswith("cover")
             if covered or not allowed:
                 return Finding(f"promises an outcome no tool returned ({match.group()!r})")
             if pattern is _FUTURE_OUTCOME and _DEADLINE.search(sentence, match.end()):
