@@ -6,24 +6,26 @@ any registry, e.g. the API's per-app one. The database is probed at scrape time,
 once per ``ttl`` seconds, so a scraper every few seconds does not become load on it; a
 probe that fails reports ``colloquy_database_up 0`` instead of failing the scrape.
 ``MonitorMetrics`` counts alert evaluations and deliveries and exposes the latest value
-of every metric a rule looked at (drift scores among them).
+of every metric a rule looked at (drift scores among them); ``SchedulerCollector`` says
+whether a background schedule runs here and how its latest pass went.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, ProcessCollector
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from colloquy.monitoring.alerts.evaluate import EvaluationReport
+from colloquy.monitoring.alerts.schedule import SchedulerStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,3 +159,48 @@ class MonitorMetrics:
         for delivery in report.deliveries:
             result = "delivered" if delivery.delivered else "failed"
             self.deliveries.labels(delivery.channel, result).inc()
+
+
+class SchedulerCollector(Collector):
+    """``colloquy_monitor_*``: passes, failed passes, the latest pass's time, duration and
+    success, and whether this process runs the schedule (1) or stands by (0)."""
+
+    def __init__(self, status: Callable[[], SchedulerStatus], leader: Callable[[], bool]) -> None:
+        self.status = status
+        self.leader = leader
+
+    def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+        status = self.status()
+        yield CounterMetricFamily(
+            "colloquy_monitor_passes", "Alert evaluation passes run.", value=status.passes
+        )
+        yield CounterMetricFamily(
+            "colloquy_monitor_pass_failures",
+            "Passes that failed (metrics unreadable, store away); the schedule went on.",
+            value=status.failures,
+        )
+        yield GaugeMetricFamily(
+            "colloquy_monitor_leader",
+            "1 if this process runs the alert schedule, 0 if another one holds it.",
+            value=1.0 if self.leader() else 0.0,
+        )
+        if status.last is None:
+            return
+        yield GaugeMetricFamily(
+            "colloquy_monitor_last_pass_timestamp_seconds",
+            "When the latest pass started (Unix time).",
+            value=status.last.started_at.timestamp(),
+        )
+        yield GaugeMetricFamily(
+            "colloquy_monitor_last_pass_success",
+            "1 if the latest pass evaluated every rule, 0 if it failed.",
+            value=1.0 if status.last.ok else 0.0,
+        )
+        yield GaugeMetricFamily(
+            "colloquy_monitor_last_pass_duration_seconds",
+            "How long the latest pass took, deliveries included.",
+            value=status.last.seconds,
+        )
+
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        return iter(())

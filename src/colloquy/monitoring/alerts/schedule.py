@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from colloquy.errors import ColloquyError
@@ -17,6 +18,29 @@ from colloquy.logging import get_logger
 from colloquy.monitoring.alerts.evaluate import AlertEvaluator, EvaluationReport, MetricPoint
 
 SeriesSource = Callable[[], Mapping[str, Sequence[MetricPoint]]]
+
+
+@dataclass(frozen=True, slots=True)
+class PassRecord:
+    """How the latest pass went: when, how long, and its report or its error."""
+
+    started_at: datetime
+    seconds: float
+    report: EvaluationReport | None
+    error: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass(frozen=True, slots=True)
+class SchedulerStatus:
+    """Counts since start and the latest pass, read by a status page or a metrics scrape."""
+
+    passes: int
+    failures: int
+    last: PassRecord | None
 
 
 class AlertScheduler:
@@ -38,25 +62,37 @@ class AlertScheduler:
         self.clock = clock
         self.passes = 0
         self.failures = 0
+        self.last: PassRecord | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def run_once(self) -> EvaluationReport | None:
         """One pass; ``None`` when it failed (logged, counted in ``failures``)."""
-        self.passes += 1
+        started_at = self.clock()
+        began = time.monotonic()
         try:
-            report = self.evaluator.evaluate(self.source(), self.clock())
+            report = self.evaluator.evaluate(self.source(), started_at)
             if self.on_report is not None:
                 self.on_report(report)
         except Exception as exc:  # one bad pass must not end the schedule
-            self.failures += 1
             if isinstance(exc, ColloquyError):
                 message = exc.one_line()
             else:
                 message = f"{type(exc).__name__}: {exc}"
             get_logger(__name__).error("monitor.pass_failed", error=message)
+            self._finish(PassRecord(started_at, time.monotonic() - began, None, message))
             return None
+        self._finish(PassRecord(started_at, time.monotonic() - began, report, None))
         return report
+
+    def _finish(self, record: PassRecord) -> None:
+        self.passes += 1
+        if not record.ok:
+            self.failures += 1
+        self.last = record
+
+    def status(self) -> SchedulerStatus:
+        return SchedulerStatus(self.passes, self.failures, self.last)
 
     def run_forever(self) -> None:
         """Pass after pass, each ``interval`` after the previous one started."""
