@@ -10,6 +10,8 @@ from pydantic import BaseModel
 
 from colloquy.agent.guidelines.loader import bundled_guidelines
 from colloquy.agent.guidelines.records import GuidelineMatch
+from colloquy.agent.journeys.loader import bundled_journeys
+from colloquy.agent.journeys.records import Journey
 from colloquy.agent.tools.outcome import ToolOutcome, ToolStatus
 from colloquy.agent.turn import Role, TurnContext, TurnEvent, Utterance
 from colloquy.agent.validation import ReplyValidator
@@ -19,6 +21,7 @@ from colloquy.desk.tool_models import (
     ClaimStatusResult,
     CustomerInfo,
     KnowledgeResults,
+    SubmittedClaim,
     VerificationResult,
 )
 
@@ -76,6 +79,19 @@ def customer_info() -> ToolOutcome:
     )
 
 
+def submitted() -> ToolOutcome:
+    return outcome(
+        "submit_claim",
+        SubmittedClaim(
+            claim_number="CLM-2026-00131",
+            status=ClaimStatus.SUBMITTED,
+            claim_type=ClaimType.HOME,
+            incident_date=date(2026, 3, 1),
+            amount_claimed="1200.00",
+        ),
+    )
+
+
 def knowledge() -> ToolOutcome:
     return outcome(
         "search_knowledge_base",
@@ -99,8 +115,15 @@ def guideline_matches() -> dict[str, GuidelineMatch]:
     return {g.name: GuidelineMatch(g, 0.9, True) for g in bundled_guidelines()}
 
 
+@pytest.fixture(scope="session")
+def journeys() -> dict[str, Journey]:
+    return {j.name: j for j in bundled_journeys()}
+
+
 @pytest.fixture
-def make_ctx(guideline_matches: dict[str, GuidelineMatch]) -> MakeContext:
+def make_ctx(
+    guideline_matches: dict[str, GuidelineMatch], journeys: dict[str, Journey]
+) -> MakeContext:
     def build(
         message: str = "What's the status of my claim?",
         *,
@@ -110,13 +133,21 @@ def make_ctx(guideline_matches: dict[str, GuidelineMatch]) -> MakeContext:
         guidelines: Sequence[str] = (),
         slots: Sequence[tuple[str, str]] = (),
         grounded: Sequence[str] = (),
+        event: TurnEvent | None = None,
+        journey: str | None = None,
+        state: str | None = None,
+        asking: str | None = None,
     ) -> TurnContext:
         history = tuple(Utterance(Role.CUSTOMER, text, n) for n, text in enumerate(said))
+        flow = journeys[journey] if journey is not None else None
         return TurnContext(
             session_id="s-1",
             turn=len(said) + 1,
             message=message,
-            event=TurnEvent.TOOL_RESULT if outcomes else TurnEvent.ASK_SLOT,
+            event=event or (TurnEvent.TOOL_RESULT if outcomes else TurnEvent.ASK_SLOT),
+            journey=flow,
+            state=flow.state(state) if flow is not None and state is not None else None,
+            asking=flow.slot(asking) if flow is not None and asking is not None else None,
             slots=tuple(slots),
             verified=verified,
             guidelines=tuple(guideline_matches[name] for name in guidelines),
