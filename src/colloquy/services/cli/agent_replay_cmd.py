@@ -21,6 +21,9 @@ from colloquy.services.cli.render import OutputFormat, print_json, print_table, 
 if TYPE_CHECKING:
     from colloquy.agent.audit import ReplayTurn, SessionReplay, TransitionStep
 
+CLIP = 240
+"""Longest tool result shown in a replay table cell."""
+
 SessionArgument = Annotated[
     str, typer.Argument(help="session id (list recent ones with 'colloquy agent sessions')")
 ]
@@ -127,8 +130,10 @@ def print_replay(rebuilt: SessionReplay) -> None:
 
 
 def turn_rows(turn: ReplayTurn) -> list[tuple[str, str, float | None]]:
-    """(stage, detail, milliseconds) rows of one turn, in the order the agent ran them; the
-    reply's row carries the turn's total."""
+    """(stage, detail, milliseconds) rows of one turn, in the order the agent ran them.
+
+    The responder's draft shows only when validation changed it; the reply's row carries
+    the turn's total."""
     t = turn.timings
     rows: list[tuple[str, str, float | None]] = []
     if turn.message is not None:
@@ -145,14 +150,16 @@ def turn_rows(turn: ReplayTurn) -> list[tuple[str, str, float | None]]:
         filled = ", ".join(f"{k}={v}" for k, v in turn.slots)
         rows.append(("slots", filled, t.slots))
     for tool in turn.tools:
-        outcome = tool.result if tool.succeeded else (tool.error or tool.status)
-        cached = " cached" if tool.cached else ""
-        detail = f"{tool.tool}({tool.arguments}) {tool.status}{cached}: {outcome}"
-        rows.append(("tool", detail, tool.latency_ms))
+        status = tool.status if tool.succeeded or tool.status != "ok" else "ok, not satisfied"
+        cached = ", cached" if tool.cached else ""
+        said = _clip(tool.result or tool.error)
+        rows.append(
+            ("tool", f"{tool.tool}({tool.arguments}) {status}{cached}: {said}", tool.latency_ms)
+        )
     rows += [_transition_row(step) for step in moved]
     names = ", ".join(f"{g.name} ({g.score:.2f})" for g in turn.guidelines) or "none"
     rows.append(("guidelines", names, t.guidelines))
-    if turn.draft:
+    if turn.draft and turn.draft != turn.reply:
         rows.append((f"draft ({turn.responder})", turn.draft, t.respond))
     failed = turn.failed_verdicts
     checks = len(turn.verdicts)
@@ -166,8 +173,14 @@ def turn_rows(turn: ReplayTurn) -> list[tuple[str, str, float | None]]:
             (f"  ✗ {v.check.value}", f"#{v.sentence_index} {v.sentence!r}: {v.reason}{fix}", None)
         )
     if turn.reply is not None:
-        rows.append(("[bold]agent[/]", turn.reply, t.total))
+        label = f"[bold]agent[/] ({turn.responder})" if turn.responder else "[bold]agent[/]"
+        rows.append((label, turn.reply, t.total))
     return rows
+
+
+def _clip(text: str) -> str:
+    """A tool result cut for the table (``--format json`` keeps it whole)."""
+    return text if len(text) <= CLIP else text[: CLIP - 1] + "…"
 
 
 def _transition_row(step: TransitionStep) -> tuple[str, str, float | None]:
