@@ -29,6 +29,8 @@ def failed(verdicts: tuple[Verdict, ...], check: Check) -> list[str]:
         "We will cover the repair.",
         "We'll pay you $2,840.00 next week.",
         "We will definitely approve it.",
+        "Rest assured, the payout will arrive next week.",
+        "You'll likely get the full amount.",
     ],
 )
 def test_promises_while_under_review_fail(
@@ -63,9 +65,12 @@ def test_an_approval_the_tool_returned_is_a_fact(
     verdicts = validator.check(
         ctx,
         "Your claim CLM-2026-00012 has been approved. You will receive $2,590.00. "
-        "You will receive $2,840.00 within 3 days.",
+        "You will receive $2,840.00 within 3 days. The payment will be sent tomorrow.",
     )
-    assert failed(verdicts, Check.PROMISE) == ["You will receive $2,840.00 within 3 days."]
+    assert failed(verdicts, Check.PROMISE) == [
+        "You will receive $2,840.00 within 3 days.",
+        "The payment will be sent tomorrow.",
+    ]
 
 
 def test_the_named_claims_status_decides(validator: ReplyValidator, make_ctx: MakeContext) -> None:

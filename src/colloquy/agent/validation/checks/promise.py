@@ -47,7 +47,8 @@ _STATED_OUTCOME = re.compile(
     _I,
 )
 _YOU_RECEIVE = re.compile(
-    r"\b(?:you(?:'ll|’ll|\s+will|\s+are going to|\s+should)\s+(?:definitely\s+|certainly\s+)?"
+    r"\b(?:you(?:'ll|’ll|\s+will|\s+are going to|\s+should)\s+"
+    r"(?:definitely\s+|certainly\s+|probably\s+|likely\s+)?"
     r"(?:receive|get|be paid|be reimbursed|be sent)"
     r"|we(?:'ll|’ll|\s+will|\s+are going to)\s+(?:definitely\s+|certainly\s+)?"
     r"(?:pay|reimburse|send|transfer))\b",
@@ -61,7 +62,15 @@ _PAYMENT_WORDS = re.compile(
 _DEADLINE = re.compile(
     r"\b(?:by|within|before|no later than)\s+(?:the\s+)?(?:\d+|a|one|two|three|few|next|"
     r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|end)\b"
-    r"|\bin\s+(?:\d+|a|one|two|three|a few)\s+(?:business\s+)?(?:days?|weeks?|hours?)\b",
+    r"|\bin\s+(?:\d+|a|one|two|three|a few)\s+(?:business\s+)?(?:days?|weeks?|hours?)\b"
+    r"|\b(?:next|this)\s+(?:week|month|monday|tuesday|wednesday|thursday|friday)\b"
+    r"|\b(?:today|tomorrow|tonight)\b",
+    _I,
+)
+_PAYMENT_COMING = re.compile(
+    r"\b(?:payout|payment|money|cheque|check|funds|reimbursement|settlement)\s+"
+    r"(?:will|'ll|’ll|should|is going to)\s+(?:\w+\s+)?"
+    r"(?:arrive|come|reach you|land|be (?:sent|paid|issued|deposited|transferred|with you))\b",
     _I,
 )
 _APPROVED = frozenset({"approved", "paid"})
@@ -87,10 +96,13 @@ class PromiseCheck(SentenceCheck):
                 return Finding(f"promises an outcome no tool returned ({match.group()!r})")
             if pattern is _FUTURE_OUTCOME and _DEADLINE.search(sentence, match.end()):
                 return Finding(f"promises a date ({match.group()!r} …)")
-        receive = _YOU_RECEIVE.search(sentence)
+        receive = _YOU_RECEIVE.search(sentence) or _PAYMENT_COMING.search(sentence)
         if receive is not None and not negated(sentence, receive.start()):
             amounts = [e for e in entities if e.kind is Kind.MONEY]
-            if amounts or _PAYMENT_WORDS.search(sentence, receive.end()):
+            about_money = receive.re is _PAYMENT_COMING or _PAYMENT_WORDS.search(
+                sentence, receive.end()
+            )
+            if amounts or about_money:
                 unpaid = [e for e in amounts if e.value not in facts.approved_amounts]
                 if unpaid or not allowed:
                     what = unpaid[0].text if unpaid else "a payment"
