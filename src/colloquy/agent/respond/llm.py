@@ -4,8 +4,9 @@ The prompt carries what the engine decided (the journey state's instruction, the
 ask for, the matched guidelines' actions, this turn's tool results as JSON) and the
 template responder's approved draft, which the model phrases naturally; tiny local models
 stay on script that way, larger ones sound less canned. Account data reaches the prompt
-only once the caller is verified, and the caller's personal slots never do, so the model
-cannot leak what it was never shown. When the model fails (:class:`LLMError`, or an empty
+only once the caller is verified, and the caller's personal data never does (private
+slots are withheld, phones, cards, ids and emails in what they said are masked), so the
+model cannot repeat what it was never shown. When the model fails (:class:`LLMError`, or an empty
 answer) the fallback responder answers instead and the reply says so.
 """
 
@@ -22,6 +23,7 @@ from colloquy.agent.respond.facts import PRIVATE_SLOTS, outcome_kind
 from colloquy.agent.respond.sentences import SentenceBuffer, split_sentences
 from colloquy.agent.respond.template import TemplateResponder
 from colloquy.agent.turn import Reply, Role, TurnContext
+from colloquy.data.pii import mask_text
 from colloquy.desk.tool_models import KnowledgeResults, VerificationResult
 from colloquy.errors import LLMError
 from colloquy.llm.client import LLMClient
@@ -30,9 +32,13 @@ from colloquy.llm.records import CallOptions, Usage
 from colloquy.logging import get_logger
 
 PROMPT_NAME = "agent_reply"
-DEFAULT_OPTIONS = CallOptions(temperature=0.0, max_tokens=160)
-_LABEL = re.compile(r"^\s*(agent|assistant|desk)\s*:\s*", re.IGNORECASE)
+DEFAULT_OPTIONS = CallOptions(temperature=0.0, max_tokens=160, stop=("\ncaller:", "\nDraft reply:"))
+"""Greedy and short; a small model that starts a new turn or repeats the draft's label stops."""
+_LABEL = re.compile(
+    r"^\s*((agent|assistant|desk|rewritten reply|draft reply|reply)\s*:\s*)+", re.IGNORECASE
+)
 _MARKUP = re.compile(r"[*#`]+")
+_ENDED = re.compile(r"[.!?…][\"'”’)]*$")
 
 log = get_logger(__name__)
 
@@ -87,7 +93,9 @@ class LLMResponder(Responder):
         rendered = self.render(ctx, feedback)
         try:
             result = self.client.chat(rendered.messages, options=self.options, prompt=rendered.ref)
-            sentences = [c for s in split_sentences(result.text) if (c := _clean(s))]
+            sentences = split_sentences(_clean(result.text))
+            if result.finish_reason == "length":
+                sentences = _complete(sentences)
             if not sentences:
                 raise LLMError(f"{self.client.model} returned an empty reply")
         except LLMError as exc:
@@ -100,17 +108,20 @@ class LLMResponder(Responder):
         buffer = SentenceBuffer()
         said: list[str] = []
         usage: Usage | None = None
+        reason: str | None = None
         chunks = self.client.stream(rendered.messages, options=self.options, prompt=rendered.ref)
         try:
             for chunk in chunks:
                 usage = chunk.usage or usage
+                reason = chunk.finish_reason or reason
                 for sentence in buffer.feed(chunk.delta):
                     if (clean := _clean(sentence)) and len(said) < self.max_sentences:
                         said.append(clean)
                         yield clean
                 if len(said) >= self.max_sentences:
                     break
-            for sentence in buffer.flush():
+            rest = buffer.flush()
+            for sentence in _complete(rest, after=len(said)) if reason == "length" else rest:
                 if (clean := _clean(sentence)) and len(said) < self.max_sentences:
                     said.append(clean)
                     yield clean
@@ -175,7 +186,7 @@ def prompt_values(
         "tool_results": tool_results_json(ctx),
         "draft": draft,
         "history": _history(ctx, history_turns),
-        "message": ctx.message,
+        "message": mask_private(ctx.message, ctx),
         "feedback": feedback,
     }
 
@@ -200,14 +211,35 @@ def _history(ctx: TurnContext, turns: int) -> list[dict[str, str]]:
         past.pop()
     recent = past[-turns:] if turns else []
     return [
-        {"role": "caller" if u.role is Role.CUSTOMER else "agent", "text": u.text} for u in recent
+        {"role": "caller", "text": mask_private(u.text, ctx)}
+        if u.role is Role.CUSTOMER
+        else {"role": "agent", "text": u.text}
+        for u in recent
     ]
+
+
+def mask_private(text: str, ctx: TurnContext) -> str:
+    """``text`` with personal data masked: what the PII masker finds (phones, cards, ids,
+    emails) and any private slot value the caller gave (a date of birth), so the model is
+    never shown what it must not repeat."""
+    masked = mask_text(text).text
+    for name, value in ctx.slots:
+        if name in PRIVATE_SLOTS and len(value) >= 4:
+            masked = masked.replace(value, f"<{name.upper()}>")
+    return masked
 
 
 def _no_journey_instruction() -> str:
     return (
         "Answer briefly and say you can help with claim status, new claims and coverage questions."
     )
+
+
+def _complete(sentences: list[str], *, after: int = 0) -> list[str]:
+    """Drop a last sentence the token limit cut short, unless it would leave nothing."""
+    if sentences and (after or len(sentences) > 1) and not _ENDED.search(sentences[-1]):
+        return sentences[:-1]
+    return sentences
 
 
 def _clean(sentence: str) -> str:
