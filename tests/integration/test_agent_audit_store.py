@@ -4,6 +4,8 @@ concurrent appends, verdict rows, paging, and ``updated_at`` kept by the trigger
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -225,4 +227,45 @@ def test_concurrent_appends_lose_and_repeat_no_number(store_url: str) -> None:
         tally = repo.count(ids)
         assert (tally.sessions, tally.stored, tally.lost) == (sessions_n, expected_total, 0)
         assert tally.by_kind == (("message", expected_total),)
+        _clear(store)
+
+
+_APPEND_SCRIPT = """
+import sys
+from colloquy.storage import Store
+from colloquy.storage.agent_sessions import AgentSessionRepository, NewEvent
+
+url, session_id, worker, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+with Store.open(url) as store:
+    repo = AgentSessionRepository(store)
+    for i in range(count):
+        repo.append(session_id, [NewEvent(i, "message", f'"p{worker}-{i}"')])
+"""
+
+
+@pytest.mark.slow
+def test_appends_from_several_processes_share_one_numbering(store_url: str) -> None:
+    processes_n, per_process = 3, 25
+    with Store.open(store_url) as store:
+        _clear(store)
+        repo = AgentSessionRepository(store)
+        session_id = repo.create(channel="api").id
+        workers = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-c",
+                    _APPEND_SCRIPT,
+                    store_url,
+                    session_id,
+                    str(w),
+                    str(per_process),
+                ]
+            )
+            for w in range(processes_n)
+        ]
+        assert [p.wait(timeout=120) for p in workers] == [0] * processes_n
+        events = repo.events(session_id)
+        assert [e.seq for e in events] == list(range(1, processes_n * per_process + 1))
+        assert len({e.payload for e in events}) == processes_n * per_process
         _clear(store)
