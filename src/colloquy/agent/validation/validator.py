@@ -14,6 +14,7 @@ changed and that the text sent passed.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from time import perf_counter
@@ -56,7 +57,11 @@ class _Review:
 
 
 class ReplyValidator:
-    """Stateless between calls: one validator serves every session of a process."""
+    """One validator serves every session and thread of a process.
+
+    Its only state is, per thread, the facts of the last context it saw, so the sentences
+    of one streamed reply do not each re-read the session.
+    """
 
     def __init__(
         self,
@@ -74,11 +79,60 @@ class ReplyValidator:
         self.regenerate = regenerate
         self.max_regenerations = max_regenerations
         self.checks = checks if checks is not None else default_checks()
+        self._last = threading.local()
 
     def check(self, ctx: TurnContext, text: str) -> tuple[Verdict, ...]:
         """The deterministic verdicts on ``text``, without judge, regeneration or fixes."""
-        facts = SessionFacts.of(ctx)
+        facts = self._facts(ctx)
         return self._review(ctx, text, facts, required_disclaimers(ctx, self.fixes), False).verdicts
+
+    def validate_sentence(
+        self, ctx: TurnContext, sentence: str, index: int, *, spoken: str = ""
+    ) -> ValidationOutcome:
+        """One sentence of a streamed reply, before it is spoken.
+
+        The sentence-level checks and the same template fixes as :meth:`validate`, with no
+        regeneration (what came before is already spoken) and no judge (an LLM call per
+        sentence would stall the stream). ``text`` is what may be spoken: the sentence, its
+        fix, or '' when it is dropped (its fix is already in ``spoken``, or still fails).
+        """
+        started = perf_counter()
+        facts = self._facts(ctx)
+        verdicts, failures = self._inspect(index, sentence, facts)
+        if not failures:
+            return self._outcome(sentence, verdicts, False, 1, started, 0.0)
+        fix = self._fix(sentence, failures)
+        if fix and fix in split_sentences(spoken):
+            fix = ""
+        if fix:
+            rechecked, still = self._inspect(index, fix, facts)
+            verdicts = [replace(v, fix=fix) if not v.passed else v for v in verdicts]
+            verdicts.extend(rechecked)
+            fix = "" if still else fix
+        return self._outcome(fix, verdicts, True, 1, started, 0.0)
+
+    def closing_sentences(self, ctx: TurnContext, spoken: str) -> ValidationOutcome:
+        """After a streamed reply: the DISCLAIMER check on all that was spoken.
+
+        ``text`` holds the approved sentence of each missing disclaimer, to be said last
+        ('' when none is missing).
+        """
+        started = perf_counter()
+        required = required_disclaimers(ctx, self.fixes)
+        verdicts, missing = check_disclaimers(split_sentences(spoken), required)
+        annotated = [_annotate(v, {}, missing) if not v.passed else v for v in verdicts]
+        text = " ".join(d.sentence for d in missing)
+        return self._outcome(text, annotated, bool(missing), 1, started, 0.0)
+
+    def _facts(self, ctx: TurnContext) -> SessionFacts:
+        """The context's facts, kept per thread for the sentences of one streamed reply."""
+        cached = getattr(self._last, "entry", None)
+        if cached is not None and cached[0] is ctx:
+            facts: SessionFacts = cached[1]
+            return facts
+        facts = SessionFacts.of(ctx)
+        self._last.entry = (ctx, facts)
+        return facts
 
     def validate(
         self, ctx: TurnContext, reply: Reply, *, regenerate: Regenerate | None = None
@@ -91,7 +145,7 @@ class ReplyValidator:
         started = perf_counter()
         elsewhere = 0.0
         callback = regenerate or self.regenerate
-        facts = SessionFacts.of(ctx)
+        facts = self._facts(ctx)
         required = required_disclaimers(ctx, self.fixes)
         text = reply.text
         review = self._review(ctx, text, facts, required, self.judge is not None)
@@ -138,24 +192,13 @@ class ReplyValidator:
         judged: bool,
     ) -> _Review:
         sentences = split_sentences(text)
-        active = [c for c in self.checks if c.applies(facts)]
         verdicts: list[Verdict] = []
         findings: dict[int, list[tuple[Check, Finding]]] = {}
         for index, sentence in enumerate(sentences):
-            entities = find_entities(sentence)
-            for check in active:
-                finding = check.inspect(sentence, entities, facts)
-                verdicts.append(
-                    Verdict(
-                        check.check,
-                        index,
-                        sentence,
-                        finding is None,
-                        finding.reason if finding else "",
-                    )
-                )
-                if finding is not None:
-                    findings.setdefault(index, []).append((check.check, finding))
+            found, failures = self._inspect(index, sentence, facts)
+            verdicts.extend(found)
+            if failures:
+                findings[index] = failures
         if judged and self.judge is not None:
             for verdict in self.judge.judge(ctx, sentences) or ():
                 verdicts.append(verdict)
@@ -166,6 +209,23 @@ class ReplyValidator:
         disclaimer_verdicts, missing = check_disclaimers(sentences, required)
         verdicts.extend(disclaimer_verdicts)
         return _Review(sentences, tuple(verdicts), findings, missing)
+
+    def _inspect(
+        self, index: int, sentence: str, facts: SessionFacts
+    ) -> tuple[list[Verdict], list[tuple[Check, Finding]]]:
+        """Every applicable check on one sentence: its verdicts and its failures."""
+        entities = find_entities(sentence)
+        verdicts: list[Verdict] = []
+        failures: list[tuple[Check, Finding]] = []
+        for check in self.checks:
+            if not check.applies(facts):
+                continue
+            finding = check.inspect(sentence, entities, facts)
+            reason = finding.reason if finding is not None else ""
+            verdicts.append(Verdict(check.check, index, sentence, finding is None, reason))
+            if finding is not None:
+                failures.append((check.check, finding))
+        return verdicts, failures
 
     def _repair(self, review: _Review) -> tuple[str, tuple[Verdict, ...]]:
         """The repaired text, and the review's verdicts with ``fix`` filled in."""
