@@ -118,3 +118,36 @@ def test_registration_keeps_the_reference_of_each_version(
     )
     assert code == 0, err
     assert json.loads(out)["reference"] == "model:watched-intent/1"
+
+
+CONVERSION = """\
+name: watched-deals
+task: conversion
+data: {{source: craigslist_bargain, path: {path}}}
+stages:
+  ingest: {{}}
+  split: {{params: {{test_fraction: 0.25}}}}
+  train: {{params: {{blocks: [tfidf, metadata], head: logreg, inner_folds: 2}}}}
+  evaluate: {{}}
+tracking: {{enabled: false}}
+"""
+
+
+@pytest.mark.slow
+def test_a_conversion_model_references_its_conversations(
+    datasets_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = datasets_dir / "craigslist_bargain" / "dev.json"
+    (tmp_path / "p.yaml").write_text(CONVERSION.format(path=path))
+    settings = load_settings()
+    evaluated = run_pipeline(tmp_path / "p.yaml", settings).stage("evaluate")
+    assert evaluated.info["reference"] == "model:watched-deals"
+    with Store.open(settings.resolved_database_url) as store:
+        snapshot = load_model_reference(store, "watched-deals")
+    assert snapshot.label_field == "converted"
+    outcome = snapshot.feature("converted")
+    assert outcome is not None
+    assert set(outcome.counts) == {"True", "False"}
+    assert snapshot.feature("confidence") is not None
+    assert snapshot.feature("turns") is not None  # dialogue dynamics, as a stored dataset's rows
+    assert [t.field for t in snapshot.texts] == ["first_customer_text"]

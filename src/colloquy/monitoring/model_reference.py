@@ -14,7 +14,7 @@ confident on what it learned from, and production data is never that.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,7 +25,7 @@ import pandas as pd
 from colloquy.errors import ColloquyError, NotFoundError, UsageError
 from colloquy.logging import get_logger
 from colloquy.monitoring.drift.summary import summarize
-from colloquy.monitoring.frames import LABEL_FIELD, TEXT_FIELD
+from colloquy.monitoring.frames import LABEL_FIELD, TEXT_FIELD, TIME_FIELD, conversation_frame
 from colloquy.monitoring.reference import (
     ReferenceSnapshot,
     build_snapshot,
@@ -36,12 +36,14 @@ from colloquy.monitoring.reference import (
 
 if TYPE_CHECKING:
     from colloquy.config import Settings
+    from colloquy.schema.conversation import Conversation
     from colloquy.storage.store import Store
 
 PREFIX = "model:"
 REFERENCE_FILE = "reference.json"
 PREDICTION_FIELD = "prediction"
 CONFIDENCE_FIELD = "confidence"
+OUTCOME_FIELD = "converted"
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +154,32 @@ def record_model_reference(
     return RecordedReference(names, path, stored=True)
 
 
+def record_table_model_reference(
+    settings: Settings,
+    folder: Path,
+    *,
+    model: str,
+    source: str,
+    training: pd.DataFrame,
+    label_field: str,
+    predictions: Sequence[str],
+    confidence: Sequence[float] | None = None,
+    text_fields: tuple[str, ...] = (),
+) -> RecordedReference:
+    """The reference of a model trained on ``training`` (its columns, ``label_field``
+    among them), with its held-out ``predictions`` and their ``confidence``."""
+    snapshot = model_snapshot(
+        model,
+        training,
+        source=source,
+        text_fields=text_fields,
+        label_field=label_field,
+        predictions=predictions,
+        confidence=confidence,
+    )
+    return record_model_reference(settings, snapshot, folder, model=model)
+
+
 def record_text_model_reference(
     settings: Settings,
     folder: Path,
@@ -166,18 +194,48 @@ def record_text_model_reference(
     confidence: Sequence[float],
 ) -> RecordedReference:
     """The reference of a text classifier (an intent model): its training texts and label
-    mix, its held-out prediction mix and confidence, named as the training data names them."""
+    mix, named as the training data names them."""
     training = pd.DataFrame({text_field: list(texts), label_field: list(labels)})
-    snapshot = model_snapshot(
-        model,
-        training,
+    return record_table_model_reference(
+        settings,
+        folder,
+        model=model,
         source=source,
-        text_fields=(text_field,),
+        training=training,
         label_field=label_field,
         predictions=predictions,
         confidence=confidence,
+        text_fields=(text_field,),
     )
-    return record_model_reference(settings, snapshot, folder, model=model)
+
+
+def record_conversation_model_reference(
+    settings: Settings,
+    folder: Path,
+    *,
+    model: str,
+    source: str,
+    conversations: Iterable[Conversation],
+    outcomes: Sequence[bool],
+    probability: Sequence[float],
+) -> RecordedReference:
+    """The reference of a conversion model: its training conversations as the rows a
+    drift report reads from a stored dataset (dynamics, metadata, channel, first customer
+    text), the outcome mix, and the held-out predicted outcome and probability."""
+    training = conversation_frame(conversations).drop(columns=[TIME_FIELD], errors="ignore")
+    training[OUTCOME_FIELD] = [str(bool(o)) for o in outcomes]
+    texts = (TEXT_FIELD,) if TEXT_FIELD in training.columns else ()
+    return record_table_model_reference(
+        settings,
+        folder,
+        model=model,
+        source=source,
+        training=training,
+        label_field=OUTCOME_FIELD,
+        predictions=[str(bool(p >= 0.5)) for p in probability],
+        confidence=probability,
+        text_fields=texts,
+    )
 
 
 def record_registered_reference(

@@ -72,9 +72,21 @@ class EvaluateClassification(Component):
             "test_macro_f1": metrics.macro_f1,
             "test_weighted_f1": metrics.weighted_f1,
         }
+        from colloquy.monitoring.model_reference import record_table_model_reference
+
+        seen = pd.concat([read_split(inputs.directory(SPLITS), s) for s in ("train", "validation")])
+        reference = record_table_model_reference(
+            context.settings,
+            context.output,
+            model=context.pipeline.register.model_name or context.pipeline.name,
+            source=f"pipeline {context.pipeline.name}, run {context.run_id}",
+            training=seen,
+            label_field=data.target,
+            predictions=predicted.astype(str).tolist(),
+        )
         metric = f"test_{context.typed(EvaluateClassificationParams).metric}"
         return StageOutput(
             metrics=scores,
-            info={"metric": metric, "score": scores[metric]},
+            info={"metric": metric, "score": scores[metric], "reference": reference.describe()},
             artifacts=(REPORT_DIR, PREDICTIONS_FILE),
         )

@@ -20,7 +20,7 @@ from colloquy.pipelines.components.base import (
     StageOutput,
 )
 from colloquy.pipelines.components.evaluate_intent import PREDICTIONS_FILE
-from colloquy.pipelines.components.split_conv import test_conversations
+from colloquy.pipelines.components.split_conv import test_conversations, train_conversations
 from colloquy.pipelines.components.train_intent import MODEL_DIR
 from colloquy.pipelines.spec.schema import Task
 
@@ -70,9 +70,21 @@ class EvaluateConversion(Component):
             "test_log_loss": float(metrics.log_loss),
         }
         scores = {k: v for k, v in scores.items() if np.isfinite(v)}
+        from colloquy.monitoring.model_reference import record_conversation_model_reference
+
+        seen, outcomes = train_conversations(inputs.directory(SPLITS))
+        reference = record_conversation_model_reference(
+            context.settings,
+            context.output,
+            model=context.pipeline.register.model_name or context.pipeline.name,
+            source=f"pipeline {context.pipeline.name}, run {context.run_id}",
+            conversations=seen,
+            outcomes=outcomes,
+            probability=probability.tolist(),
+        )
         metric = f"test_{context.typed(EvaluateConversionParams).metric}"
         return StageOutput(
             metrics=scores,
-            info={"metric": metric, "score": scores.get(metric)},
+            info={"metric": metric, "score": scores.get(metric), "reference": reference.describe()},
             artifacts=(PLOT_FILE, PREDICTIONS_FILE),
         )
