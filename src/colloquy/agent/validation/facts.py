@@ -16,6 +16,7 @@ from datetime import date
 
 from colloquy.agent.turn import TurnContext
 from colloquy.agent.validation.entities import Entity, Kind, find_entities, plain_amount
+from colloquy.agent.validation.sentences import split_sentences
 
 KNOWLEDGE_TOOLS = frozenset({"search_knowledge_base"})
 """Tools whose results are general information, not the caller's account data."""
@@ -24,9 +25,12 @@ _BIRTH_CONTEXT = re.compile(r"\b(?:born|birth|dob|birthday|d\.o\.b)\b", re.IGNOR
 _BIRTH_SLOT = re.compile(r"birth|dob", re.IGNORECASE)
 _SSN_CONTEXT = re.compile(r"\b(?:social security|ssn|social)\b", re.IGNORECASE)
 _NINE_DIGITS = re.compile(r"(?<!\d)\d{9}(?!\d)")
+_QUOTABLE = frozenset({"title", "body"})
 _ACCOUNT_FIELDS = frozenset({"full_name", "first_name", "policy_number", "email_masked"})
 _STATUS_FIELDS = frozenset({"status"})
 _CENTS = re.compile(r"\d+\.\d{2}")
+_MIN_QUOTE = 12
+"""Shorter fragments ("Yes.") are too generic to blank out as quotes."""
 _ADULT_YEARS = 16
 """A date this many years back or more, said by the caller, is read as a date of birth."""
 
@@ -50,6 +54,16 @@ class SessionFacts:
     """Approved amounts of approved or paid claims: the only sums a reply may say will be paid."""
     account_values: tuple[str, ...]
     """Account data tools returned (names, policy numbers, masked emails), lower case."""
+    quoted: tuple[str, ...] = ()
+    """Knowledge-base titles and sentences, lower case: quoting policy text is no promise."""
+
+    def unquoted(self, sentence: str) -> str:
+        """``sentence`` in lower case with every verbatim knowledge-base quote blanked out."""
+        text = " ".join(sentence.lower().split())
+        for fragment in self.quoted:
+            if fragment in text:
+                text = text.replace(fragment, " … ")
+        return text
 
     def is_grounded(self, entity: Entity) -> bool:
         if (entity.kind, entity.value) in self.grounded or (entity.kind, entity.value) in self.said:
@@ -72,6 +86,7 @@ class SessionFacts:
         claim_statuses: dict[str, str] = {}
         approved: set[str] = set()
         account: set[str] = set()
+        quoted: set[str] = set()
         for value in ctx.grounded:
             grounded.update(_value_entities(value))
             if value.strip().lower() in _STATUS_WORDS:
@@ -82,6 +97,8 @@ class SessionFacts:
             data = outcome.result.model_dump(mode="json")
             for key, value in _leaves(data):
                 grounded.update(_field_entities(key, value))
+                if outcome.tool in KNOWLEDGE_TOOLS and key in _QUOTABLE:
+                    quoted.update(_fragments(value))
                 if key in _ACCOUNT_FIELDS and value and outcome.tool not in KNOWLEDGE_TOOLS:
                     account.add(value.lower())
             for claim in _claims(data):
@@ -105,6 +122,7 @@ class SessionFacts:
             claim_statuses=claim_statuses,
             approved_amounts=frozenset(approved),
             account_values=tuple(sorted(account, key=len, reverse=True)),
+            quoted=tuple(sorted(quoted, key=len, reverse=True)),
         )
 
 
@@ -196,6 +214,14 @@ def _caller_facts(
     for value in birth_slots:
         pii.update((Kind.DATE, e.value) for e in find_entities(value) if e.kind is Kind.DATE)
     return said, pii
+
+
+def _fragments(text: str) -> Iterator[str]:
+    """The text and each of its sentences, normalised as :meth:`SessionFacts.unquoted` reads."""
+    for piece in (text, *split_sentences(text)):
+        normal = " ".join(piece.lower().split())
+        if len(normal) >= _MIN_QUOTE:
+            yield normal
 
 
 def _old(value: str, today: date) -> bool:

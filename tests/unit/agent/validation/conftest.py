@@ -92,7 +92,10 @@ def submitted() -> ToolOutcome:
     )
 
 
-def knowledge() -> ToolOutcome:
+def knowledge(
+    body: str = "Flood cover is an add-on; the standard deductible is $500.",
+    title: str = "Flood damage on home policies",
+) -> ToolOutcome:
     return outcome(
         "search_knowledge_base",
         KnowledgeResults(
@@ -100,9 +103,9 @@ def knowledge() -> ToolOutcome:
             articles=[
                 ArticleSnippet(
                     slug="home-flood",
-                    title="Flood damage on home policies",
+                    title=title,
                     category=ArticleCategory.COVERAGE,
-                    body="Flood cover is an add-on; the standard deductible is $500.",
+                    body=body,
                     score=0.9,
                 )
             ],

@@ -8,7 +8,7 @@ from colloquy.agent.turn import Check, Verdict
 from colloquy.agent.validation import ReplyValidator
 from colloquy.desk.records import ClaimStatus
 
-from .conftest import MakeContext, claim_status
+from .conftest import MakeContext, claim_status, knowledge
 
 
 def failed(verdicts: tuple[Verdict, ...], check: Check) -> list[str]:
@@ -85,3 +85,20 @@ def test_the_named_claims_status_decides(validator: ReplyValidator, make_ctx: Ma
         ctx, "CLM-2026-00003 has been paid. Your claim CLM-2026-00012 is approved."
     )
     assert failed(verdicts, Check.PROMISE) == ["Your claim CLM-2026-00012 is approved."]
+
+
+def test_policy_text_quoted_from_an_article_is_no_promise(
+    validator: ReplyValidator, make_ctx: MakeContext
+) -> None:
+    article = knowledge(
+        body="Approved repairers' work is guaranteed for five years and we pay them directly.",
+        title="Emergency repairs before a claim is approved",
+    )
+    ctx = make_ctx("who does the repair?", outcomes=[article])
+    quoted = (
+        "Our guide “Emergency repairs before a claim is approved” says: Approved repairers' "
+        "work is guaranteed for five years and we pay them directly."
+    )
+    verdicts = validator.check(ctx, f"{quoted} Your repair is guaranteed too.")
+    assert failed(verdicts, Check.PROMISE) == ["Your repair is guaranteed too."]
+    assert failed(verdicts, Check.VERIFICATION) == []

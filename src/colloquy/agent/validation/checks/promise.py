@@ -4,7 +4,8 @@ A promise is a future or certain outcome the desk cannot commit to: "guaranteed"
 approved", "you will receive $X", "definitely covered", "paid within 5 days". Stating what
 a tool returned is a fact, not a promise: a claim ``get_claim_status`` returned as
 approved may be called approved, and its approved amount may be said to be paid. Negated
-or conditional phrasing ("I can't promise …", "whether it will be approved") passes.
+or conditional phrasing ("I can't promise …", "whether it will be approved") passes, and
+so does policy text quoted verbatim from a knowledge-base article the search returned.
 """
 
 from __future__ import annotations
@@ -82,6 +83,7 @@ class PromiseCheck(SentenceCheck):
     def inspect(
         self, sentence: str, entities: tuple[Entity, ...], facts: SessionFacts
     ) -> Finding | None:
+        sentence = facts.unquoted(sentence)
         for pattern, reason in _ALWAYS:
             match = pattern.search(sentence)
             if match is not None and not negated(sentence, match.start()):

@@ -53,8 +53,9 @@ class VerificationCheck(SentenceCheck):
             return Finding(f"account amount {money[0].text} before identity verification")
         if _BIRTH.search(sentence) and any(e.kind is Kind.DATE for e in entities):
             return Finding("a date of birth before identity verification")
-        status = _STATUS.search(sentence)
-        if status is not None and not negated(sentence, status.start()):
+        own = facts.unquoted(sentence)
+        status = _STATUS.search(own)
+        if status is not None and not negated(own, status.start()):
             return Finding(f"claim status ({status.group()!r}) before identity verification")
         lowered = sentence.lower()
         for value in facts.account_values:
