@@ -48,17 +48,18 @@ class AuditLog:
         customer_id: str | None = None,
         metadata: Mapping[str, MetadataValue] | None = None,
     ) -> None:
-        """Open the session's row and log ``SESSION_STARTED`` (turn 0)."""
-        session = self.repository.create(
-            channel=channel, session_id=session_id, customer_id=customer_id, metadata=metadata
-        )
+        """Open the session's row and log ``SESSION_STARTED`` (turn 0), together."""
         started = {
-            "channel": session.channel,
-            "customer_id": session.customer_id,
-            "metadata": dict(session.metadata),
+            "channel": channel,
+            "customer_id": customer_id,
+            "metadata": dict(metadata or {}),
         }
-        self.repository.append(
-            session.id, [NewEvent(0, EventKind.SESSION_STARTED.value, payload_json(started))]
+        self.repository.create(
+            channel=channel,
+            session_id=session_id,
+            customer_id=customer_id,
+            metadata=metadata,
+            events=[NewEvent(0, EventKind.SESSION_STARTED.value, payload_json(started))],
         )
 
     def record(

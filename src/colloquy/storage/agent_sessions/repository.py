@@ -125,8 +125,10 @@ class AgentSessionRepository:
         journey: str | None = None,
         journey_version: int | None = None,
         metadata: Mapping[str, Any] | None = None,
+        events: Sequence[NewEvent] = (),
     ) -> StoredSession:
-        """Open a session (a new UUIDv7 id unless ``session_id`` is given); ids are unique."""
+        """Open a session (a new UUIDv7 id unless ``session_id`` is given) and append its
+        first ``events`` in the same transaction; ids are unique."""
         if channel not in CHANNELS:
             raise UsageError(
                 f"unknown session channel {channel!r}", hint=f"use one of {', '.join(CHANNELS)}"
@@ -160,6 +162,7 @@ class AgentSessionRepository:
                     metadata=dict(metadata or {}),
                 )
             )
+            _append(conn, new_id, events)
             return _session(_session_row(conn, new_id))
 
     def get(self, session_id: str) -> StoredSession:
