@@ -23,7 +23,7 @@ DEMO_DATASETS := banking77 craigslist_bargain
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv install demo demo-data test test-all llm-coder check format bench clean
+.PHONY: help venv install system-deps demo demo-data test test-all llm-coder check format bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -101,6 +101,19 @@ demo: install demo-data ## Ingest BANKING77, train an intent model, run it as a 
 	echo "POST /v1/conversions/predict"; \
 	curl -fsS -X POST http://127.0.0.1:$$port/v1/conversions/predict \
 		-H 'Content-Type: application/json' -d @examples/api/conversion-request.json; echo
+
+# Debian packages the tests drive: chromium (the dashboard's browser test), SIPp (real SIP
+# calls to the voice agent), espeak-ng (the light text-to-speech fallback).
+SYSTEM_PACKAGES := chromium chromium-driver sip-tester espeak-ng
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+system-deps: ## Install the Debian packages the browser and voice tests use (apt-get, when missing)
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing" $$missing; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
 
 test: install ## Run the test suite (slow tests excluded)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -157,6 +157,8 @@ class EventKind(StrEnum):
     RESPONSE = "response"
     VALIDATION = "validation"
     REPLY = "reply"
+    VOICE_TIMING = "voice_timing"
+    """Per-stage milliseconds of one voice turn (VAD stop to first audio packet out)."""
     SESSION_ENDED = "session_ended"
 
 
