@@ -103,6 +103,8 @@ _ADDRESS = re.compile(
     r"|terrace|parkway|pkwy|circle|cir)\b",
     _FLAGS,
 )
+_ANY_FACT = re.compile(r"[\d@]")
+"""Every kind of fact has a digit, except an email address, which has an ``@``."""
 _PLAIN_AMOUNT = re.compile(r"\d+(?:\.\d+)?")
 _CENT = Decimal("0.01")
 
@@ -122,6 +124,8 @@ def plain_amount(text: str) -> str | None:
 
 def find_entities(text: str) -> tuple[Entity, ...]:
     """Every fact ``text`` states, in order of position."""
+    if _ANY_FACT.search(text) is None:
+        return ()
     taken: list[tuple[int, int]] = []
     found: list[Entity] = []
 

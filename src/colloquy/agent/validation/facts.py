@@ -87,20 +87,18 @@ class SessionFacts:
         approved: set[str] = set()
         account: set[str] = set()
         quoted: set[str] = set()
-        for value in ctx.grounded:
-            grounded.update(_value_entities(value))
-            if value.strip().lower() in _STATUS_WORDS:
-                statuses.add(value.strip().lower())
+        seen: set[str] = set()
         for outcome in ctx.tool_outcomes:
             if not outcome.ok or outcome.result is None:
                 continue
             data = outcome.result.model_dump(mode="json")
             for key, value in _leaves(data):
+                seen.add(value)
                 grounded.update(_field_entities(key, value))
-                if outcome.tool in KNOWLEDGE_TOOLS and key in _QUOTABLE:
-                    quoted.update(_fragments(value))
                 if key in _ACCOUNT_FIELDS and value and outcome.tool not in KNOWLEDGE_TOOLS:
                     account.add(value.lower())
+                if outcome.tool in KNOWLEDGE_TOOLS and key in _QUOTABLE:
+                    quoted.update(_fragments(value))
             for claim in _claims(data):
                 status = str(claim.get("status", "")).lower()
                 statuses.add(status)
@@ -112,6 +110,11 @@ class SessionFacts:
                     approved_amount = plain_amount(amount)
                     if approved_amount is not None:
                         approved.add(approved_amount)
+        for value in ctx.grounded:
+            if value.strip().lower() in _STATUS_WORDS:
+                statuses.add(value.strip().lower())
+            if value not in seen:
+                grounded.update(_value_entities(value))
         said, pii = _caller_facts(ctx, today)
         return cls(
             verified=ctx.verified,
