@@ -20,6 +20,8 @@ from colloquy.agent.respond.facts import OutcomeKind
 from colloquy.agent.turn import TurnEvent
 
 VARIABLE = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
+_ARTICLE = re.compile(r"(?:^|\s)[Aa] $")
+"""An "a" just before a variable becomes "an" when the value starts with a vowel (an auto claim)."""
 
 
 class Move(StrEnum):
@@ -132,7 +134,15 @@ class ResponseTemplate:
         text = self.strict if strict else self.text
         if any(name not in values for name in VARIABLE.findall(text)):
             return None
-        return VARIABLE.sub(lambda m: values[m.group(1)], text)
+        out: list[str] = []
+        position = 0
+        for match in VARIABLE.finditer(text):
+            before, value = text[position : match.start()], values[match.group(1)]
+            if value[:1] and value[0].lower() in "aeiou" and _ARTICLE.search(before):
+                before = before[:-1] + "n "
+            out += [before, value]
+            position = match.end()
+        return "".join([*out, text[position:]])
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,19 +4,25 @@ Every value a template fills in comes from here, so the offline responder can on
 what the caller said or what a tool returned (grounding by construction). Account data
 (names, claim numbers, amounts, policy numbers) is withheld until ``ctx.verified``; the
 caller's phone number and date of birth are never offered, so they cannot be echoed.
+Amounts and dates are written as they are read out ("$1,450.00", "March 1, 2026"); the
+validator normalises both before it compares them with what the tools returned.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from types import MappingProxyType
 
 from pydantic import BaseModel
 
+from colloquy.agent.journeys.records import SlotType
 from colloquy.agent.respond.sentences import split_sentences
 from colloquy.agent.tools.outcome import ToolOutcome, ToolStatus
 from colloquy.agent.turn import TurnContext
+from colloquy.data.pii import mask_text
 from colloquy.desk.tool_models import (
     ClaimStatusResult,
     CustomerClaims,
@@ -31,8 +37,9 @@ class OutcomeKind(StrEnum):
     """How a tool call ended, as a reply needs to tell it (finer than ``ToolStatus``)."""
 
     OK = "ok"
-    NOT_FOUND = "not_found"
-    """The tool refused: no such claim on this policy, nothing it can act on."""
+    REFUSED = "refused"
+    """The tool refused with a reason: no such claim on this policy (not found), a date
+    outside the policy's rules, a cover the policy does not have."""
     ERROR = "error"
     """The tool broke or its dependencies were unavailable."""
     TIMEOUT = "timeout"
@@ -52,7 +59,7 @@ _INTERNAL_MARKS = ("failed unexpectedly", "is unavailable")
 def outcome_kind(outcome: ToolOutcome) -> OutcomeKind:
     if outcome.status is ToolStatus.ERROR:
         internal = any(mark in (outcome.error or "") for mark in _INTERNAL_MARKS)
-        return OutcomeKind.ERROR if internal else OutcomeKind.NOT_FOUND
+        return OutcomeKind.ERROR if internal else OutcomeKind.REFUSED
     if outcome.status is not ToolStatus.OK:
         return OutcomeKind(outcome.status.value)
     result = outcome.result
@@ -72,9 +79,9 @@ ACCOUNT_VARIABLES: Mapping[str, str] = MappingProxyType(
         "claim_type": "auto, home, health, travel or pet",
         "claim_status": "the status in words (under review)",
         "claim_status_explanation": "what the status means, from the desk's table",
-        "incident_date": "YYYY-MM-DD, as the tool returned it",
-        "amount_claimed": "a decimal string (2840.00), as the tool returned it",
-        "amount_approved": "a decimal string, only when the claim has one",
+        "incident_date": "the date as it is read out (March 14, 2026)",
+        "amount_claimed": "the amount as it is read out (2,840.00; the template writes the $)",
+        "amount_approved": "the same, only when the claim has one",
         "new_claim_id": "the claim number submit_claim returned",
         "claim_count": "how many claims list_customer_claims returned",
         "claim_numbers": "those claims' numbers, comma separated",
@@ -96,6 +103,11 @@ KNOWLEDGE_VARIABLES: Mapping[str, str] = MappingProxyType(
 CONTEXT_VARIABLES: Mapping[str, str] = MappingProxyType(
     {"journey_title": "the running journey's title"}
 )
+
+OUTCOME_VARIABLES: Mapping[str, str] = MappingProxyType(
+    {"tool_reason": "why a tool refused, as it explains it (refused outcomes only)"}
+)
+"""Filled for a tool template from its own outcome, whichever the tool."""
 
 SLOT_PREFIX = "slot."
 PRIVATE_SLOTS = frozenset(
@@ -128,12 +140,16 @@ TOOL_VARIABLES: Mapping[str, frozenset[str]] = MappingProxyType(
 """The variables each tool's result provides, checked when templates load."""
 
 SNIPPET_CHARS = 240
+REASON_CHARS = 200
 
 
-def variable_problem(name: str, *, tool: str | None) -> tuple[str, str] | None:
+def variable_problem(
+    name: str, *, tool: str | None, for_tool: bool = False
+) -> tuple[str, str] | None:
     """Why no context could fill ``{name}`` (or why it must not), with a hint; None if fine.
 
-    ``tool`` is the tool a template speaks for: its variables must come from that result.
+    ``tool`` is the tool a template speaks for: its variables must come from that result;
+    ``for_tool`` says the template tells a tool outcome at all.
     """
     if name.startswith(SLOT_PREFIX):
         slot = name[len(SLOT_PREFIX) :]
@@ -145,6 +161,10 @@ def variable_problem(name: str, *, tool: str | None) -> tuple[str, str] | None:
         return None
     if name in CONTEXT_VARIABLES:
         return None
+    if name in OUTCOME_VARIABLES:
+        if for_tool:
+            return None
+        return f"{{{name}}} is only filled in tool templates", "use it in a 'move: tool' template"
     if tool is not None:
         allowed = TOOL_VARIABLES.get(tool, frozenset())
         if name in allowed:
@@ -155,15 +175,45 @@ def variable_problem(name: str, *, tool: str | None) -> tuple[str, str] | None:
         )
     if name in ACCOUNT_VARIABLES or name in KNOWLEDGE_VARIABLES:
         return None
-    known = sorted({*ACCOUNT_VARIABLES, *KNOWLEDGE_VARIABLES, *CONTEXT_VARIABLES})
+    known = sorted(
+        {*ACCOUNT_VARIABLES, *KNOWLEDGE_VARIABLES, *CONTEXT_VARIABLES, *OUTCOME_VARIABLES}
+    )
     return f"unknown variable {{{name}}}", f"use slot.NAME or one of {', '.join(known)}"
+
+
+def money(value: str) -> str:
+    """A decimal string as it is read out: ``1450.00`` → ``1,450.00`` (the template adds $)."""
+    try:
+        return f"{Decimal(value):,.2f}"
+    except InvalidOperation:
+        return value
+
+
+def spoken_date(value: str) -> str:
+    """An ISO date as it is read out: ``2026-11-28`` → ``November 28, 2026``."""
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return value
+    return f"{day:%B} {day.day}, {day.year}"
+
+
+def _slot_value(ctx: TurnContext, name: str, value: str) -> str:
+    kind = (
+        next((s.type for s in ctx.journey.slots if s.name == name), None) if ctx.journey else None
+    )
+    if kind is SlotType.AMOUNT:
+        return money(value)
+    if kind is SlotType.DATE:
+        return spoken_date(value)
+    return value
 
 
 def context_values(ctx: TurnContext) -> dict[str, str]:
     """Values every template of this turn may use: the slots the caller gave, the journey,
     and (once verified) what this turn's tools returned."""
     values = {
-        f"{SLOT_PREFIX}{name}": value
+        f"{SLOT_PREFIX}{name}": _slot_value(ctx, name, value)
         for name, value in ctx.slots
         if name not in PRIVATE_SLOTS and value
     }
@@ -189,19 +239,19 @@ def result_values(result: BaseModel, *, verified: bool) -> dict[str, str]:
             "claim_type": result.claim_type.value,
             "claim_status": result.status.value.replace("_", " "),
             "claim_status_explanation": result.status_explanation,
-            "incident_date": result.incident_date.isoformat(),
-            "amount_claimed": result.amount_claimed,
+            "incident_date": spoken_date(result.incident_date.isoformat()),
+            "amount_claimed": money(result.amount_claimed),
         }
         if result.amount_approved is not None:
-            values["amount_approved"] = result.amount_approved
+            values["amount_approved"] = money(result.amount_approved)
         return values
     if isinstance(result, SubmittedClaim):
         return {
             "new_claim_id": result.claim_number,
             "claim_type": result.claim_type.value,
             "claim_status": result.status.value.replace("_", " "),
-            "incident_date": result.incident_date.isoformat(),
-            "amount_claimed": result.amount_claimed,
+            "incident_date": spoken_date(result.incident_date.isoformat()),
+            "amount_claimed": money(result.amount_claimed),
         }
     if isinstance(result, CustomerClaims):
         return {
@@ -229,6 +279,14 @@ def _knowledge(result: KnowledgeResults) -> dict[str, str]:
     if others:
         values["related_titles"] = ", ".join(f"“{a.title}”" for a in others)
     return values
+
+
+def outcome_values(outcome: ToolOutcome) -> dict[str, str]:
+    """What a refusal says about itself: the tool's reason, personal data masked."""
+    if outcome_kind(outcome) is not OutcomeKind.REFUSED or not outcome.error:
+        return {}
+    reason = mask_text(" ".join(outcome.error.split())).text.replace(" — ", "; ")
+    return {"tool_reason": reason.rstrip(" .")[:REASON_CHARS]}
 
 
 def snippet(body: str, limit: int = SNIPPET_CHARS) -> str:

@@ -198,7 +198,9 @@ def _template(
         )
     for key in ("text", "strict"):
         for name in VARIABLE.findall(raw.get(key, "")):
-            problem = variable_problem(name, tool=tool if move is Move.TOOL else None)
+            problem = variable_problem(
+                name, tool=tool if move is Move.TOOL else None, for_tool=move is Move.TOOL
+            )
             if problem is not None:
                 raise loaded.error([*path, key], *problem)
     pattern = None

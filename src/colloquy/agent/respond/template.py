@@ -34,7 +34,12 @@ from colloquy.agent.respond.catalog import (
     Said,
     Situation,
 )
-from colloquy.agent.respond.facts import context_values, outcome_kind, result_values
+from colloquy.agent.respond.facts import (
+    context_values,
+    outcome_kind,
+    outcome_values,
+    result_values,
+)
 from colloquy.agent.turn import Reply, TurnContext, TurnEvent
 from colloquy.desk.tool_models import ClaimStatusResult, SubmittedClaim
 
@@ -90,9 +95,9 @@ class TemplateResponder(Responder):
                 outcome=outcome_kind(outcome),
                 status=_status(outcome.result),
             )
-            own = values
+            own = {**values, **outcome_values(outcome)}
             if outcome.ok and outcome.result is not None:
-                own = {**values, **result_values(outcome.result, verified=ctx.verified)}
+                own.update(result_values(outcome.result, verified=ctx.verified))
             body.append(self._say(at, own, strict))
         said = [s for s in body if s is not None]
         follow = self._say(_next(ctx, here), values, strict)
