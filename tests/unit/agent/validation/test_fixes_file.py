@@ -6,8 +6,10 @@ import pytest
 
 from colloquy.agent.journeys.validation import DefinitionError
 from colloquy.agent.turn import Check
-from colloquy.agent.validation import Kind, load_fixes, parse_fixes
+from colloquy.agent.validation import Kind, ReplyValidator, load_fixes, parse_fixes
 from colloquy.agent.validation.fixes import shipped_fixes_path
+
+from .conftest import MakeContext
 
 VALID = shipped_fixes_path().read_text(encoding="utf-8")
 
@@ -44,3 +46,17 @@ def test_an_invalid_pattern_is_reported_at_its_line() -> None:
         parse_fixes(broken, "fixes.yaml")
     assert caught.value.field == "disclaimers.medical_emergency.pattern"
     assert "regular expression" in caught.value.problem
+
+
+def test_every_approved_sentence_passes_the_checks(make_ctx: MakeContext) -> None:
+    fixes = load_fixes()
+    validator = ReplyValidator(fixes=fixes)
+    sentences = [
+        *(text for _, text in fixes.replacements),
+        *(d.sentence for d in fixes.disclaimers),
+        fixes.fallback,
+    ]
+    for verified in (False, True):
+        ctx = make_ctx("my number is 555 0100", verified=verified, said=["born 1984-03-12"])
+        for sentence in sentences:
+            assert [v for v in validator.check(ctx, sentence) if not v.passed] == []
