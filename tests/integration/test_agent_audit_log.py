@@ -209,3 +209,35 @@ def test_sessions_list_shows_the_pinned_journey(audit: AuditLog) -> None:
     page = audit.repository.list(limit=5)
     assert [s.id for s in page.sessions] == ["s-7", "s-6"]
     assert page.sessions[1].journey == "claim_inquiry"
+
+
+def _desk_call(audit: AuditLog, sid: str, filed: bool) -> None:
+    """A short session that files a claim (converted) or only asks about cover."""
+    audit.start(sid, "text")
+    audit.record(sid, 0, EventKind.REPLY, _json(role="agent", text=GREETING))
+    said = (
+        ("I want to file a claim for my car", "Yes please submit it")
+        if filed
+        else ("What does my policy cover?", "No thanks, that is all")
+    )
+    for turn, message in enumerate(said, start=1):
+        audit.record(sid, turn, EventKind.MESSAGE, _json(role="customer", text=message))
+        answer = "Your claim is submitted." if filed and turn == 2 else "Anything else?"
+        audit.record(sid, turn, EventKind.REPLY, _json(role="agent", text=answer))
+    audit.end(sid)
+
+
+@pytest.mark.slow
+def test_conversion_scoring_trains_and_scores_on_agent_sessions(
+    audit: AuditLog, store: Store
+) -> None:
+    from colloquy.models.conversion import ConversionPredictor
+
+    filed = [i % 2 == 0 for i in range(16)]
+    for i, converted in enumerate(filed):
+        _desk_call(audit, f"c-{i}", converted)
+    conversations = [session_conversation(store, f"c-{i}") for i in range(16)]
+    model = ConversionPredictor(blocks=("tfidf", "dynamics"), inner_folds=2, on_leakage="warn")
+    model.fit(conversations[:12], [int(f) for f in filed[:12]])
+    scores = model.predict_proba(conversations[12:])[:, 1]
+    assert [bool(s > 0.5) for s in scores] == filed[12:]
