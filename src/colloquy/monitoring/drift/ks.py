@@ -6,22 +6,15 @@ import numpy as np
 from scipy import stats
 
 from colloquy.monitoring.drift.base import Direction, FloatArray, TestScore
+from colloquy.monitoring.drift.ecdf import merged_gap
 
 
 def ks_statistic(reference: FloatArray, current: FloatArray) -> float:
-    """The largest gap between the two empirical CDFs, from sorted copies.
-
-    Same value as ``scipy.stats.ks_2samp``, without its argsorts: on a million rows the
-    sorts and binary searches here are several times faster.
-    """
-    a = np.sort(reference)
-    b = np.sort(current)
-    points = np.concatenate([a, b])
-    gap = (
-        np.searchsorted(a, points, side="right") / a.size
-        - np.searchsorted(b, points, side="right") / b.size
-    )
-    return float(np.max(np.abs(gap)))
+    """The largest gap between the two empirical CDFs (same value as
+    ``scipy.stats.ks_2samp``), read at the last of each run of equal values."""
+    points, gap = merged_gap(reference, current)
+    last = np.append(points[1:] != points[:-1], True)
+    return float(np.max(np.abs(gap[last])))
 
 
 class KolmogorovSmirnov:

@@ -1,7 +1,9 @@
 """A feature as the drift tests see it: its values (numeric) or its category counts.
 
 The same record serves the live current data and a stored reference snapshot, where the
-numeric values are a uniform random sample capped at ``sample_cap`` rows.
+numeric values are a uniform random sample capped at ``sample_cap`` rows. Numeric values
+are kept sorted: the order means nothing to any test, and KS and Wasserstein then need no
+sort of their own (:mod:`colloquy.monitoring.drift.ecdf`).
 """
 
 from __future__ import annotations
@@ -70,7 +72,7 @@ def summarize(
         missing = int(column.size - values.size)
         if sample_cap is not None and values.size > sample_cap:
             values = np.random.default_rng(seed).choice(values, sample_cap, replace=False)
-        return FeatureSummary(name, "numeric", int(column.size), missing, values=values)
+        return FeatureSummary(name, "numeric", int(column.size), missing, values=np.sort(values))
     counts = present.astype(str).value_counts()
     return FeatureSummary(
         name,

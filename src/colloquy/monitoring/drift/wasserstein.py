@@ -5,25 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from colloquy.monitoring.drift.base import Direction, FloatArray, TestScore
+from colloquy.monitoring.drift.ecdf import merged_gap
 
 
 def wasserstein(reference: FloatArray, current: FloatArray) -> float:
-    """The area between the two empirical CDFs (earth mover's distance in 1-D).
-
-    Equal to ``scipy.stats.wasserstein_distance``; merging two sorted copies instead of
-    argsorting their concatenation makes it several times faster on a million rows.
-    """
-    a = np.sort(reference)
-    b = np.sort(current)
-    points = np.concatenate([a, b])
-    points.sort(kind="stable")
-    widths = np.diff(points)
-    left = points[:-1]
-    gap = (
-        np.searchsorted(a, left, side="right") / a.size
-        - np.searchsorted(b, left, side="right") / b.size
-    )
-    return float(np.sum(np.abs(gap) * widths))
+    """The area between the two empirical CDFs, the earth mover's distance in 1-D (equal
+    to ``scipy.stats.wasserstein_distance``)."""
+    points, gap = merged_gap(reference, current)
+    return float(np.sum(np.abs(gap[:-1]) * np.diff(points)))
 
 
 class NormedWasserstein:
