@@ -1,0 +1,112 @@
+"""One call's Pipecat pipeline, from caller audio frames to the sink, run to its end.
+
+caller PCM → :class:`TurnDetector` (Silero VAD + smart-turn v3) → :class:`TranscribeProcessor`
+→ :class:`JourneyProcessor` (the agent engine, validated sentences) → :class:`SpeakProcessor`
+→ sink (RTP or buffer). The speech models are loaded once per process
+(:class:`VoiceStack`) and shared by every call; VAD and turn state are per call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from pipecat.audio.turn.base_turn_analyzer import BaseTurnAnalyzer
+from pipecat.audio.vad.vad_analyzer import VADAnalyzer
+from pipecat.frames.frames import EndFrame, InputAudioRawFrame
+from pipecat.pipeline.pipeline import Pipeline
+from pipecat.pipeline.worker import PipelineParams, PipelineWorker
+from pipecat.workers.runner import WorkerRunner
+
+from colloquy.agent.engine.engine import AgentEngine
+from colloquy.agent.voice.pipeline.journey import CallState, JourneyProcessor, SpokenLine
+from colloquy.agent.voice.pipeline.latency import TurnTimings
+from colloquy.agent.voice.pipeline.sink import AudioSink
+from colloquy.agent.voice.pipeline.speech import SpeakProcessor, TranscribeProcessor
+from colloquy.agent.voice.pipeline.turns import TurnDetector
+from colloquy.agent.voice.stt.base import SpeechToText
+from colloquy.agent.voice.tts.base import TextToSpeech
+
+
+def silero_vad() -> VADAnalyzer:
+    from pipecat.audio.vad.silero import SileroVADAnalyzer
+
+    return SileroVADAnalyzer()
+
+
+def smart_turn_v3() -> BaseTurnAnalyzer:
+    from pipecat.audio.turn.smart_turn.local_smart_turn_v3 import LocalSmartTurnAnalyzerV3
+
+    return LocalSmartTurnAnalyzerV3()
+
+
+@dataclass(frozen=True)
+class VoiceStack:
+    """What every call shares: the engine, the speech models, a pool for their threads."""
+
+    engine: AgentEngine
+    stt: SpeechToText
+    tts: TextToSpeech
+    vad: Callable[[], VADAnalyzer] = silero_vad
+    turn_model: Callable[[], BaseTurnAnalyzer | None] | None = smart_turn_v3
+    speech_threads: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(4, thread_name_prefix="voice-speech")
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CallRecord:
+    session_id: str
+    lines: tuple[SpokenLine, ...]
+    turns: tuple[TurnTimings, ...]
+
+
+async def run_call(
+    stack: VoiceStack,
+    *,
+    session_id: str,
+    frames: asyncio.Queue[bytes | None],
+    sample_rate: int,
+    sink: AudioSink,
+) -> CallRecord:
+    """Play ``frames`` (the caller's PCM; ``None`` ends the call) through the pipeline."""
+    state = CallState()
+    first_turn = len(sink.ledger.turns)
+    detector = TurnDetector(
+        stack.vad(),
+        stack.turn_model() if stack.turn_model is not None else None,
+        replying=lambda: state.thinking or sink.playing(),
+        sample_rate=sample_rate,
+    )
+    pipeline = Pipeline(
+        [
+            detector,
+            TranscribeProcessor(stack.stt, stack.speech_threads),
+            JourneyProcessor(stack.engine, session_id, state),
+            SpeakProcessor(stack.tts, stack.speech_threads),
+            sink,
+        ]
+    )
+    worker = PipelineWorker(
+        pipeline,
+        params=PipelineParams(audio_in_sample_rate=sample_rate, audio_out_sample_rate=sample_rate),
+        cancel_on_idle_timeout=False,
+    )
+    runner = WorkerRunner(handle_sigint=False, check_dangling_tasks=False)
+    await runner.add_workers(worker)
+
+    async def feed() -> None:
+        while (pcm := await frames.get()) is not None:
+            await worker.queue_frame(
+                InputAudioRawFrame(audio=pcm, sample_rate=sample_rate, num_channels=1)
+            )
+        await worker.queue_frame(EndFrame())
+
+    await asyncio.gather(runner.run(), feed())
+    mine = tuple(t for t in sink.ledger.turns[first_turn:])
+    return CallRecord(session_id, tuple(state.lines), mine)
+
+
+__all__ = ["CallRecord", "VoiceStack", "run_call", "silero_vad", "smart_turn_v3"]

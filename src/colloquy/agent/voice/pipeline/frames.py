@@ -1,0 +1,47 @@
+"""The frames colloquy's processors pass between them (Pipecat data frames)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipecat.frames.frames import DataFrame
+
+from colloquy.agent.voice.audio import Audio
+from colloquy.agent.voice.pipeline.latency import TurnClock
+
+
+@dataclass
+class UtteranceFrame(DataFrame):
+    """A finished caller turn's audio, once VAD and the turn model said it ended."""
+
+    audio: Audio
+    clock: TurnClock
+
+
+@dataclass
+class CallerTextFrame(DataFrame):
+    """The final transcript of a caller turn."""
+
+    text: str
+    clock: TurnClock
+
+
+@dataclass
+class SentenceFrame(DataFrame):
+    """One validated sentence of the agent's reply, ready to speak."""
+
+    text: str
+    clock: TurnClock | None
+    first: bool = False
+
+
+@dataclass
+class SpeechFrame(DataFrame):
+    """A sentence's synthesised audio."""
+
+    audio: Audio
+    clock: TurnClock | None
+    first: bool = False
+
+
+__all__ = ["CallerTextFrame", "SentenceFrame", "SpeechFrame", "UtteranceFrame"]

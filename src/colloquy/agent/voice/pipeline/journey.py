@@ -1,0 +1,144 @@
+"""The journey processor: a caller's final transcript becomes one turn of the text agent.
+
+The engine is the text channel's, unchanged: :meth:`AgentEngine.stream` yields each
+sentence already checked by the validator (auto-fixed, or the approved fallback, verdicts in
+the audit), so a sentence can be spoken while the next is written. The engine runs in this
+call's own worker thread; a barge-in stops pulling sentences and closes the stream there,
+and the engine records the reply as interrupted with what was handed to speech.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Generator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from pipecat.frames.frames import EndFrame, Frame, InterruptionFrame, StartFrame
+from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
+
+from colloquy.agent.engine.engine import AgentEngine
+from colloquy.agent.respond.sentences import split_sentences
+from colloquy.agent.voice.pipeline.frames import CallerTextFrame, SentenceFrame
+from colloquy.agent.voice.pipeline.latency import TurnClock
+from colloquy.logging import get_logger
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class SpokenLine:
+    """One line of the call transcript."""
+
+    role: str
+    text: str
+    turn: int
+    at: float
+    interrupted: bool = False
+
+
+class CallState:
+    """What the processors of one call share: is a reply in flight, and the transcript."""
+
+    def __init__(self) -> None:
+        self.thinking = False
+        self.lines: list[SpokenLine] = []
+
+
+class JourneyProcessor(FrameProcessor):
+    def __init__(
+        self, engine: AgentEngine, session_id: str, state: CallState, *, channel: str = "voice"
+    ) -> None:
+        super().__init__()
+        self._engine = engine
+        self._session_id = session_id
+        self._state = state
+        self._channel = channel
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix=f"voice-{session_id[:8]}")
+        self._stop = threading.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._opened = False
+
+    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
+        await super().process_frame(frame, direction)
+        if isinstance(frame, StartFrame):
+            await self.push_frame(frame, direction)
+            self._task = asyncio.create_task(self._greet())
+            return
+        if isinstance(frame, InterruptionFrame):
+            self._stop.set()
+            await self.push_frame(frame, direction)
+            return
+        if isinstance(frame, CallerTextFrame):
+            if self._task is not None and not self._task.done():
+                self._stop.set()
+                await self._task
+            self._task = asyncio.create_task(self._respond(frame.text, frame.clock))
+            return
+        if isinstance(frame, EndFrame):
+            await self._close()
+        await self.push_frame(frame, direction)
+
+    async def _greet(self) -> None:
+        loop = asyncio.get_running_loop()
+        result = await loop.run_in_executor(
+            self._thread,
+            lambda: self._engine.start(channel=self._channel, session_id=self._session_id),
+        )
+        self._opened = True
+
+        self._state.thinking = True
+        for index, sentence in enumerate(split_sentences(result.reply)):
+            await self.push_frame(SentenceFrame(text=sentence, clock=None, first=index == 0))
+        self._state.lines.append(SpokenLine("agent", result.reply, 0, loop.time()))
+        self._state.thinking = False
+
+    async def _respond(self, text: str, clock: TurnClock) -> None:
+        loop = asyncio.get_running_loop()
+        self._stop = stop = threading.Event()
+        queue: asyncio.Queue[str | None] = asyncio.Queue()
+        self._state.thinking = True
+        self._state.lines.append(SpokenLine("caller", text, clock.turn, loop.time()))
+
+        def work() -> None:
+            stream = self._engine.stream(self._session_id, text)
+            try:
+                for sentence in stream:
+                    if stop.is_set():
+                        break
+                    loop.call_soon_threadsafe(queue.put_nowait, sentence)
+            finally:
+                if isinstance(stream, Generator):
+                    stream.close()
+                loop.call_soon_threadsafe(queue.put_nowait, None)
+
+        done = loop.run_in_executor(self._thread, work)
+        spoken: list[str] = []
+        while (sentence := await queue.get()) is not None:
+            if stop.is_set():
+                continue
+            clock.mark("engine")
+            spoken.append(sentence)
+            await self.push_frame(SentenceFrame(text=sentence, clock=clock, first=len(spoken) == 1))
+        try:
+            await done
+        except Exception as exc:
+            log.error("voice_turn_failed", session=self._session_id, error=repr(exc))
+        clock.interrupted = stop.is_set()
+        self._state.lines.append(
+            SpokenLine("agent", " ".join(spoken), clock.turn, loop.time(), stop.is_set())
+        )
+        self._state.thinking = False
+
+    async def _close(self) -> None:
+        self._stop.set()
+        if self._task is not None:
+            await self._task
+        if self._opened:
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(self._thread, self._engine.end, self._session_id)
+        self._thread.shutdown(wait=False)
+
+
+__all__ = ["CallState", "JourneyProcessor", "SpokenLine"]
