@@ -102,3 +102,9 @@ def test_policy_text_quoted_from_an_article_is_no_promise(
     verdicts = validator.check(ctx, f"{quoted} Your repair is guaranteed too.")
     assert failed(verdicts, Check.PROMISE) == ["Your repair is guaranteed too."]
     assert failed(verdicts, Check.VERIFICATION) == []
+
+
+def test_conditions_are_no_promises(validator: ReplyValidator, make_ctx: MakeContext) -> None:
+    ctx = make_ctx(verified=True, outcomes=[claim_status()])
+    reply = "I'll let you know when it is approved. Once it is approved, you'll get the payment."
+    assert failed(validator.check(ctx, reply), Check.PROMISE) == []

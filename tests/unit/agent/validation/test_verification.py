@@ -70,3 +70,12 @@ def test_a_conditional_status_is_not_a_disclosure(
 ) -> None:
     reply = "Once you're verified, I'll tell you whether your claim has been approved."
     assert failed(validator.check(make_ctx(), reply), Check.VERIFICATION) == []
+
+
+def test_an_article_quoted_before_verification_is_no_account_data(
+    validator: ReplyValidator, make_ctx: MakeContext
+) -> None:
+    body = "Your policy pays up to $1,000 for a hire car while yours is repaired."
+    ctx = make_ctx("do I get a hire car?", outcomes=[knowledge(body=body)])
+    verdicts = validator.check(ctx, f"Our guide says: {body} Your payout is $1,000.")
+    assert failed(verdicts, Check.VERIFICATION) == ["Your payout is $1,000."]

@@ -37,12 +37,19 @@ class SentenceCheck(ABC):
 _CLAUSE_BREAK = re.compile(r"[,;:]|\bbut\b|\bhowever\b", re.IGNORECASE)
 _NEGATION = re.compile(
     r"\b(?:not|no|never|cannot|can't|can’t|won't|won’t|don't|don’t|isn't|isn’t|unable|"
-    r"nobody|no one|without|whether|if)\b|n't\b",
+    r"nobody|no one|without|whether|if|once|when|until|unless)\b|n't\b",
     re.IGNORECASE,
 )
 
 
+_CONDITION_FIRST = re.compile(r"\s*(?:if|once|when|unless|as soon as)\b", re.IGNORECASE)
+"""A sentence that opens with a condition conditions its main clause too."""
+
+
 def negated(sentence: str, start: int) -> bool:
-    """Whether the clause before ``start`` negates what follows ("I can't promise …")."""
+    """Whether the clause before ``start`` negates or conditions what follows ("I can't
+    promise …", "once it is approved …")."""
+    if _CONDITION_FIRST.match(sentence) is not None:
+        return True
     clause = _CLAUSE_BREAK.split(sentence[:start])[-1]
     return _NEGATION.search(clause) is not None

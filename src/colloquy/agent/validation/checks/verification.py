@@ -3,7 +3,7 @@
 Account data is what identifies or describes the caller's account: a claim id or policy
 number the caller did not say themselves, a claim's status, a sum tied to "your claim",
 a date of birth, and any name, policy number or masked email a tool returned. General
-coverage facts (a deductible from an article) are not account data and pass.
+coverage facts (a deductible from an article, a sentence quoted from one) pass.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import re
 
 from colloquy.agent.turn import Check
 from colloquy.agent.validation.checks.base import Finding, SentenceCheck, negated
-from colloquy.agent.validation.entities import CLAIM_PATTERN, Entity, Kind
+from colloquy.agent.validation.entities import CLAIM_PATTERN, Entity, Kind, find_entities
 from colloquy.agent.validation.facts import SessionFacts
 
 _STATUS = re.compile(
@@ -48,12 +48,13 @@ class VerificationCheck(SentenceCheck):
                 )
             if entity.kind is Kind.EMAIL and "*" in entity.text:
                 return Finding("an account email before identity verification", (entity,))
-        money = [e for e in entities if e.kind is Kind.MONEY]
-        if money and _ACCOUNT_CONTEXT.search(sentence):
-            return Finding(f"account amount {money[0].text} before identity verification")
+        own = facts.unquoted(sentence)
+        if any(e.kind is Kind.MONEY for e in entities) and _ACCOUNT_CONTEXT.search(own):
+            money = [e for e in find_entities(own) if e.kind is Kind.MONEY]
+            if money:
+                return Finding(f"account amount {money[0].text} before identity verification")
         if _BIRTH.search(sentence) and any(e.kind is Kind.DATE for e in entities):
             return Finding("a date of birth before identity verification")
-        own = facts.unquoted(sentence)
         status = _STATUS.search(own)
         if status is not None and not negated(own, status.start()):
             return Finding(f"claim status ({status.group()!r}) before identity verification")
