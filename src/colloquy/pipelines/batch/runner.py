@@ -33,6 +33,7 @@ from colloquy.progress import ProgressCallback, emit
 
 if TYPE_CHECKING:
     from colloquy.config import Settings
+    from colloquy.execution import ExecutionBackend
     from colloquy.storage import Store
 
 STAGE = "batch predict"
@@ -50,13 +51,15 @@ def predict_batch(
     id_column: str | None = None,
     settings: Settings | None = None,
     progress: ProgressCallback | None = None,
+    execution: ExecutionBackend | None = None,
 ) -> BatchResult:
     """Predict every row of ``source`` with ``model`` into the Parquet file ``output``.
 
     ``model``: a model directory, ``NAME@ALIAS`` or ``NAME/VERSION``. ``source``: a
     CSV/TSV/JSONL/Parquet file (an intent model reads ``text_column``; a conversion model
     reads a JSONL of colloquy conversations), or the name of a dataset in ``store`` (its
-    customer turns, or its conversations).
+    customer turns, or its conversations). ``execution``: a Ray or Dask backend scores the
+    chunks there (:mod:`colloquy.pipelines.batch.distributed`); same output file.
     """
     if chunk_rows < 1:
         raise UsageError(f"chunk_rows must be at least 1, got {chunk_rows}")
@@ -91,15 +94,33 @@ def predict_batch(
     total = rows.total()
     done = chunks = resumed = 0
     emit(progress, STAGE, 0, total, unit="rows")
-    for chunk in rows.chunks(chunk_rows):
-        if parts.finished(chunk.index, len(chunk)):
-            resumed += 1
-        else:
-            parts.write(chunk.index, predict_chunk(loaded, chunk, schema))
-        done += len(chunk)
-        chunks += 1
-        detail = f"chunk {chunks}" + (f" ({resumed} resumed)" if resumed else "")
-        emit(progress, STAGE, done, total, unit="rows", detail=detail)
+    if execution is not None and execution.name != "local":
+        from colloquy.pipelines.batch.distributed import predict_distributed
+
+        def on_chunk(rows_done: int, chunks_done: int) -> None:
+            emit(progress, STAGE, rows_done, total, unit="rows", detail=f"chunk {chunks_done}")
+
+        done, chunks, resumed = predict_distributed(
+            model,
+            loaded,
+            rows,
+            parts,
+            schema,
+            execution,
+            chunk_rows=chunk_rows,
+            settings=settings,
+            on_chunk=on_chunk,
+        )
+    else:
+        for chunk in rows.chunks(chunk_rows):
+            if parts.finished(chunk.index, len(chunk)):
+                resumed += 1
+            else:
+                parts.write(chunk.index, predict_chunk(loaded, chunk, schema))
+            done += len(chunk)
+            chunks += 1
+            detail = f"chunk {chunks}" + (f" ({resumed} resumed)" if resumed else "")
+            emit(progress, STAGE, done, total, unit="rows", detail=detail)
     parts.assemble(chunks, schema)
     return BatchResult(
         output=target,
