@@ -164,6 +164,8 @@ def test_regenerate_sends_the_validators_feedback() -> None:
         reply = _responder(server.base_url).regenerate(_verified_ctx(), feedback)
         (request,) = server.completions
     assert f"Your previous reply was rejected: {feedback}" in _system(request)
+    strict = TEMPLATES.regenerate(_verified_ctx(), feedback).text
+    assert str(request.messages[1]["content"]).endswith(f"Draft reply: {strict}\nRewritten reply:")
     assert reply.responder == "llm"
     with fake_openai_server(lambda _request: HttpError(500)) as server:
         fallback = _responder(server.base_url).regenerate(_verified_ctx(), feedback)

@@ -85,7 +85,10 @@ class LLMResponder(Responder):
 
     def render(self, ctx: TurnContext, feedback: str = "") -> RenderedPrompt:
         """The prompt for this turn (public so a benchmark or a test can read what was sent)."""
-        draft = self.fallback.respond(ctx).text
+        # After a rejection the draft is the strict wording, so the model starts from safe text.
+        draft = (
+            self.fallback.regenerate(ctx, feedback) if feedback else self.fallback.respond(ctx)
+        ).text
         return self.prompt.render(prompt_values(ctx, draft, feedback, self.history_turns))
 
     def _chat(self, ctx: TurnContext, *, feedback: str) -> Reply:
