@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 from colloquy.agent.turn import Check, Reply, TurnContext
@@ -161,3 +162,17 @@ def test_a_fix_that_still_fails_ends_in_the_safe_fallback(make_ctx: MakeContext)
     )
     assert outcome.fixed
     assert all(v.passed for v in validator.check(ctx, outcome.text))
+
+
+def test_one_validator_serves_many_threads(
+    validator: ReplyValidator, make_ctx: MakeContext
+) -> None:
+    contexts = [
+        make_ctx(verified=bool(n % 2), outcomes=[claim_status()] if n % 2 else []) for n in range(8)
+    ]
+    reply = Reply("Your claim CLM-2026-00012 is under review.", "llm")
+    expected = [validator.validate(ctx, reply).text for ctx in contexts]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        got = list(pool.map(lambda ctx: validator.validate(ctx, reply).text, contexts * 5))
+    assert got == expected * 5
+    assert expected[0] != expected[1]
