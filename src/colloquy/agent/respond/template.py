@@ -74,16 +74,11 @@ class TemplateResponder(Responder):
             message=ctx.message,
             verified=ctx.verified,
         )
-        said_guidelines = [
-            found
-            for name in _guideline_names(ctx)
-            if (
-                found := self._say(
-                    replace(here, move=Move.GUIDELINE, guideline=name), values, strict
-                )
-            )
-            is not None
-        ]
+        said_guidelines: list[Said] = []
+        for name in _guideline_names(ctx):
+            found = self._say(replace(here, move=Move.GUIDELINE, guideline=name), values, strict)
+            if found is not None:
+                said_guidelines.append(found)
         body: list[Said | None] = []
         if ctx.event in OPENER_EVENTS:
             body.append(self._say(replace(here, move=Move.OPENER), values, strict))
