@@ -102,6 +102,9 @@ class AgentSettings(BaseModel):
         description="Redis for the activation cache (L2), tool cache and rate limits shared "
         "by every worker (COLLOQUY_AGENT__REDIS_URL); unset = in-process",
     )
+    redis_prefix: str = Field(
+        default="colloquy:", min_length=1, description="namespace of the agent's Redis keys"
+    )
     switch_threshold: float = Field(
         default=0.6, gt=0, le=1, description="similarity a message needs to switch journeys"
     )

@@ -17,17 +17,26 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass, replace
+from collections.abc import Generator, Iterator, Mapping
+from dataclasses import asdict, dataclass, field, replace
 
 from colloquy.agent.engine.acts import classify_act
+from colloquy.agent.engine.clock import StageClock
+from colloquy.agent.engine.flow import (
+    VERIFY_TOOL,
+    finished,
+    first_ask,
+    identity_profile,
+    sources_after,
+    turn_event,
+)
 from colloquy.agent.engine.grounding import grounded_values, succeeded
 from colloquy.agent.engine.machine import Advance, advance
+from colloquy.agent.engine.payloads import event_json, match_json, same_arguments, tool_json
 from colloquy.agent.engine.ports import AuditPort, ResponderPort, ValidatorPort
 from colloquy.agent.engine.session import SessionRegistry, SessionState
 from colloquy.agent.guidelines.matcher import GuidelineMatcher
-from colloquy.agent.guidelines.records import AppliedGuidelines, GuidelineMatch
+from colloquy.agent.guidelines.records import AppliedGuidelines
 from colloquy.agent.journeys.activation import ActivationResult, JourneyActivator
 from colloquy.agent.journeys.records import Journey
 from colloquy.agent.journeys.slots import SlotFiller, extract
@@ -37,18 +46,17 @@ from colloquy.agent.tools.outcome import ToolOutcome
 from colloquy.agent.turn import (
     EventKind,
     Role,
-    StageTimings,
     TurnContext,
     TurnEvent,
     TurnResult,
     Utterance,
     ValidationOutcome,
+    Verdict,
 )
 from colloquy.errors import UsageError
 from colloquy.features.embeddings.base import Embedder
 
 DEFAULT_SWITCH_THRESHOLD = 0.6
-VERIFY_TOOL = "verify_customer_identity"
 _PATTERNS_ONLY = SlotFiller()
 OPENING_CUE = "hello"
 """A session opens as a greeting would: the rules for an opening (the recorded-call notice)
@@ -72,32 +80,26 @@ class AgentParts:
     switch_threshold: float = DEFAULT_SWITCH_THRESHOLD
 
 
-class _Clock:
-    """Milliseconds per stage of one turn."""
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """A turn up to its reply: the context, and the session state to keep after it."""
 
-    def __init__(self) -> None:
-        self.spent: dict[str, float] = {}
-        self.started = time.perf_counter()
+    ctx: TurnContext
+    state: SessionState
+    clock: StageClock
+    history: tuple[Utterance, ...]
+    ended: bool
 
-    @contextmanager
-    def stage(self, name: str) -> Iterator[None]:
-        began = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.spent[name] = self.spent.get(name, 0.0) + (time.perf_counter() - began) * 1e3
 
-    def timings(self) -> StageTimings:
-        s = self.spent
-        return StageTimings(
-            activation=s.get("activation", 0.0),
-            slots=s.get("slots", 0.0),
-            tools=s.get("tools", 0.0),
-            guidelines=s.get("guidelines", 0.0),
-            respond=s.get("respond", 0.0),
-            validate=s.get("validate", 0.0),
-            total=(time.perf_counter() - self.started) * 1e3,
-        )
+@dataclass
+class _StreamTally:
+    """What a streamed reply's validation found so far (mutable: the stream fills it)."""
+
+    verdicts: list[Verdict] = field(default_factory=list)
+    fixed: bool = False
+    responder_ms: float = 0.0
+    validate_ms: float = 0.0
+    responder: str = ""
 
 
 class AgentEngine:
@@ -116,7 +118,7 @@ class AgentEngine:
         self.parts.audit.start(sid, channel)
         state = SessionState(sid, channel, applied=AppliedGuidelines(sid))
         self.sessions.add(state)
-        clock = _Clock()
+        clock = StageClock()
         ctx = TurnContext(session_id=sid, turn=0, message="", event=TurnEvent.GREETING)
         with clock.stage("guidelines"):
             greeting = self.parts.matcher.match(OPENING_CUE, applied=state.applied)
@@ -124,7 +126,7 @@ class AgentEngine:
             sid,
             0,
             EventKind.GUIDELINE_MATCH,
-            json.dumps([_match_json(m) for m in greeting]),
+            json.dumps([match_json(m) for m in greeting]),
             clock.spent["guidelines"],
         )
         ctx = replace(ctx, guidelines=greeting)
@@ -159,18 +161,45 @@ class AgentEngine:
         if not text:
             raise UsageError("an agent message must contain some text")
         with self.sessions.locked(session_id) as state:
-            result, next_state = self._turn(state, text)
+            prepared = self._prepare(state, text)
+            reply, validation = self._reply(prepared.ctx, prepared.clock)
+            result, next_state = self._complete(prepared, reply, validation)
             self.sessions.put(next_state)
         return result
 
-    def _turn(self, state: SessionState, message: str) -> tuple[TurnResult, SessionState]:
+    def stream(self, session_id: str, message: str) -> Generator[str, None, None]:
+        """Answer one message sentence by sentence, each validated before it is yielded.
+
+        For voice: a sentence can go to text-to-speech while the next is generated. Closing
+        the generator early (the caller barged in) ends the turn with what was yielded, and
+        the audit records that text as the reply, marked interrupted. Missing disclaimers
+        are yielded last. The session's turn lock is held until the generator finishes.
+        """
+        text = message.strip()
+        if not text:
+            raise UsageError("an agent message must contain some text")
+        with self.sessions.locked(session_id) as state:
+            prepared = self._prepare(state, text)
+            spoken: list[str] = []
+            interrupted = True
+            tally = _StreamTally()
+            try:
+                yield from self._stream_reply(prepared, spoken, tally)
+                interrupted = False
+            finally:
+                validation = self._record_stream(prepared, spoken, tally, interrupted=interrupted)
+                _, next_state = self._complete(prepared, " ".join(spoken), validation)
+                self.sessions.put(next_state)
+
+    def _prepare(self, state: SessionState, message: str) -> _Prepared:
+        """Everything before the reply: routing, slots, tools, guidelines → the context."""
         parts = self.parts
         sid = state.session_id
         turn = state.turn + 1
-        clock = _Clock()
-        parts.audit.record(sid, turn, EventKind.MESSAGE, _json(role="customer", text=message))
+        clock = StageClock()
+        parts.audit.record(sid, turn, EventKind.MESSAGE, event_json(role="customer", text=message))
         history = (*state.history, Utterance(Role.CUSTOMER, message, turn))
-        if _finished(state):
+        if finished(state):
             state = replace(state, journey=None, state=None, asking=None)
 
         with clock.stage("activation"):
@@ -195,7 +224,7 @@ class AgentEngine:
                     sid,
                     turn,
                     EventKind.SLOT_FILL,
-                    _json(values=filled, sources={k: sources[k] for k in filled}),
+                    event_json(values=filled, sources={k: sources[k] for k in filled}),
                     clock.spent["slots"],
                 )
             with clock.stage("tools"):
@@ -214,12 +243,12 @@ class AgentEngine:
                     sid,
                     turn,
                     EventKind.TRANSITION,
-                    _json(journey=journey.name, version=journey.version, **asdict(step)),
+                    event_json(journey=journey.name, version=journey.version, **asdict(step)),
                 )
-            sources = _sources_after(sources, adv, journey)
+            sources = sources_after(sources, adv, journey)
             state = replace(
                 state,
-                profile=_profile(state.profile, journey, adv, sources),
+                profile=identity_profile(state.profile, journey, adv, sources),
                 state=adv.state,
                 slots=adv.slots,
                 sources=tuple(sorted(sources.items())),
@@ -246,11 +275,11 @@ class AgentEngine:
             sid,
             turn,
             EventKind.GUIDELINE_MATCH,
-            json.dumps([_match_json(m) for m in matches]),
+            json.dumps([match_json(m) for m in matches]),
             clock.spent["guidelines"],
         )
 
-        event = _event(switched, adv, journey)
+        event = turn_event(switched, adv, journey)
         ctx = TurnContext(
             session_id=sid,
             turn=turn,
@@ -266,31 +295,39 @@ class AgentEngine:
             grounded=state.grounded,
             history=history,
         )
-        reply, validation = self._reply(ctx, clock)
-        ended = bool(adv and adv.final and journey is not None)
+        return _Prepared(
+            ctx=ctx,
+            state=state,
+            clock=clock,
+            history=history,
+            ended=bool(adv and adv.final and journey is not None),
+        )
+
+    def _complete(
+        self, p: _Prepared, reply: str, validation: ValidationOutcome
+    ) -> tuple[TurnResult, SessionState]:
+        ctx = p.ctx
         state = replace(
-            state,
-            turn=turn,
-            applied=state.applied.mark([m.guideline.name for m in matches], turn),
-            history=(*history, Utterance(Role.AGENT, reply, turn)),
+            p.state,
+            turn=ctx.turn,
+            applied=p.state.applied.mark([m.guideline.name for m in ctx.guidelines], ctx.turn),
+            history=(*p.history, Utterance(Role.AGENT, reply, ctx.turn)),
         )
-        return (
-            TurnResult(
-                sid,
-                turn,
-                reply,
-                journey.name if journey else None,
-                state.state,
-                event,
-                asking=state.asking,
-                tool_outcomes=outcomes,
-                guidelines=tuple(m.guideline.name for m in matches),
-                validation=validation,
-                timings=clock.timings(),
-                ended=ended,
-            ),
-            state,
+        result = TurnResult(
+            ctx.session_id,
+            ctx.turn,
+            reply,
+            ctx.journey.name if ctx.journey else None,
+            state.state,
+            ctx.event,
+            asking=state.asking,
+            tool_outcomes=ctx.tool_outcomes,
+            guidelines=tuple(m.guideline.name for m in ctx.guidelines),
+            validation=validation,
+            timings=p.clock.timings(),
+            ended=p.ended,
         )
+        return result, state
 
     def _route(
         self, state: SessionState, message: str, activation: ActivationResult, turn: int
@@ -302,12 +339,12 @@ class AgentEngine:
         if current is None:
             if chosen is None:
                 return state, False, None
-            return self._begin(state, chosen, turn, carry=False), False, _first_ask(chosen)
+            return self._begin(state, chosen, turn, carry=False), False, first_ask(chosen)
         if chosen is None or chosen.name == current.name:
             return state, False, state.asking
         if activation.score < self.parts.switch_threshold or self._answers(state, message):
             return state, False, state.asking
-        return self._begin(state, chosen, turn, carry=True), True, _first_ask(chosen)
+        return self._begin(state, chosen, turn, carry=True), True, first_ask(chosen)
 
     def _answers(self, state: SessionState, message: str) -> bool:
         """Whether ``message`` holds a value for the slot the agent just asked for."""
@@ -345,7 +382,7 @@ class AgentEngine:
             state.session_id,
             turn,
             EventKind.TRANSITION,
-            _json(
+            event_json(
                 journey=journey.name,
                 version=journey.version,
                 source="",
@@ -423,7 +460,7 @@ class AgentEngine:
             (
                 p
                 for p in state.memo
-                if p.tool == name and _same_arguments(p.arguments_json, args_json)
+                if p.tool == name and same_arguments(p.arguments_json, args_json)
             ),
             None,
         )
@@ -436,7 +473,7 @@ class AgentEngine:
             state.session_id,
             turn,
             EventKind.TOOL_CALL,
-            _tool_json(outcome),
+            tool_json(outcome),
             outcome.latency_s * 1e3,
         )
         return outcome
@@ -447,7 +484,64 @@ class AgentEngine:
             return False
         return not self.parts.tools.registry.get(outcome.tool).invalidates
 
-    def _reply(self, ctx: TurnContext, clock: _Clock) -> tuple[str, ValidationOutcome]:
+    def _stream_reply(self, p: _Prepared, spoken: list[str], tally: _StreamTally) -> Iterator[str]:
+        parts = self.parts
+        index = 0
+        chunks = iter(parts.responder.stream(p.ctx))
+        tally.responder = type(parts.responder).__name__
+        while True:
+            began = time.perf_counter()
+            chunk = next(chunks, None)
+            tally.responder_ms += (time.perf_counter() - began) * 1e3
+            if chunk is None:
+                break
+            began = time.perf_counter()
+            outcome = parts.validator.validate_sentence(p.ctx, chunk, index)
+            tally.validate_ms += (time.perf_counter() - began) * 1e3
+            tally.verdicts.extend(outcome.verdicts)
+            tally.fixed = tally.fixed or outcome.fixed
+            index += 1
+            if outcome.text:
+                spoken.append(outcome.text)
+                yield outcome.text
+        began = time.perf_counter()
+        closing = parts.validator.closing_sentences(p.ctx, " ".join(spoken))
+        tally.validate_ms += (time.perf_counter() - began) * 1e3
+        tally.verdicts.extend(closing.verdicts)
+        tally.fixed = tally.fixed or closing.fixed
+        if closing.text:
+            spoken.append(closing.text)
+            yield closing.text
+
+    def _record_stream(
+        self, p: _Prepared, spoken: list[str], tally: _StreamTally, *, interrupted: bool
+    ) -> ValidationOutcome:
+        ctx = p.ctx
+        text = " ".join(spoken)
+        p.clock.spent["respond"] = tally.responder_ms
+        p.clock.spent["validate"] = tally.validate_ms
+        audit = self.parts.audit
+        audit.record(
+            ctx.session_id,
+            ctx.turn,
+            EventKind.RESPONSE,
+            event_json(text=text, responder=tally.responder, streamed=True),
+            tally.responder_ms,
+        )
+        outcome = ValidationOutcome(
+            text, tuple(tally.verdicts), tally.fixed, latency_ms=tally.validate_ms
+        )
+        audit.record_validation(ctx.session_id, ctx.turn, outcome)
+        audit.record(
+            ctx.session_id,
+            ctx.turn,
+            EventKind.REPLY,
+            event_json(role="agent", text=text, interrupted=interrupted),
+            tally.validate_ms,
+        )
+        return outcome
+
+    def _reply(self, ctx: TurnContext, clock: StageClock) -> tuple[str, ValidationOutcome]:
         parts = self.parts
         with clock.stage("respond"):
             reply = parts.responder.respond(ctx)
@@ -465,114 +559,7 @@ class AgentEngine:
             ctx.session_id,
             ctx.turn,
             EventKind.REPLY,
-            _json(role="agent", text=outcome.text),
+            event_json(role="agent", text=outcome.text),
             clock.spent["validate"],
         )
         return outcome.text, outcome
-
-
-def _finished(state: SessionState) -> bool:
-    """The previous turn ended the journey: the next message starts afresh."""
-    if state.journey is None or state.state is None:
-        return False
-    return state.journey.state(state.state).final
-
-
-def _first_ask(journey: Journey) -> str | None:
-    first = journey.state(journey.initial_state)
-    return first.required_slots[0] if first.required_slots else None
-
-
-def _event(switched: bool, adv: Advance | None, journey: Journey | None) -> TurnEvent:
-    if journey is None or adv is None:
-        return TurnEvent.NO_JOURNEY
-    if switched:
-        return TurnEvent.SWITCHED
-    if any(not succeeded(o) for o in adv.outcomes):
-        return TurnEvent.TOOL_FAILED
-    if adv.final:
-        return TurnEvent.JOURNEY_DONE
-    if adv.outcomes:
-        return TurnEvent.TOOL_RESULT
-    if adv.waiting_on_intent:
-        return TurnEvent.CONFIRM
-    return TurnEvent.ASK_SLOT
-
-
-def _profile(
-    profile: tuple[tuple[str, str, str], ...],
-    journey: Journey,
-    adv: Advance,
-    sources: dict[str, str],
-) -> tuple[tuple[str, str, str], ...]:
-    """The verified identity: the verification's arguments and result, once it succeeded."""
-    if not any(o.tool == VERIFY_TOOL and succeeded(o) for o in adv.outcomes):
-        return profile
-    values = dict(adv.slots)
-    names: set[str] = set()
-    for st in journey.states:
-        if st.tool is not None and st.tool.tool == VERIFY_TOOL:
-            names.update(slot for _, slot in st.tool.arguments)
-            if st.tool.result_slot:
-                names.add(st.tool.result_slot)
-    merged = {name: (value, source) for name, value, source in profile}
-    merged.update({n: (values[n], sources.get(n, "caller")) for n in names if n in values})
-    return tuple((name, value, source) for name, (value, source) in sorted(merged.items()))
-
-
-def _sources_after(sources: dict[str, str], adv: Advance, journey: Journey) -> dict[str, str]:
-    """Slot provenance after the step: tool result slots say which tool filled them."""
-    values = dict(adv.slots)
-    out = {k: v for k, v in sources.items() if k in values}
-    for state in journey.states:
-        step = state.tool
-        if step is None or not step.result_slot or step.result_slot not in values:
-            continue
-        if any(o.tool == step.tool and succeeded(o) for o in adv.outcomes):
-            out[step.result_slot] = f"tool:{step.tool}"
-    for name in values:
-        out.setdefault(name, "caller")
-    return out
-
-
-def _same_arguments(a: str, b: str) -> bool:
-    try:
-        return bool(json.loads(a) == json.loads(b))
-    except json.JSONDecodeError:
-        return False
-
-
-def _json(**fields: object) -> str:
-    return json.dumps(fields, sort_keys=True, default=str)
-
-
-def _match_json(match: GuidelineMatch) -> dict[str, object]:
-    return {
-        "name": match.guideline.name,
-        "priority": match.guideline.priority,
-        "score": round(match.score, 4),
-        "keyword_hit": match.keyword_hit,
-        "method": match.method,
-    }
-
-
-def _tool_json(outcome: ToolOutcome) -> str:
-    return _json(
-        tool=outcome.tool,
-        status=outcome.status.value,
-        arguments=json.loads(outcome.arguments_json)
-        if _is_json(outcome.arguments_json)
-        else outcome.arguments_json,
-        result=json.loads(outcome.content()) if outcome.result is not None else None,
-        error=outcome.error,
-        cached=outcome.cached,
-        succeeded=succeeded(outcome),
-    )
-
-
-def _is_json(text: str) -> bool:
-    try:
-        json.loads(text)
-    except json.JSONDecodeError:
-        return False
-    return True

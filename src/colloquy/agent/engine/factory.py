@@ -31,8 +31,8 @@ from colloquy.agent.journeys.cache_memory import MemoryCache
 from colloquy.agent.journeys.store import from_stored
 from colloquy.agent.respond import LLMResponder, TemplateResponder
 from colloquy.agent.tools import ToolExecutor
-from colloquy.agent.tools.cache import cache_from_url
-from colloquy.agent.tools.limits import limiter_from_url
+from colloquy.agent.tools.cache import MemoryToolCache, RedisToolCache, ToolCache
+from colloquy.agent.tools.limits import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from colloquy.agent.tools.registry import ToolRegistry
 from colloquy.agent.validation import ReplyValidator
 from colloquy.config.settings import Settings
@@ -51,6 +51,8 @@ class AgentOptions:
     """Choices a deployment makes; the defaults are the offline desk."""
 
     redis_url: str | None = None
+    redis_prefix: str = "colloquy:"
+    """Namespace of every Redis key (activation, tools, limits), so desks can share a Redis."""
     llm: LLMClient | None = None
     llm_replies: bool = False
     """Reply with the LLM (when ``llm`` is set); otherwise the approved templates."""
@@ -100,9 +102,7 @@ def build_agent(
         *opts.extra_guidelines,
     )
     registry = opts.tools or desk_tools(DeskServices.from_store(store))
-    executor = ToolExecutor(
-        registry, cache=cache_from_url(opts.redis_url), limiter=limiter_from_url(opts.redis_url)
-    )
+    executor = ToolExecutor(registry, cache=_tool_cache(opts), limiter=_limiter(opts))
     template = TemplateResponder()
     responder: ResponderPort = template
     if opts.llm is not None and opts.llm_replies:
@@ -114,7 +114,11 @@ def build_agent(
             journeys,
             embedder,
             llm=opts.llm,
-            cache=activation_cache(redis_url=opts.redis_url, store=store),
+            cache=activation_cache(
+                redis_url=opts.redis_url,
+                redis_prefix=opts.redis_prefix + "activation:",
+                store=store,
+            ),
         ),
         matcher=GuidelineMatcher(guidelines, embedder, cache=MemoryCache(GUIDELINE_CACHE_ENTRIES)),
         slot_filler=SlotFiller(llm=opts.llm if opts.llm_slots else None),
@@ -134,9 +138,22 @@ def options_from_settings(settings: Settings) -> AgentOptions:
     wants_llm = agent.responder == "llm" or agent.llm_slots
     return AgentOptions(
         redis_url=agent.redis_url,
+        redis_prefix=agent.redis_prefix,
         llm=client_from_settings(settings) if wants_llm else None,
         llm_replies=agent.responder == "llm",
         llm_slots=agent.llm_slots,
         guideline_files=tuple(agent.guideline_files),
         switch_threshold=agent.switch_threshold,
     )
+
+
+def _tool_cache(opts: AgentOptions) -> ToolCache:
+    if opts.redis_url:
+        return RedisToolCache.from_url(opts.redis_url, prefix=opts.redis_prefix + "tools:")
+    return MemoryToolCache()
+
+
+def _limiter(opts: AgentOptions) -> RateLimiter:
+    if opts.redis_url:
+        return RedisRateLimiter.from_url(opts.redis_url, prefix=opts.redis_prefix + "limits:")
+    return MemoryRateLimiter()

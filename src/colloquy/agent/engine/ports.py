@@ -7,7 +7,7 @@ in-memory one (the benchmark) plug in without the engine knowing which.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Protocol
 
 from colloquy.agent.turn import EventKind, Reply, TurnContext, ValidationOutcome
@@ -18,6 +18,8 @@ Regenerate = Callable[[TurnContext, str], Reply]
 class ResponderPort(Protocol):
     def respond(self, ctx: TurnContext) -> Reply: ...
 
+    def stream(self, ctx: TurnContext) -> Iterator[str]: ...
+
     def regenerate(self, ctx: TurnContext, feedback: str) -> Reply: ...
 
 
@@ -25,6 +27,12 @@ class ValidatorPort(Protocol):
     def validate(
         self, ctx: TurnContext, reply: Reply, *, regenerate: Regenerate | None = None
     ) -> ValidationOutcome: ...
+
+    def validate_sentence(
+        self, ctx: TurnContext, sentence: str, index: int
+    ) -> ValidationOutcome: ...
+
+    def closing_sentences(self, ctx: TurnContext, spoken: str) -> ValidationOutcome: ...
 
 
 class AuditPort(Protocol):

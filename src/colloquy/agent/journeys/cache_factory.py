@@ -12,6 +12,7 @@ from colloquy.storage.store import Store
 def activation_cache(
     *,
     redis_url: str | None = None,
+    redis_prefix: str = "colloquy:activation:",
     store: Store | None = None,
     max_entries: int = 10_000,
     redis_ttl_s: int = 86_400,
@@ -23,7 +24,7 @@ def activation_cache(
     """
     levels: list[ActivationCache] = [MemoryCache(max_entries)]
     if redis_url:
-        levels.append(RedisCache.from_url(redis_url, ttl_s=redis_ttl_s))
+        levels.append(RedisCache.from_url(redis_url, prefix=redis_prefix, ttl_s=redis_ttl_s))
     if store is not None:
         levels.append(StoreCache(store))
     return LayeredCache(levels)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Request, WebSocket
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
@@ -165,7 +165,12 @@ async def authenticate(
 ) -> Principal:
     """The caller, from its key; the anonymous admin where the server allows it."""
     key = bearer.credentials if bearer is not None else header_key
-    verifier = verifier_of(request.app)
+    return await principal_for_key(request.app, key)
+
+
+async def principal_for_key(app: FastAPI, key: str | None) -> Principal:
+    """Who ``key`` is (None: no key sent), as :func:`authenticate` decides for any transport."""
+    verifier = verifier_of(app)
     if key:
         record = verifier.cached(key)
         if record is None:
@@ -174,7 +179,7 @@ async def authenticate(
             except ApiKeyError as exc:
                 raise _unauthorized(exc.one_line()) from None
         return Principal(key_id=record.id, name=record.name, scope=record.scope)
-    settings: ApiSettings = request.app.state.settings
+    settings: ApiSettings = app.state.settings
     if settings.loopback or settings.insecure:
         any_key = verifier.cached_any_key()
         if any_key is None:
@@ -184,6 +189,24 @@ async def authenticate(
     raise _unauthorized(
         "this request needs an API key: send `Authorization: Bearer KEY` or `X-API-Key: KEY`"
     )
+
+
+async def websocket_principal(websocket: WebSocket, scope: Scope) -> Principal:
+    """The WebSocket's caller, from the same headers (or ``?api_key=`` for browsers, which
+    cannot set headers on a WebSocket), allowed ``scope``; a ProblemError otherwise."""
+    auth = websocket.headers.get("authorization", "")
+    key = auth[7:].strip() if auth.lower().startswith("bearer ") else None
+    key = key or websocket.headers.get("x-api-key") or websocket.query_params.get("api_key")
+    principal = await principal_for_key(websocket.app, key)
+    if not covers(principal.scope, scope):
+        raise ProblemError(
+            403,
+            "Forbidden",
+            f"API key {principal.key_id} has scope {principal.scope.value!r}; "
+            f"this stream needs {scope.value!r}",
+            type_=PROBLEM_BASE + "forbidden",
+        )
+    return principal
 
 
 def require_scope(scope: Scope) -> Callable[..., Awaitable[Principal]]:

@@ -15,5 +15,6 @@ ROUTE_MODULES: tuple[str, ...] = (
     "colloquy.services.api.routes.models",
     "colloquy.services.api.routes.intents",
     "colloquy.services.api.routes.conversions",
+    "colloquy.services.api.routes.agent",
     "colloquy.services.api.monitor_scheduler",
 )
