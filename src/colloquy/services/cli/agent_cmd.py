@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import typer
 
-from colloquy.services.cli import agent_chat_cmd, agent_journeys_cmd, agent_test_cmd
+from colloquy.services.cli import (
+    agent_chat_cmd,
+    agent_journeys_cmd,
+    agent_test_cmd,
+    agent_voice_cmd,
+)
 from colloquy.services.cli.context import state
 from colloquy.services.cli.options import FormatOption
 from colloquy.services.cli.render import OutputFormat, print_json, print_table
 
 app = typer.Typer(help="Run the customer-service agent and manage its desk.", no_args_is_help=True)
 app.add_typer(agent_journeys_cmd.app, name="journeys")
+app.add_typer(agent_voice_cmd.app, name="voice")
 app.command("chat")(agent_chat_cmd.chat)
 app.command("test")(agent_test_cmd.run_scenarios)
 

@@ -36,10 +36,16 @@ def silero_vad() -> VADAnalyzer:
     return SileroVADAnalyzer()
 
 
+TURN_STOP_S = 1.2
+"""Silence after which a turn ends even when smart-turn judged it unfinished (Pipecat's own
+default is 3 s; synthetic and telephone speech often reads as unfinished to the model)."""
+
+
 def smart_turn_v3() -> BaseTurnAnalyzer:
+    from pipecat.audio.turn.smart_turn.base_smart_turn import SmartTurnParams
     from pipecat.audio.turn.smart_turn.local_smart_turn_v3 import LocalSmartTurnAnalyzerV3
 
-    return LocalSmartTurnAnalyzerV3()
+    return LocalSmartTurnAnalyzerV3(params=SmartTurnParams(stop_secs=TURN_STOP_S))
 
 
 @dataclass(frozen=True)

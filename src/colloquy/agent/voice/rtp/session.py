@@ -64,8 +64,10 @@ class RtpSession:
         *,
         dtmf_payload_type: int | None = 101,
         jitter_depth: int = 3,
+        latch: bool = True,
     ) -> None:
         self.codec = codec
+        self.latch = latch
         self.remote = remote
         self.dtmf_payload_type = dtmf_payload_type
         self.jitter = JitterBuffer(jitter_depth)
@@ -117,7 +119,8 @@ class RtpSession:
             self.counters.malformed += 1
             return
         self.counters.received += 1
-        self.remote = addr
+        if self.latch or self.remote is None:
+            self.remote = addr
         if packet.payload_type == self.dtmf_payload_type:
             try:
                 digit = self.dtmf.feed(packet.timestamp, packet.payload)

@@ -37,6 +37,8 @@ class SipConfig:
     """The address put into Contact and SDP: what phones can reach."""
     rtp_ports: range = range(20000, 30000)
     jitter_depth: int = 3
+    symmetric_rtp: bool = True
+    """Send media to where the caller's packets come from (NAT), not only the SDP's address."""
 
 
 @dataclass(slots=True)
@@ -196,6 +198,7 @@ class SipServer(asyncio.DatagramProtocol):
             media.remote,
             dtmf_payload_type=media.dtmf_payload_type,
             jitter_depth=self.config.jitter_depth,
+            latch=self.config.symmetric_rtp,
         )
         try:
             port = await session.open(self.config.host, self.config.rtp_ports)

@@ -1,0 +1,171 @@
+"""``colloquy agent voice``: the agent on the phone (SIP) and a local test call."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from colloquy.errors import UsageError
+from colloquy.services.cli.context import state
+from colloquy.services.cli.options import FormatOption
+from colloquy.services.cli.render import OutputFormat, print_json, print_table, stderr, stdout
+
+if TYPE_CHECKING:
+    from colloquy.agent.engine.engine import AgentEngine
+    from colloquy.storage.store import Store
+
+app = typer.Typer(help="Talk to the agent by voice: a SIP server or a local test call.")
+
+SttOption = Annotated[str, typer.Option("--stt", help="Speech-to-text: whisper | pocketsphinx.")]
+TtsOption = Annotated[str, typer.Option("--tts", help="Text-to-speech: piper | espeak.")]
+
+
+def _engine(ctx: typer.Context, store: Store) -> AgentEngine:
+    from colloquy.agent.engine.factory import build_agent, options_from_settings
+    from colloquy.desk import desk_is_seeded
+    from colloquy.features.embeddings import SentenceEmbedder
+
+    if not desk_is_seeded(store):
+        raise UsageError(
+            "the claims desk in this store is empty",
+            hint="run `colloquy agent seed` first (demonstration customers, claims, articles)",
+        )
+    return build_agent(store, SentenceEmbedder(), options_from_settings(state(ctx).settings))
+
+
+@app.command("serve")
+def serve(
+    ctx: typer.Context,
+    sip_port: Annotated[int, typer.Option("--sip-port", help="UDP port for SIP.")] = 5060,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "0.0.0.0",
+    advertise: Annotated[
+        str,
+        typer.Option("--advertise", help="Address phones reach this server at (Contact, SDP)."),
+    ] = "127.0.0.1",
+    rtp_ports: Annotated[
+        str, typer.Option("--rtp-ports", help="Media port range FIRST-LAST.")
+    ] = "20000-29999",
+    stt: SttOption = "whisper",
+    tts: TtsOption = "piper",
+) -> None:
+    """Answer SIP calls with the agent until interrupted (Ctrl-C)."""
+    from colloquy.agent.voice.server import VoiceServer
+    from colloquy.agent.voice.setup import SpeechChoice, voice_stack
+    from colloquy.agent.voice.sip.ua import SipConfig
+
+    first, _, last = rtp_ports.partition("-")
+    if not (first.isdigit() and last.isdigit() and int(first) < int(last)):
+        raise UsageError(f"bad --rtp-ports {rtp_ports!r}", hint="give FIRST-LAST, e.g. 20000-20999")
+    cli = state(ctx)
+    with cli.open_store() as store:
+        engine = _engine(ctx, store)
+        with stderr.status("loading the speech models…"):
+            stack = voice_stack(
+                engine, cli.settings.resolved_home / "models" / "voice", SpeechChoice(stt, tts)
+            )
+        config = SipConfig(
+            host=host,
+            port=sip_port,
+            advertised_host=advertise,
+            rtp_ports=range(int(first), int(last) + 1),
+        )
+
+        async def main() -> None:
+            server = VoiceServer(stack, config)
+            port = await server.start()
+            stderr.print(f"SIP on udp/{host}:{port}; call sip:agent@{advertise}:{port}")
+            try:
+                await asyncio.Event().wait()
+            finally:
+                await server.stop()
+
+        try:
+            asyncio.run(main())
+        except KeyboardInterrupt:
+            stderr.print("stopped")
+        finally:
+            engine.parts.tools.close()
+
+
+@app.command("call")
+def call(
+    ctx: typer.Context,
+    caller: Annotated[
+        str,
+        typer.Argument(
+            help="A WAV file of the caller, a text file (one caller line per line), or the "
+            "caller's lines as text separated by '|'."
+        ),
+    ],
+    stt: SttOption = "whisper",
+    tts: TtsOption = "piper",
+    caller_voice: Annotated[
+        str, typer.Option("--caller-voice", help="TTS that speaks the caller: espeak | piper.")
+    ] = "espeak",
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """A local test call: the caller's speech goes through the whole voice pipeline."""
+    from colloquy.agent.voice.audio import read_wav
+    from colloquy.agent.voice.localcall import local_call
+    from colloquy.agent.voice.setup import SpeechChoice, voice_stack
+    from colloquy.agent.voice.tts import text_to_speech
+
+    cli = state(ctx)
+    path = Path(caller)
+    with cli.open_store() as store:
+        engine = _engine(ctx, store)
+        with stderr.status("loading the speech models…"):
+            stack = voice_stack(
+                engine, cli.settings.resolved_home / "models" / "voice", SpeechChoice(stt, tts)
+            )
+            if path.suffix.lower() == ".wav":
+                utterances = [read_wav(path)]
+            else:
+                text = path.read_text(encoding="utf-8") if path.is_file() else caller
+                lines = [ln.strip() for ln in text.replace("|", "\n").splitlines() if ln.strip()]
+                if not lines:
+                    raise UsageError(
+                        "no caller lines given", hint="give text, a text file or a WAV"
+                    )
+                voice = text_to_speech(caller_voice)
+                utterances = [voice.synthesize(line) for line in lines]
+        try:
+            with stderr.status("calling…"):
+                record, _ = asyncio.run(local_call(stack, utterances))
+        finally:
+            engine.parts.tools.close()
+    if fmt is OutputFormat.JSON:
+        print_json(
+            {
+                "session_id": record.session_id,
+                "lines": [
+                    {
+                        "role": ln.role,
+                        "turn": ln.turn,
+                        "text": ln.text,
+                        "interrupted": ln.interrupted,
+                    }
+                    for ln in record.lines
+                ],
+                "turns": [{"turn": t.turn, **t.stages(), "total": t.total} for t in record.turns],
+            }
+        )
+        return
+    for line in record.lines:
+        who = "[bold green]agent>[/]" if line.role == "agent" else "[bold cyan]caller>[/]"
+        stdout.print(f"{who} {line.text}")
+    print_table(
+        "stage timings (ms)",
+        ["turn", "vad stop", "turn", "stt", "engine", "tts", "1st packet", "total"],
+        [
+            (
+                t.turn,
+                *(f"{v:.0f}" for v in t.stages().values()),
+                f"{t.total:.0f}",
+            )
+            for t in record.turns
+        ],
+    )
