@@ -63,7 +63,8 @@ def test_training_stores_the_reference_and_report_uses_it(
     data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     settings = load_settings()
-    evaluated = run_pipeline(_pipeline(data, register=False), settings).stage("evaluate")
+    run = run_pipeline(_pipeline(data, register=False), settings)
+    evaluated = run.stage("evaluate")
     assert evaluated.info["reference"] == "model:watched-intent"
     assert evaluated.output is not None
     assert (Path(evaluated.output) / "reference.json").is_file()
@@ -95,6 +96,19 @@ def test_training_stores_the_reference_and_report_uses_it(
     page = html.read_text(encoding="utf-8")
     assert "Drift:" in page
     assert "category" in page
+
+    model_dir = Path(run.stage("train").output or "") / "model"
+    predicted = tmp_path / "june-predictions.parquet"
+    args = ["--model", str(model_dir), "--input", june, "--output", str(predicted)]
+    assert main(["predict", "batch", *args, "--text-column", "text"]) == 0
+    code, out, err = _report(
+        capsys, "--model", "watched-intent", "--current", str(predicted), "--no-text"
+    )
+    assert code == 0, err
+    status = {f["feature"]: f["status"] for f in json.loads(out)["features"]}
+    assert status["prediction"] == "drifted"  # two of four intents predicted now
+    assert status["confidence"] not in {"missing_in_current", "missing_in_reference"}
+    assert "model_version" not in status
 
     code, out, err = _report(capsys, "--model", "never-trained", "--current", june)
     assert code == 4

@@ -44,6 +44,8 @@ REFERENCE_FILE = "reference.json"
 PREDICTION_FIELD = "prediction"
 CONFIDENCE_FIELD = "confidence"
 OUTCOME_FIELD = "converted"
+BATCH_MARKER = "model_version"
+BATCH_COLUMNS = ("row_number", "row_id", "model_name", "model_version")
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,13 +320,28 @@ def _alias_version(name: str, alias: str, settings: Settings | None) -> int:
 
 
 def align_columns(snapshot: ReferenceSnapshot, frame: pd.DataFrame) -> pd.DataFrame:
-    """A stored dataset's frame with its text and intent columns named as the reference
-    names them (a model trained on a file calls them e.g. ``text`` and ``label``)."""
+    """``frame`` with its columns named as the reference names them.
+
+    A stored dataset's rows call the text ``first_customer_text`` and the label
+    ``intent``, where a model trained on a file may say ``text`` and ``label``; the output
+    of ``colloquy predict batch`` (intent models) calls the prediction ``intent`` and adds
+    row and model bookkeeping, which is dropped.
+    """
     renames: dict[str, str] = {}
+    if BATCH_MARKER in frame.columns:
+        frame = frame.drop(columns=[c for c in BATCH_COLUMNS if c in frame.columns])
+        wants_prediction = snapshot.feature(PREDICTION_FIELD) is not None
+        if wants_prediction and PREDICTION_FIELD not in frame.columns and "intent" in frame:
+            renames["intent"] = PREDICTION_FIELD
     texts = [t.field for t in snapshot.texts if t.field not in frame.columns]
     if len(texts) == 1 and TEXT_FIELD in frame.columns:
         renames[TEXT_FIELD] = texts[0]
     label = snapshot.label_field
-    if label is not None and label not in frame.columns and LABEL_FIELD in frame.columns:
+    if (
+        label is not None
+        and label not in frame.columns
+        and LABEL_FIELD in frame.columns
+        and LABEL_FIELD not in renames
+    ):
         renames[LABEL_FIELD] = label
     return frame.rename(columns=renames) if renames else frame

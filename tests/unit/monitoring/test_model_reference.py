@@ -124,3 +124,21 @@ def test_a_stored_dataset_frame_takes_the_reference_names(tmp_path: Path) -> Non
     snapshot = read_snapshot(tmp_path / "stage" / REFERENCE_FILE)
     frame = pd.DataFrame({TEXT_FIELD: ["my card"], LABEL_FIELD: ["card"], "turns": [3]})
     assert list(align_columns(snapshot, frame).columns) == ["text", "category", "turns"]
+
+
+def test_predict_batch_output_compares_its_predictions(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path / "home")
+    _record(settings, tmp_path / "stage")
+    snapshot = read_snapshot(tmp_path / "stage" / REFERENCE_FILE)
+    batch = pd.DataFrame(
+        {
+            "row_number": [0],
+            "row_id": ["a"],
+            "text": ["my card"],
+            "intent": ["card"],
+            "confidence": [0.9],
+            "model_name": ["intents"],
+            "model_version": ["3"],
+        }
+    )
+    assert list(align_columns(snapshot, batch).columns) == ["text", "prediction", "confidence"]

@@ -254,7 +254,7 @@ def report(
     finally:
         if store is not None:
             store.close()
-    if store is not None:
+    if model is not None:
         from colloquy.monitoring.model_reference import align_columns
 
         frame = align_columns(snap, frame)
