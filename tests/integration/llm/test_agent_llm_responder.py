@@ -28,11 +28,13 @@ DESK: Desk = load_desk()
 TEMPLATES = TemplateResponder()
 
 
-def _responder(base_url: str, *, max_sentences: int = 4) -> LLMResponder:
+def _responder(base_url: str, *, max_sentences: int = 4, keep_draft: bool = True) -> LLMResponder:
     client = OpenAICompatibleClient(
         base_url, "fake-model", api_key="sk-test", retry=RetryPolicy(max_retries=0)
     )
-    return LLMResponder(client, fallback=TEMPLATES, max_sentences=max_sentences)
+    return LLMResponder(
+        client, fallback=TEMPLATES, max_sentences=max_sentences, keep_draft=keep_draft
+    )
 
 
 def _verified_ctx() -> TurnContext:
@@ -175,7 +177,8 @@ def test_regenerate_sends_the_validators_feedback() -> None:
 def test_labels_and_markup_are_removed_and_long_answers_cut() -> None:
     answer = "Agent: **Thanks.** One. Two. Three. Four."
     with fake_openai_server(answer) as server:
-        reply = _responder(server.base_url, max_sentences=3).respond(_verified_ctx())
+        responder = _responder(server.base_url, max_sentences=3, keep_draft=False)
+        reply = responder.respond(_verified_ctx())
     assert reply.text == "Thanks. One. Two."
 
 
@@ -196,6 +199,27 @@ def test_a_sentence_cut_by_the_token_limit_is_dropped() -> None:
     }
     raw = RawResponse(json.dumps(body).encode())
     with fake_openai_server(lambda _request: raw) as server:
-        reply = _responder(server.base_url).respond(_verified_ctx())
+        reply = _responder(server.base_url, keep_draft=False).respond(_verified_ctx())
     assert reply.text == "Thanks, Maria."
     assert reply.tokens == 307
+
+
+def test_a_reply_that_drops_the_drafts_facts_falls_back() -> None:
+    ctx = DESK.ctx(
+        TurnEvent.JOURNEY_DONE,
+        "claim_inquiry",
+        "done",
+        verified=True,
+        outcomes=(claim(ClaimStatus.APPROVED, "2500.00"),),
+    )
+    draft = TEMPLATES.respond(ctx).text
+    assert "CLM-2026-00012" in draft
+    assert "$2,500.00" in draft
+    kept = "Good news: claim CLM-2026-00012 was approved for $2500, payment is on its way. More?"
+    dropped = "Good news, your claim was approved! Anything else?"
+    answers = iter([kept, dropped])
+    with fake_openai_server(lambda _request: next(answers)) as server:
+        responder = _responder(server.base_url)
+        first, second = responder.respond(ctx), responder.respond(ctx)
+    assert (first.responder, first.text) == ("llm", kept)
+    assert (second.responder, second.text) == ("template", draft)

@@ -23,6 +23,7 @@ from colloquy.agent.respond.facts import PRIVATE_SLOTS, outcome_kind
 from colloquy.agent.respond.sentences import SentenceBuffer, split_sentences
 from colloquy.agent.respond.template import TemplateResponder
 from colloquy.agent.turn import Reply, Role, TurnContext
+from colloquy.agent.validation.entities import Kind, find_entities
 from colloquy.data.pii import mask_text
 from colloquy.desk.tool_models import KnowledgeResults, VerificationResult
 from colloquy.errors import LLMError
@@ -38,6 +39,7 @@ _LABEL = re.compile(
     r"^\s*((agent|assistant|desk|rewritten reply|draft reply|reply)\s*:\s*)+", re.IGNORECASE
 )
 _MARKUP = re.compile(r"[*#`]+")
+_MUST_KEEP = frozenset({Kind.CLAIM_ID, Kind.MONEY, Kind.DATE})
 _ENDED = re.compile(r"[.!?…][\"'”’)]*$")
 
 log = get_logger(__name__)
@@ -58,6 +60,7 @@ class LLMResponder(Responder):
         options: CallOptions | None = None,
         history_turns: int = 6,
         max_sentences: int = 4,
+        keep_draft: bool = True,
     ) -> None:
         if history_turns < 0 or max_sentences < 1:
             raise ValueError("history_turns must be >= 0 and max_sentences >= 1")
@@ -67,6 +70,10 @@ class LLMResponder(Responder):
         self.options = options or DEFAULT_OPTIONS
         self.history_turns = history_turns
         self.max_sentences = max_sentences
+        self.keep_draft = keep_draft
+        """Refuse (and fall back on) a whole reply that drops a claim id, an amount, a date,
+        the emergency number or the question of the draft. A streamed reply is spoken as it
+        comes, so it is not held to this."""
 
     @property
     def prompt_id(self) -> str:
@@ -85,15 +92,20 @@ class LLMResponder(Responder):
 
     def render(self, ctx: TurnContext, feedback: str = "") -> RenderedPrompt:
         """The prompt for this turn (public so a benchmark or a test can read what was sent)."""
+        return self.prompt.render(
+            prompt_values(ctx, self._draft(ctx, feedback), feedback, self.history_turns)
+        )
+
+    def _draft(self, ctx: TurnContext, feedback: str) -> str:
         # After a rejection the draft is the strict wording, so the model starts from safe text.
-        draft = (
+        return (
             self.fallback.regenerate(ctx, feedback) if feedback else self.fallback.respond(ctx)
         ).text
-        return self.prompt.render(prompt_values(ctx, draft, feedback, self.history_turns))
 
     def _chat(self, ctx: TurnContext, *, feedback: str) -> Reply:
         started = time.perf_counter()
-        rendered = self.render(ctx, feedback)
+        draft = self._draft(ctx, feedback)
+        rendered = self.prompt.render(prompt_values(ctx, draft, feedback, self.history_turns))
         try:
             result = self.client.chat(rendered.messages, options=self.options, prompt=rendered.ref)
             sentences = split_sentences(_clean(result.text))
@@ -101,9 +113,13 @@ class LLMResponder(Responder):
                 sentences = _complete(sentences)
             if not sentences:
                 raise LLMError(f"{self.client.model} returned an empty reply")
+            sentences = sentences[: self.max_sentences]
+            dropped = dropped_from_draft(draft, " ".join(sentences))
+            if self.keep_draft and dropped:
+                raise LLMError(f"{self.client.model} left out {dropped} of the approved draft")
         except LLMError as exc:
             return self._fall_back(ctx, feedback, exc, started)
-        return self._reply(sentences[: self.max_sentences], result.usage, started)
+        return self._reply(sentences, result.usage, started)
 
     def _stream(self, ctx: TurnContext) -> Generator[str, None, Reply]:
         started = time.perf_counter()
@@ -236,6 +252,20 @@ def _no_journey_instruction() -> str:
     return (
         "Answer briefly and say you can help with claim status, new claims and coverage questions."
     )
+
+
+def dropped_from_draft(draft: str, text: str) -> str:
+    """What of the draft's must-say content ``text`` lacks ('' when nothing): its claim ids,
+    amounts and dates (compared normalised), 911, and a question when the draft asks one."""
+    said = {(e.kind, e.value) for e in find_entities(text)}
+    for entity in find_entities(draft):
+        if entity.kind in _MUST_KEEP and (entity.kind, entity.value) not in said:
+            return f"{entity.kind.value} {entity.text!r}"
+    if "911" in draft and "911" not in text:
+        return "the emergency number 911"
+    if "?" in draft and "?" not in text:
+        return "the question"
+    return ""
 
 
 def _complete(sentences: list[str], *, after: int = 0) -> list[str]:
