@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from colloquy.analytics.analysis.aggregate import DatasetAggregator
 from colloquy.analytics.analysis.conversation import analyze_batch
@@ -20,6 +21,9 @@ from colloquy.analytics.analysis.runtime import AnalysisRuntime
 from colloquy.analytics.outcomes import ConversationFilter
 from colloquy.errors import UsageError
 from colloquy.schema import Conversation
+
+if TYPE_CHECKING:
+    from colloquy.execution import ExecutionBackend
 
 DEFAULT_BATCH = 256
 
@@ -56,11 +60,13 @@ def analyze_dataset(
     where: ConversationFilter | None = None,
     batch_size: int = DEFAULT_BATCH,
     on_progress: Callable[[int], None] | None = None,
+    execution: ExecutionBackend | None = None,
 ) -> DatasetAnalysis:
     """The :class:`DatasetAnalysis` of the ``conversations`` that ``where`` keeps.
 
     ``runtime`` (models loaded once) is built from ``options`` when not given.
     ``on_progress`` receives the number of conversations read so far (kept or not).
+    ``execution``: a Ray or Dask backend analyses the batches on its workers.
     """
     if runtime is None:
         runtime = AnalysisRuntime(options)
@@ -85,9 +91,22 @@ def analyze_dataset(
         if on_progress is not None:
             on_progress(read)
 
-    for analysis in iter_analyses(
-        kept(), runtime, dataset=dataset, batch_size=batch_size, on_progress=progress
-    ):
+    if execution is not None and execution.name != "local":
+        from colloquy.analytics.analysis.distributed import distributed_analyses
+
+        analyses = distributed_analyses(
+            kept(),
+            runtime.options,
+            execution,
+            dataset=dataset,
+            batch_size=batch_size,
+            on_progress=progress,
+        )
+    else:
+        analyses = iter_analyses(
+            kept(), runtime, dataset=dataset, batch_size=batch_size, on_progress=progress
+        )
+    for analysis in analyses:
         aggregator.add(analysis)
     if on_progress is not None:
         on_progress(read)
