@@ -110,7 +110,7 @@ def test_rules_are_evaluated_in_the_background(
         metrics = client.get("/metrics").text
         assert "colloquy_monitor_last_pass_success 0.0" in metrics
 
-        monitored.write_text("", encoding="utf-8")  # no points: the alert resolves
+        monitored.write_text("", encoding="utf-8")  # readable again, but no points: no data
         body = _wait(client, lambda b: b["last_run"]["ok"])
         assert body["last_run"]["rules"][0]["status"] == "no_data"
     lease = FileLease(load_settings().resolved_home / "monitoring" / "scheduler.lock")
