@@ -70,7 +70,12 @@ _FLAGS = re.IGNORECASE
 
 CLAIM_PATTERN = r"CLM[- ]?\d{4}[- ]?\d{1,6}"
 """A claim id as written, for patterns that mention one (no groups)."""
-_CLAIM = re.compile(r"\bCLM[- ]?(?P<year>\d{4})[- ]?(?P<number>\d{1,6})\b", _FLAGS)
+_CLAIM = re.compile(
+    r"\bCLM[- ]?(?P<year>\d{4})[- ]?(?P<number>\d{1,6})\b"
+    r"|(?<![\w-])(?P<bare_year>(?:19|20)\d{2})-(?P<bare_number>\d{5})(?![\w-])",
+    _FLAGS,
+)
+"""A claim id, also without its ``CLM-`` prefix ("2026-00012"), as a model may shorten it."""
 _POLICY = re.compile(r"\bPOL[- ]?(?P<number>\d{4,8})\b", _FLAGS)
 _EMAIL = re.compile(r"[\w.+*-]+@[\w-]+(?:\.[\w-]+)+")
 _SSN = re.compile(r"(?<![\d-])\d{3}[- ]\d{2}[- ]\d{4}(?![\d-])")
@@ -139,7 +144,9 @@ def find_entities(text: str) -> tuple[Entity, ...]:
         found.append(Entity(kind, match.group(), value, match.start(), match.end()))
 
     for match in _CLAIM.finditer(text):
-        add(Kind.CLAIM_ID, match, f"CLM-{match['year']}-{match['number'].zfill(5)}")
+        year = match["year"] or match["bare_year"]
+        number = match["number"] or match["bare_number"]
+        add(Kind.CLAIM_ID, match, f"CLM-{year}-{number.zfill(5)}")
     for match in _POLICY.finditer(text):
         add(Kind.POLICY, match, f"POL-{match['number']}")
     for match in _EMAIL.finditer(text):

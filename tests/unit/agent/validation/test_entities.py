@@ -12,6 +12,7 @@ from colloquy.agent.validation import Kind, find_entities
     [
         ("Claim CLM-2026-00012 is open.", [(Kind.CLAIM_ID, "CLM-2026-00012")]),
         ("clm 2026 12", [(Kind.CLAIM_ID, "CLM-2026-00012")]),
+        ("the claim number is 2026-00012.", [(Kind.CLAIM_ID, "CLM-2026-00012")]),
         ("Policy POL-100001.", [(Kind.POLICY, "POL-100001")]),
         ("$2,840.00", [(Kind.MONEY, "2840.00")]),
         (
