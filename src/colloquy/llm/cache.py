@@ -7,8 +7,10 @@ name, version and content hash, the messages, the tools, the schema and the samp
 options; a changed prompt file therefore misses, even under the same version. Results
 are stored as JSON (never pickles), so a cache file cannot run code.
 
-The store is a seam: :class:`SQLiteResponseCache` (a file, the default) here; another
-backend implements :class:`ResponseCache`'s two methods.
+The store is a seam: :class:`SQLiteResponseCache` (a file, the default) here,
+:class:`~colloquy.llm.cache_redis.RedisResponseCache` (shared by every worker, entries
+expire) beside it; another backend implements :class:`ResponseCache`'s two methods with
+:func:`encode_result` / :func:`decode_result`.
 """
 
 from __future__ import annotations
@@ -103,7 +105,7 @@ class SQLiteResponseCache(ResponseCache):
             row = self._db.execute(
                 "SELECT result FROM llm_responses WHERE key = ?", (key,)
             ).fetchone()
-        return _decode(str(row[0])) if row is not None else None
+        return decode_result(str(row[0])) if row is not None else None
 
     def put(self, key: str, result: ChatResult) -> None:
         prompt = result.prompt
@@ -117,7 +119,7 @@ class SQLiteResponseCache(ResponseCache):
                     result.model,
                     prompt.name if prompt else None,
                     prompt.version if prompt else None,
-                    _encode(result),
+                    encode_result(result),
                 ),
             )
 
@@ -130,7 +132,7 @@ class SQLiteResponseCache(ResponseCache):
             self._db.close()
 
 
-def _encode(result: ChatResult) -> str:
+def encode_result(result: ChatResult) -> str:
     return json.dumps(
         {
             "content": result.message.content,
@@ -144,7 +146,7 @@ def _encode(result: ChatResult) -> str:
     )
 
 
-def _decode(text: str) -> ChatResult | None:
+def decode_result(text: str) -> ChatResult | None:
     """A stored result; an entry that does not decode is a miss, not an error."""
     try:
         data = json.loads(text)
@@ -159,4 +161,11 @@ def _decode(text: str) -> ChatResult | None:
         return None
 
 
-__all__ = ["CACHE_FORMAT", "ResponseCache", "SQLiteResponseCache", "cache_key"]
+__all__ = [
+    "CACHE_FORMAT",
+    "ResponseCache",
+    "SQLiteResponseCache",
+    "cache_key",
+    "decode_result",
+    "encode_result",
+]

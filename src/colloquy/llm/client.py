@@ -12,7 +12,9 @@ backend:
   latency, retries), the client keeps a running total, and each call logs one
   ``llm_call`` line naming the backend, model and prompt (name and version);
 * **provenance**: a call made from a :class:`~colloquy.llm.prompts.RenderedPrompt`
-  carries its :class:`~colloquy.llm.records.PromptRef` in the result.
+  carries its :class:`~colloquy.llm.records.PromptRef` in the result, and inside
+  :func:`~colloquy.llm.provenance.record_prompts` (a pipeline stage) tags the tracked
+  run with the prompt's name and version.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from colloquy.llm.cache import ResponseCache, cache_key
+from colloquy.llm.provenance import note_call
 from colloquy.llm.records import (
     CallOptions,
     ChatMessage,
@@ -209,6 +212,7 @@ class LLMClient(ABC):
     def _account(self, usage: Usage, prompt: PromptRef | None, *, cached: bool = False) -> None:
         with self._lock:
             self._usage = self._usage + usage
+        note_call(backend=self.backend, model=self.model, prompt=prompt)
         cost = self.price.cost(usage) if self.price is not None else None
         if self.metrics is not None:
             self.metrics.observe(

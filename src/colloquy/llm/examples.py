@@ -6,26 +6,39 @@ selection is therefore maximal marginal relevance (MMR) over MiniLM embeddings â
 relevance to the query minus redundancy with what is already chosen â€” under a per-label
 quota, so a prompt shows several candidate intents instead of one intent five times.
 
-Examples persist in one SQLite file with their embeddings (float32 blobs) and the
-embedder's id: a store built with one embedder refuses to be searched with another,
-whose vectors would be meaningless next to the stored ones. ``version`` is a content
-fingerprint (texts and labels), so a few-shot result can name the exact example set.
+A store lives in memory (for a one-off classifier) or, opened with
+:meth:`ExampleStore.open`, as a named set in the project database
+(:mod:`colloquy.storage.examples`: SQLite or PostgreSQL) with its embeddings and the
+embedder's id: a set built with one embedder refuses to be searched with another, whose
+vectors would be meaningless next to the stored ones. Every change to a stored set is a
+new numbered version (:attr:`ExampleStore.revision`, :meth:`ExampleStore.history`);
+``version`` is a content fingerprint (texts and labels), so a few-shot result can name
+the exact example set either way.
 """
 
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
-from colloquy.errors import ConfigError, StorageError
+from colloquy.data.labeling import label_of
+from colloquy.errors import ConfigError, DataError
 from colloquy.features.embeddings import Embedder
+from colloquy.storage.examples import (
+    ExampleRepository,
+    ExampleSetVersion,
+    StoredExample,
+    check_set_name,
+)
+
+if TYPE_CHECKING:
+    from colloquy.storage.store import Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +81,7 @@ class ExampleStore:
         self.dedupe_threshold = dedupe_threshold
         self._examples: list[LabelledExample] = []
         self._vectors: NDArray[np.float32] = np.empty((0, embedder.dimension), np.float32)
+        self._persisted: _Persisted | None = None
 
     def __len__(self) -> int:
         return len(self._examples)
@@ -83,13 +97,14 @@ class ExampleStore:
     @property
     def version(self) -> str:
         """A fingerprint of the stored texts and labels (order-independent)."""
-        digest = hashlib.sha256()
-        for text, label in sorted((e.text, e.label) for e in self._examples):
-            digest.update(f"{label}\x1f{text}\x1e".encode())
-        return digest.hexdigest()[:16]
+        return fingerprint(self._examples)
 
-    def add(self, examples: Iterable[LabelledExample]) -> AddReport:
-        """Store ``examples``, skipping exact and near duplicates of the same label."""
+    def add(self, examples: Iterable[LabelledExample], *, change: str = "add") -> AddReport:
+        """Store ``examples``, skipping exact and near duplicates of the same label.
+
+        In a database-backed store the kept ones are written as one new version
+        described by ``change``.
+        """
         seen = {(normalise(e.text), e.label) for e in self._examples}
         fresh: list[LabelledExample] = []
         duplicates = 0
@@ -122,7 +137,10 @@ class ExampleStore:
                 continue
             kept.append(i)
             kept_by_label.setdefault(example.label, []).append(i)
-        self._examples.extend(fresh[i] for i in kept)
+        added = [fresh[i] for i in kept]
+        if added:
+            self._write(added, vectors[kept], (), [*self._examples, *added], change)
+        self._examples.extend(added)
         self._vectors = np.vstack([self._vectors, vectors[kept]]).astype(np.float32)
         return AddReport(len(kept), duplicates)
 
@@ -130,10 +148,13 @@ class ExampleStore:
         """Drop examples whose normalised text is in ``texts``; returns how many went."""
         gone = {normalise(t) for t in texts}
         keep = [i for i, e in enumerate(self._examples) if normalise(e.text) not in gone]
-        removed = len(self._examples) - len(keep)
-        self._examples = [self._examples[i] for i in keep]
+        dropped = [e for e in self._examples if normalise(e.text) in gone]
+        remaining = [self._examples[i] for i in keep]
+        if dropped:
+            self._write([], self._vectors[:0], dropped, remaining, "remove")
+        self._examples = remaining
         self._vectors = self._vectors[keep]
-        return removed
+        return len(dropped)
 
     def select(
         self,
@@ -179,67 +200,140 @@ class ExampleStore:
             chosen.append(best)
         return [SelectedExample(self._examples[i], float(relevance[i])) for i in chosen]
 
-    def save(self, path: Path) -> None:
-        """Write the store to one SQLite file (replaced whole, via a temporary file)."""
-        partial = path.with_name(path.name + ".tmp")
-        partial.unlink(missing_ok=True)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with sqlite3.connect(partial) as db:
-                db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-                db.execute(
-                    "CREATE TABLE examples (position INTEGER PRIMARY KEY, text TEXT NOT NULL, "
-                    "label TEXT NOT NULL, source TEXT NOT NULL, vector BLOB NOT NULL)"
-                )
-                meta = {
-                    "embedder": self.embedder.model_id,
-                    "dimension": str(self.embedder.dimension),
-                    "version": self.version,
-                    "dedupe_threshold": repr(self.dedupe_threshold),
-                }
-                db.executemany("INSERT INTO meta VALUES (?, ?)", sorted(meta.items()))
-                db.executemany(
-                    "INSERT INTO examples VALUES (?, ?, ?, ?, ?)",
-                    [
-                        (i, e.text, e.label, e.source, self._vectors[i].tobytes())
-                        for i, e in enumerate(self._examples)
-                    ],
-                )
-            db.close()
-            partial.replace(path)
-        except (OSError, sqlite3.Error) as exc:
-            partial.unlink(missing_ok=True)
-            raise StorageError(f"cannot write the example store {path}: {exc}") from exc
-
     @classmethod
-    def load(cls, path: Path, embedder: Embedder) -> ExampleStore:
-        """A saved store; its embedder must be the one it was built with."""
-        try:
-            with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
-                meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
-                rows = db.execute(
-                    "SELECT text, label, source, vector FROM examples ORDER BY position"
-                ).fetchall()
-            db.close()
-        except sqlite3.Error as exc:
-            raise StorageError(
-                f"cannot read the example store {path}: {exc}",
-                hint="check the path; a store is written by ExampleStore.save",
-            ) from exc
-        if meta.get("embedder") != embedder.model_id:
-            raise ConfigError(
-                f"example store {path} was built with embedder {meta.get('embedder')!r}, "
-                f"not {embedder.model_id!r}",
-                hint="load it with the same embedder, or rebuild the store",
+    def open(
+        cls,
+        store: Store,
+        name: str,
+        embedder: Embedder,
+        *,
+        dedupe_threshold: float = 0.95,
+        create: bool = True,
+    ) -> ExampleStore:
+        """The set ``name`` in the project database, created empty if ``create``.
+
+        Every later :meth:`add` and :meth:`remove` writes through as a new version. A set
+        built with another embedder is refused: its vectors would mean nothing here.
+        """
+        repository = ExampleRepository(store)
+        info = repository.find(check_set_name(name))
+        if info is None:
+            if not create:
+                repository.info(name)
+            info = repository.create(
+                name,
+                embedder=embedder.model_id,
+                dimension=embedder.dimension,
+                dedupe_threshold=dedupe_threshold,
             )
-        store = cls(embedder, dedupe_threshold=float(meta["dedupe_threshold"]))
-        store._examples = [LabelledExample(str(t), str(la), str(s)) for t, la, s, _ in rows]
-        width = embedder.dimension
-        vectors = [np.frombuffer(v, dtype=np.float32) for *_, v in rows]
-        store._vectors = (
-            np.vstack(vectors).reshape(len(rows), width) if rows else store._vectors
-        ).astype(np.float32)
-        return store
+        if info.embedder != embedder.model_id or info.dimension != embedder.dimension:
+            raise ConfigError(
+                f"example set {name!r} was built with embedder {info.embedder!r} "
+                f"({info.dimension} dimensions), not {embedder.model_id!r}",
+                hint="open it with the same embedder, or build a new set",
+            )
+        opened = cls(embedder, dedupe_threshold=info.dedupe_threshold)
+        rows = repository.examples(name)
+        opened._examples = [LabelledExample(r.text, r.label, r.source) for r in rows]
+        if rows:
+            opened._vectors = np.vstack(
+                [np.frombuffer(r.vector, dtype=np.float32) for r in rows]
+            ).reshape(len(rows), embedder.dimension)
+        opened._persisted = _Persisted(repository, name, info.version)
+        return opened
+
+    @property
+    def name(self) -> str | None:
+        """The set's name in the database; ``None`` for an in-memory store."""
+        return self._persisted.name if self._persisted is not None else None
+
+    @property
+    def revision(self) -> int:
+        """The database version of the set (0 before the first change or in memory)."""
+        return self._persisted.revision if self._persisted is not None else 0
+
+    def history(self) -> list[ExampleSetVersion]:
+        """Every stored version of the set, oldest first; empty in memory."""
+        if self._persisted is None:
+            return []
+        return self._persisted.repository.versions(self._persisted.name)
+
+    def import_dataset(
+        self,
+        store: Store,
+        dataset: str,
+        *,
+        label_key: str = "intent",
+        per_label: int | None = None,
+    ) -> AddReport:
+        """Add the dataset's labelled conversations (their customer text) as examples.
+
+        Conversations without a ``label_key`` label are skipped; ``per_label`` keeps at
+        most that many of each label, in stored order.
+        """
+        taken: Counter[str] = Counter()
+        examples: list[LabelledExample] = []
+        for conversation in store.conversations(dataset):
+            label = label_of(conversation, label_key)
+            turns = conversation.customer_turns() or conversation.turns
+            text = " ".join(t.text for t in turns).strip()
+            if label is None or not text:
+                continue
+            if per_label is not None and taken[label] >= per_label:
+                continue
+            taken[label] += 1
+            examples.append(LabelledExample(text, label, f"dataset:{dataset}"))
+        if not examples:
+            raise DataError(
+                f"dataset {dataset!r} has no conversations labelled {label_key!r}",
+                hint="check the label name with `colloquy data show`",
+            )
+        return self.add(examples, change=f"import dataset {dataset}")
+
+    def _write(
+        self,
+        added: Sequence[LabelledExample],
+        vectors: NDArray[np.float32],
+        removed: Sequence[LabelledExample],
+        after: Sequence[LabelledExample],
+        change: str,
+    ) -> None:
+        """Record a change as one new database version, before memory reflects it."""
+        if self._persisted is None:
+            return
+        rows = [
+            StoredExample(
+                text_key(e), e.text, e.label, e.source, vectors[i].astype(np.float32).tobytes(), 0
+            )
+            for i, e in enumerate(added)
+        ]
+        self._persisted.revision = self._persisted.repository.change(
+            self._persisted.name,
+            add=rows,
+            remove=[text_key(e) for e in removed],
+            fingerprint=fingerprint(after),
+            change=change,
+        )
+
+
+@dataclass(slots=True)
+class _Persisted:
+    repository: ExampleRepository
+    name: str
+    revision: int
+
+
+def fingerprint(examples: Iterable[LabelledExample]) -> str:
+    """A short hash of the texts and labels, independent of their order."""
+    digest = hashlib.sha256()
+    for text, label in sorted((e.text, e.label) for e in examples):
+        digest.update(f"{label}\x1f{text}\x1e".encode())
+    return digest.hexdigest()[:16]
+
+
+def text_key(example: LabelledExample) -> str:
+    """An example's identity in its set: its label and normalised text."""
+    return hashlib.sha256(f"{example.label}\x1f{normalise(example.text)}".encode()).hexdigest()
 
 
 def from_pairs(
@@ -256,6 +350,8 @@ __all__ = [
     "ExampleStore",
     "LabelledExample",
     "SelectedExample",
+    "fingerprint",
     "from_pairs",
     "normalise",
+    "text_key",
 ]

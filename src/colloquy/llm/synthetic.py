@@ -21,8 +21,9 @@ import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints, create_model
 
 from colloquy.errors import UsageError
 from colloquy.llm.client import LLMClient
@@ -44,8 +45,31 @@ Agreement = Callable[[Sequence[str]], Iterable[str]]
 """Texts → labels, from an independent classifier; a text is kept when it agrees."""
 
 
+GENERATED_CHARS = 160
+"""The longest message the schema lets the model write (a grammar bound, so it stops)."""
+
+
 class Paraphrases(BaseModel):
     texts: list[str] = Field(min_length=1)
+
+
+def readable(label: str) -> str:
+    """``card_arrival`` → ``card arrival``: small models copy identifiers into the text."""
+    return " ".join(label.replace("_", " ").split())
+
+
+def paraphrases_model(n: int) -> type[Paraphrases]:
+    """:class:`Paraphrases` with at most ``n`` texts of at most :data:`GENERATED_CHARS`.
+
+    The bounds go into the JSON Schema, which a local backend turns into a grammar: a
+    small model that would repeat one sentence until ``max_tokens`` must close the list.
+    """
+    text = Annotated[str, StringConstraints(min_length=3, max_length=GENERATED_CHARS)]
+    return create_model(
+        "Paraphrases",
+        __base__=Paraphrases,
+        texts=(list[text], Field(min_length=1, max_length=n)),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +79,16 @@ class SyntheticReport:
     label: str
     kept: tuple[str, ...]
     generated: int
+    invalid: int
+    duplicates: int
+    disagreed: int
+
+
+@dataclass(frozen=True, slots=True)
+class Screened:
+    """Candidates that passed :meth:`SyntheticGenerator.screen`, and what each check dropped."""
+
+    kept: tuple[str, ...]
     invalid: int
     duplicates: int
     disagreed: int
@@ -74,6 +108,7 @@ class SyntheticGenerator:
         dedupe_threshold: float = 0.92,
         max_tokens: int = 256,
         temperature: float = 0.8,
+        max_repairs: int = 1,
         seed: int = 0,
     ) -> None:
         if per_call < 1 or shown < 1:
@@ -86,7 +121,9 @@ class SyntheticGenerator:
         self.dedupe_threshold = dedupe_threshold
         self.max_tokens = max_tokens
         self.temperature = temperature
+        self.max_repairs = max_repairs
         self.seed = seed
+        self.schema = paraphrases_model(per_call)
 
     def generate(self, label: str, n: int, *, attempts: int = 2) -> SyntheticReport:
         """Up to ``n`` new checked examples of ``label`` in at most ``attempts`` calls."""
@@ -97,37 +134,30 @@ class SyntheticGenerator:
                 hint="add a few real examples of it to the store first",
             )
         kept: list[str] = []
-        seen = {normalise(t) for t in real}
         generated = invalid = duplicates = disagreed = 0
         for attempt in range(attempts):
             if len(kept) >= n:
                 break
-            candidates = self._ask(label, real[: self.shown], attempt)
+            candidates = self.propose(label, real[: self.shown], attempt)
             if candidates is None:
                 invalid += 1
                 continue
             generated += len(candidates)
-            fresh: list[str] = []
-            for text in candidates:
-                clean = " ".join(text.split())
-                if not clean or len(clean) > MAX_CHARS:
-                    invalid += 1
-                elif normalise(clean) in seen or self._near_duplicate(clean, fresh + kept):
-                    duplicates += 1
-                else:
-                    seen.add(normalise(clean))
-                    fresh.append(clean)
-            if self.agree is not None and fresh:
-                verdicts = list(self.agree(fresh))
-                agreed = [t for t, v in zip(fresh, verdicts, strict=True) if v == label]
-                disagreed += len(fresh) - len(agreed)
-                fresh = agreed
-            kept.extend(fresh[: n - len(kept)])
+            screened = self.screen(label, candidates, [*real, *kept])
+            invalid += screened.invalid
+            duplicates += screened.duplicates
+            disagreed += screened.disagreed
+            kept.extend(screened.kept[: n - len(kept)])
         return SyntheticReport(label, tuple(kept), generated, invalid, duplicates, disagreed)
 
-    def _ask(self, label: str, examples: Sequence[str], attempt: int) -> list[str] | None:
+    def propose(self, label: str, examples: Sequence[str], attempt: int = 0) -> list[str] | None:
+        """The LLM's raw candidates for ``label`` shown ``examples``; ``None`` if unparseable.
+
+        Unchecked: callers that cache raw generations (a benchmark trying several filters)
+        pass them through :meth:`screen` afterwards.
+        """
         messages = [
-            ChatMessage.system(INSTRUCTION.format(n=self.per_call, label=label)),
+            ChatMessage.system(INSTRUCTION.format(n=self.per_call, label=readable(label))),
             ChatMessage.user("Examples:\n" + "\n".join(f"- {t}" for t in examples)),
         ]
         options = CallOptions(
@@ -135,11 +165,38 @@ class SyntheticGenerator:
         )
         try:
             result = self.client.structured(
-                messages, Paraphrases, max_repairs=1, options=options, prompt=PROMPT_REF
+                messages,
+                self.schema,
+                max_repairs=self.max_repairs,
+                options=options,
+                prompt=PROMPT_REF,
             )
         except StructuredOutputError:
             return None
         return list(result.value.texts)
+
+    def screen(self, label: str, candidates: Sequence[str], known: Sequence[str]) -> Screened:
+        """``candidates`` minus blanks, over-long texts, copies of ``known`` or the store,
+        near duplicates of either, and (with ``agree``) texts labelled otherwise."""
+        seen = {normalise(t) for t in known}
+        fresh: list[str] = []
+        invalid = duplicates = 0
+        for text in candidates:
+            clean = " ".join(text.split())
+            if not clean or len(clean) > MAX_CHARS:
+                invalid += 1
+            elif normalise(clean) in seen or self._near_duplicate(clean, [*fresh, *known]):
+                duplicates += 1
+            else:
+                seen.add(normalise(clean))
+                fresh.append(clean)
+        disagreed = 0
+        if self.agree is not None and fresh:
+            verdicts = list(self.agree(fresh))
+            agreed = [t for t, v in zip(fresh, verdicts, strict=True) if v == label]
+            disagreed = len(fresh) - len(agreed)
+            fresh = agreed
+        return Screened(tuple(fresh), invalid, duplicates, disagreed)
 
     def _near_duplicate(self, text: str, batch: Sequence[str]) -> bool:
         nearest = self.store.select(text, 1, diversity=0.0, exclude_text=False)
@@ -175,4 +232,12 @@ class SyntheticGenerator:
         return out_texts, out_labels, reports
 
 
-__all__ = ["PROMPT_REF", "Agreement", "Paraphrases", "SyntheticGenerator", "SyntheticReport"]
+__all__ = [
+    "PROMPT_REF",
+    "Agreement",
+    "Paraphrases",
+    "Screened",
+    "SyntheticGenerator",
+    "SyntheticReport",
+    "paraphrases_model",
+]

@@ -147,6 +147,7 @@ import colloquy.storage.alerts  # noqa: E402
 import colloquy.storage.analyses  # noqa: E402
 import colloquy.storage.api_keys  # noqa: E402
 import colloquy.storage.desk  # noqa: E402
+import colloquy.storage.examples  # noqa: E402
 import colloquy.storage.jobs  # noqa: E402
 import colloquy.storage.journeys  # noqa: E402
 import colloquy.storage.monitoring  # noqa: E402, F401

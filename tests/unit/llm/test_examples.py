@@ -1,15 +1,10 @@
-"""The example store with the real MiniLM model: de-duplication, MMR with quotas, persistence."""
+"""The example store in memory with the real MiniLM model: de-duplication, MMR with quotas."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import numpy as np
 import pytest
-from numpy.typing import NDArray
 
 from colloquy.errors import ConfigError
-from colloquy.features.embeddings import Embedder
 from colloquy.features.embeddings.sentence import SentenceEmbedder
 from colloquy.llm.examples import ExampleStore, LabelledExample, from_pairs
 
@@ -23,24 +18,6 @@ TEXTS = [
     ("How do I top up my account?", "top_up"),
     ("Can I add money with a transfer?", "top_up"),
 ]
-
-
-class RenamedEmbedder(Embedder):
-    """The same vectors under another model id: a store must refuse it."""
-
-    def __init__(self, inner: Embedder) -> None:
-        self.inner = inner
-
-    @property
-    def model_id(self) -> str:
-        return "another-model"
-
-    @property
-    def dimension(self) -> int:
-        return self.inner.dimension
-
-    def _encode(self, texts: list[str], batch_size: int) -> NDArray[np.float32]:  # type: ignore[override]
-        return self.inner.encode(texts, batch_size=batch_size)
 
 
 @pytest.fixture
@@ -76,17 +53,3 @@ def test_selection_is_similar_diverse_and_within_quota(store: ExampleStore) -> N
     assert labels.count("card_lost") == 2
     assert len(set(labels)) == 3
     assert all(s.example.text != "I lost my card" for s in store.select("I lost my card", 8))
-
-
-def test_a_saved_store_loads_with_its_embedder_only(
-    store: ExampleStore, torch_embedder: SentenceEmbedder, tmp_path: Path
-) -> None:
-    path = tmp_path / "examples.db"
-    store.save(path)
-    loaded = ExampleStore.load(path, torch_embedder)
-    assert loaded.examples == store.examples
-    assert loaded.version == store.version
-    query = "refund not received"
-    assert loaded.select(query, 2) == store.select(query, 2)
-    with pytest.raises(ConfigError, match="was built with embedder"):
-        ExampleStore.load(path, RenamedEmbedder(torch_embedder))

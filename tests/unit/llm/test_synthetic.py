@@ -17,7 +17,7 @@ from colloquy.errors import UsageError
 from colloquy.features.embeddings import SentenceEmbedder
 from colloquy.llm import OpenAICompatibleClient
 from colloquy.llm.examples import ExampleStore
-from colloquy.llm.synthetic import PROMPT_REF, SyntheticGenerator
+from colloquy.llm.synthetic import GENERATED_CHARS, PROMPT_REF, SyntheticGenerator
 
 REAL = ["my card has not arrived yet", "when will my new card be delivered"]
 GENERATED = [
@@ -45,7 +45,7 @@ def test_generation_drops_duplicates_blanks_and_disagreements(
     with fake_openai_server(reply) as fake:
         client = OpenAICompatibleClient(fake.base_url, "fake-model", api_key="k")
         store = ExampleStore(torch_embedder)
-        generator = SyntheticGenerator(client, store, agree=agree)
+        generator = SyntheticGenerator(client, store, agree=agree, per_call=len(GENERATED))
         texts, labels, reports = generator.augment(REAL, ["card_arrival"] * 2, target=4)
     [report] = reports
     assert report.label == "card_arrival"
@@ -58,8 +58,11 @@ def test_generation_drops_duplicates_blanks_and_disagreements(
     assert texts == REAL + list(report.kept)
     assert labels == ["card_arrival"] * 4
     system = fake.completions[0].messages[1]["content"]
-    assert "card_arrival" in system
+    assert "intent 'card arrival'" in system
     assert PROMPT_REF.name == "intent_paraphrase"
+    schema = json.dumps(fake.completions[0].body)
+    assert f'"maxItems": {len(GENERATED)}' in schema
+    assert f'"maxLength": {GENERATED_CHARS}' in schema
 
 
 def test_intents_at_the_target_are_left_alone(torch_embedder: SentenceEmbedder) -> None:
