@@ -174,8 +174,8 @@ def test_regenerate_sends_the_validators_feedback() -> None:
     assert fallback.text == TEMPLATES.regenerate(_verified_ctx(), feedback).text
 
 
-def test_labels_and_markup_are_removed_and_long_answers_cut() -> None:
-    answer = "Agent: **Thanks.** One. Two. Three. Four."
+def test_labels_markup_and_repeats_are_removed_and_long_answers_cut() -> None:
+    answer = "Agent: **Thanks.** One. One. Two. Three. Four."
     with fake_openai_server(answer) as server:
         responder = _responder(server.base_url, max_sentences=3, keep_draft=False)
         reply = responder.respond(_verified_ctx())

@@ -108,7 +108,7 @@ class LLMResponder(Responder):
         rendered = self.prompt.render(prompt_values(ctx, draft, feedback, self.history_turns))
         try:
             result = self.client.chat(rendered.messages, options=self.options, prompt=rendered.ref)
-            sentences = split_sentences(_clean(result.text))
+            sentences = list(dict.fromkeys(split_sentences(_clean(result.text))))
             if result.finish_reason == "length":
                 sentences = _complete(sentences)
             if not sentences:
@@ -134,14 +134,16 @@ class LLMResponder(Responder):
                 usage = chunk.usage or usage
                 reason = chunk.finish_reason or reason
                 for sentence in buffer.feed(chunk.delta):
-                    if (clean := _clean(sentence)) and len(said) < self.max_sentences:
+                    clean = _clean(sentence)
+                    if clean and clean not in said and len(said) < self.max_sentences:
                         said.append(clean)
                         yield clean
                 if len(said) >= self.max_sentences:
                     break
             rest = buffer.flush()
             for sentence in _complete(rest, after=len(said)) if reason == "length" else rest:
-                if (clean := _clean(sentence)) and len(said) < self.max_sentences:
+                clean = _clean(sentence)
+                if clean and clean not in said and len(said) < self.max_sentences:
                     said.append(clean)
                     yield clean
             if not said:
