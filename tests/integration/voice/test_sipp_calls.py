@@ -1,0 +1,68 @@
+"""Real SIP calls from SIPp to the voice server on loopback, audio both ways.
+
+The caller is Piper's voice streamed by SIPp as G.711; the agent's RTP is captured,
+transcribed with Whisper, and checked against what the journey must say.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from tests.integration.voice.sipp import SIPP, Recorder, caller_files, free_port, run_sipp, scenario
+
+from colloquy.agent.voice.pipeline import VoiceStack
+from colloquy.agent.voice.server import VoiceServer
+from colloquy.agent.voice.sip import SipConfig
+from colloquy.agent.voice.tts import text_to_speech
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(SIPP is None, reason="SIPp is not installed (apt-get install sip-tester)"),
+]
+
+LISTEN_S = 14.0
+GREETING_S = 14.0
+
+
+async def _call(stack: VoiceStack, folder: Path, lines: list[str]) -> tuple[str, VoiceServer, str]:
+    caller = text_to_speech("piper")
+    loop = asyncio.get_running_loop()
+    recorder = Recorder()
+    record_port = free_port()
+    transport, _ = await loop.create_datagram_endpoint(
+        lambda: recorder, local_addr=("127.0.0.1", record_port)
+    )
+    server = VoiceServer(
+        stack,
+        SipConfig(host="127.0.0.1", port=0, rtp_ports=range(32000, 32400), symmetric_rtp=False),
+    )
+    port = await server.start()
+    files = caller_files(
+        folder, [caller.synthesize(line) for line in lines], [LISTEN_S] * len(lines)
+    )
+    xml = scenario(folder, files, record_port, GREETING_S)
+    result = await asyncio.to_thread(run_sipp, xml, port)
+    await asyncio.sleep(1.0)
+    await server.stop()
+    transport.close()
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert len(recorder.packets) == 1
+    (ssrc,) = recorder.packets
+    heard = await asyncio.to_thread(stack.stt.transcribe, recorder.audio(ssrc))
+    return heard.text, server, result.stdout
+
+
+def test_claim_status_refused_before_verification(voice: VoiceStack, tmp_path: Path) -> None:
+    heard, server, _ = asyncio.run(
+        _call(voice, tmp_path, ["Hi, I'd like to know the status of my claim."])
+    )
+    (record,) = server.records
+    agent = " ".join(line.text for line in record.lines if line.role == "agent")
+    assert "verify your identity" in agent
+    assert "recorded" in heard.lower()
+    assert "verify" in heard.lower()
+    assert [line.role for line in record.lines] == ["agent", "caller", "agent"]
+    assert len(record.turns) == 1
+    assert server.sip.counters.calls_started == server.sip.counters.calls_ended == 1
