@@ -15,10 +15,9 @@ asked) switches journeys mid-way; slots the caller gave and a verification carry
 from __future__ import annotations
 
 import json
-import time
 import uuid
-from collections.abc import Generator, Iterator, Mapping
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Generator, Mapping
+from dataclasses import asdict, dataclass, replace
 
 from colloquy.agent.engine.acts import classify_act
 from colloquy.agent.engine.clock import StageClock
@@ -34,7 +33,9 @@ from colloquy.agent.engine.grounding import grounded_values, succeeded
 from colloquy.agent.engine.machine import Advance, advance
 from colloquy.agent.engine.payloads import event_json, match_json, same_arguments, tool_json
 from colloquy.agent.engine.ports import AuditPort, ResponderPort, ValidatorPort
+from colloquy.agent.engine.replying import StreamTally, record_stream, reply_whole, stream_reply
 from colloquy.agent.engine.session import SessionRegistry, SessionState
+from colloquy.agent.engine.slotting import carried_slots, fill_slots
 from colloquy.agent.guidelines.matcher import GuidelineMatcher
 from colloquy.agent.guidelines.records import AppliedGuidelines
 from colloquy.agent.journeys.activation import ActivationResult, JourneyActivator
@@ -51,13 +52,11 @@ from colloquy.agent.turn import (
     TurnResult,
     Utterance,
     ValidationOutcome,
-    Verdict,
 )
 from colloquy.errors import UsageError
 from colloquy.features.embeddings.base import Embedder
 
 DEFAULT_SWITCH_THRESHOLD = 0.6
-_PATTERNS_ONLY = SlotFiller()
 OPENING_CUE = "hello"
 """A session opens as a greeting would: the rules for an opening (the recorded-call notice)
 apply to turn 0, matched the same way as any message."""
@@ -91,17 +90,6 @@ class _Prepared:
     ended: bool
 
 
-@dataclass
-class _StreamTally:
-    """What a streamed reply's validation found so far (mutable: the stream fills it)."""
-
-    verdicts: list[Verdict] = field(default_factory=list)
-    fixed: bool = False
-    responder_ms: float = 0.0
-    validate_ms: float = 0.0
-    responder: str = ""
-
-
 class AgentEngine:
     """Runs many sessions in one process; thread-safe across sessions."""
 
@@ -130,7 +118,7 @@ class AgentEngine:
             clock.spent["guidelines"],
         )
         ctx = replace(ctx, guidelines=greeting)
-        text, validation = self._reply(ctx, clock)
+        text, validation = reply_whole(self.parts, ctx, clock)
         state = replace(
             state,
             applied=state.applied.mark([m.guideline.name for m in greeting], 0),
@@ -162,8 +150,8 @@ class AgentEngine:
             raise UsageError("an agent message must contain some text")
         with self.sessions.locked(session_id) as state:
             prepared = self._prepare(state, text)
-            reply, validation = self._reply(prepared.ctx, prepared.clock)
-            result, next_state = self._complete(prepared, reply, validation)
+            answer, validation = reply_whole(self.parts, prepared.ctx, prepared.clock)
+            result, next_state = self._complete(prepared, answer, validation)
             self.sessions.put(next_state)
         return result
 
@@ -182,12 +170,14 @@ class AgentEngine:
             prepared = self._prepare(state, text)
             spoken: list[str] = []
             interrupted = True
-            tally = _StreamTally()
+            tally = StreamTally()
             try:
-                yield from self._stream_reply(prepared, spoken, tally)
+                yield from stream_reply(self.parts, prepared.ctx, spoken, tally)
                 interrupted = False
             finally:
-                validation = self._record_stream(prepared, spoken, tally, interrupted=interrupted)
+                validation = record_stream(
+                    self.parts, prepared.ctx, prepared.clock, spoken, tally, interrupted=interrupted
+                )
                 _, next_state = self._complete(prepared, " ".join(spoken), validation)
                 self.sessions.put(next_state)
 
@@ -217,7 +207,9 @@ class AgentEngine:
         if journey is not None and state.state is not None:
             reused: set[int] = set()
             with clock.stage("slots"):
-                slots, sources = self._fill(state, journey, message, asked, labels)
+                slots, sources = fill_slots(
+                    self.parts.slot_filler, state, journey, message, asked, labels
+                )
             if slots != state.slot_map():
                 filled = {k: v for k, v in slots.items() if state.slot_map().get(k) != v}
                 parts.audit.record(
@@ -357,27 +349,7 @@ class AgentEngine:
     ) -> SessionState:
         """Start ``journey``: the verified identity always comes along; on a switch
         mid-way, so does what the caller already told the previous journey."""
-        declared = {s.name for s in journey.slots}
-        produced = {
-            st.tool.result_slot: st.tool.tool
-            for st in journey.states
-            if st.tool is not None and st.tool.result_slot
-        }
-        offered = {name: value for name, value, _ in state.profile}
-        sources = {name: source for name, _, source in state.profile}
-        if carry and state.journey is not None:
-            offered = {**state.slot_map(), **offered}
-            sources = {**state.source_map(), **sources}
-        slots: dict[str, str] = {}
-        kept: dict[str, str] = {}
-        for name, value in offered.items():
-            source = sources.get(name, "caller")
-            if name not in declared:
-                continue
-            if name in produced and source != f"tool:{produced[name]}":
-                continue
-            slots[name] = value
-            kept[name] = source
+        slots, kept = carried_slots(state, journey, carry=carry)
         self.parts.audit.record(
             state.session_id,
             turn,
@@ -400,52 +372,6 @@ class AgentEngine:
             sources=tuple(sorted(kept.items())),
             asking=None,
         )
-
-    def _fill(
-        self,
-        state: SessionState,
-        journey: Journey,
-        message: str,
-        asked: str | None,
-        labels: frozenset[str],
-    ) -> tuple[dict[str, str], dict[str, str]]:
-        produced = {
-            st.tool.result_slot
-            for st in journey.states
-            if st.tool is not None and st.tool.result_slot
-        }
-        known = state.slot_map()
-        sources = state.source_map()
-        assert state.state is not None
-        current = journey.state(state.state)
-        wanted = set(current.required_slots) - produced
-        if "correct" in labels:
-            # A correction may restate what the state it goes back to collected.
-            reopened = {
-                name
-                for t in current.transitions
-                if t.condition == "intent:correct"
-                for name in journey.state(t.target).required_slots
-            } - produced
-            known = {k: v for k, v in known.items() if k not in reopened}
-            wanted |= reopened
-        here = [s for s in journey.slots if s.name in wanted]
-        # A value of a type this state asks for belongs to this state ("born 1979-11-02"
-        # is the birth date, not also the incident date).
-        kinds = {s.type for s in here}
-        later = [
-            s
-            for s in journey.slots
-            if s.name not in wanted and s.name not in produced and s.type not in kinds
-        ]
-        # The state's own slots first (the LLM may help there); values for later states are
-        # taken only when a pattern finds them unambiguously ("…claim CLM-2026-00012").
-        first = self.parts.slot_filler.fill(message, here, known=known, asked=asked)
-        second = _PATTERNS_ONLY.fill(message, later, known={**known, **first.values}, asked=asked)
-        found = {**second.values, **first.values}
-        slots = {**state.slot_map(), **found}
-        sources = {**sources, **dict.fromkeys(found, "caller")}
-        return slots, sources
 
     def _run_tool(
         self,
@@ -483,83 +409,3 @@ class AgentEngine:
         if not succeeded(outcome) or outcome.tool not in self.parts.tools.registry:
             return False
         return not self.parts.tools.registry.get(outcome.tool).invalidates
-
-    def _stream_reply(self, p: _Prepared, spoken: list[str], tally: _StreamTally) -> Iterator[str]:
-        parts = self.parts
-        index = 0
-        chunks = iter(parts.responder.stream(p.ctx))
-        tally.responder = type(parts.responder).__name__
-        while True:
-            began = time.perf_counter()
-            chunk = next(chunks, None)
-            tally.responder_ms += (time.perf_counter() - began) * 1e3
-            if chunk is None:
-                break
-            began = time.perf_counter()
-            outcome = parts.validator.validate_sentence(p.ctx, chunk, index)
-            tally.validate_ms += (time.perf_counter() - began) * 1e3
-            tally.verdicts.extend(outcome.verdicts)
-            tally.fixed = tally.fixed or outcome.fixed
-            index += 1
-            if outcome.text:
-                spoken.append(outcome.text)
-                yield outcome.text
-        began = time.perf_counter()
-        closing = parts.validator.closing_sentences(p.ctx, " ".join(spoken))
-        tally.validate_ms += (time.perf_counter() - began) * 1e3
-        tally.verdicts.extend(closing.verdicts)
-        tally.fixed = tally.fixed or closing.fixed
-        if closing.text:
-            spoken.append(closing.text)
-            yield closing.text
-
-    def _record_stream(
-        self, p: _Prepared, spoken: list[str], tally: _StreamTally, *, interrupted: bool
-    ) -> ValidationOutcome:
-        ctx = p.ctx
-        text = " ".join(spoken)
-        p.clock.spent["respond"] = tally.responder_ms
-        p.clock.spent["validate"] = tally.validate_ms
-        audit = self.parts.audit
-        audit.record(
-            ctx.session_id,
-            ctx.turn,
-            EventKind.RESPONSE,
-            event_json(text=text, responder=tally.responder, streamed=True),
-            tally.responder_ms,
-        )
-        outcome = ValidationOutcome(
-            text, tuple(tally.verdicts), tally.fixed, latency_ms=tally.validate_ms
-        )
-        audit.record_validation(ctx.session_id, ctx.turn, outcome)
-        audit.record(
-            ctx.session_id,
-            ctx.turn,
-            EventKind.REPLY,
-            event_json(role="agent", text=text, interrupted=interrupted),
-            tally.validate_ms,
-        )
-        return outcome
-
-    def _reply(self, ctx: TurnContext, clock: StageClock) -> tuple[str, ValidationOutcome]:
-        parts = self.parts
-        with clock.stage("respond"):
-            reply = parts.responder.respond(ctx)
-        parts.audit.record(
-            ctx.session_id,
-            ctx.turn,
-            EventKind.RESPONSE,
-            json.dumps(asdict(reply)),
-            clock.spent["respond"],
-        )
-        with clock.stage("validate"):
-            outcome = parts.validator.validate(ctx, reply, regenerate=parts.responder.regenerate)
-        parts.audit.record_validation(ctx.session_id, ctx.turn, outcome)
-        parts.audit.record(
-            ctx.session_id,
-            ctx.turn,
-            EventKind.REPLY,
-            event_json(role="agent", text=outcome.text),
-            clock.spent["validate"],
-        )
-        return outcome.text, outcome
