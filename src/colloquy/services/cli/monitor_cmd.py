@@ -40,7 +40,13 @@ TimeColumnOption = Annotated[
 @monitor_app.command("snapshot")
 def snapshot(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Name of the reference snapshot.")],
+    name: Annotated[
+        str,
+        typer.Argument(
+            help="Name of the reference snapshot; model:NAME makes it the reference "
+            "`monitor report --model NAME` uses."
+        ),
+    ],
     source: Annotated[
         str, typer.Option("--from", help="A stored dataset name or a CSV/Parquet/JSONL file.")
     ],
