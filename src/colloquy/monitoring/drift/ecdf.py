@@ -1,9 +1,9 @@
 """Two samples' empirical CDFs on their merged points, which KS and Wasserstein both read.
 
 Both samples are sorted (a summary keeps its numeric values sorted, so usually nothing is
-sorted here), and the smaller one is placed into the larger by binary search: on 20k
-reference values against a million current ones that is 20k searches and linear passes,
-instead of a million searches or a sort of the concatenation.
+sorted here), and the smaller one is placed into the larger by binary search: a capped
+reference sample against a large current window costs one search per reference value and
+a few linear passes, instead of a search per current value or a sort of the concatenation.
 """
 
 from __future__ import annotations
