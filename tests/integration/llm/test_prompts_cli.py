@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from colloquy.schema import Conversation, Speaker, Turn
 from colloquy.services.cli.main import main
+from colloquy.storage import Store
 
 
 def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -55,3 +58,43 @@ def test_render_errors_are_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 4
     assert "known prompts: " in err
     assert "insights, intent_fewshot" in err
+
+
+def test_example_sets_import_list_and_history(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    monkeypatch.setenv("COLLOQUY_DATABASE_URL", url)
+    rows = [
+        Conversation(
+            id=f"c{i}",
+            source="test",
+            channel="chat",
+            started_at=datetime(2024, 1, 1, tzinfo=UTC),
+            turns=(Turn(index=0, speaker=Speaker.CUSTOMER, text=text),),
+            labels={"intent": intent},
+        )
+        for i, (text, intent) in enumerate(
+            [("I lost my card", "card_lost"), ("where is my refund", "refund")]
+        )
+    ]
+    with Store.open(url) as store:
+        store.ingest(dataset="tickets", source="test", conversations=rows)
+    code, out, _ = _run(capsys, "prompts", "examples", "import", "bank", "--dataset", "tickets",
+                        "-f", "json")  # fmt: skip
+    assert code == 0
+    assert json.loads(out) | {"fingerprint": "-"} == {
+        "set": "bank", "added": 2, "duplicates": 0, "examples": 2, "version": 1,
+        "fingerprint": "-",
+    }  # fmt: skip
+    code, out, _ = _run(capsys, "prompts", "examples", "import", "bank", "--dataset", "tickets",
+                        "-f", "json")  # fmt: skip
+    assert (json.loads(out)["added"], json.loads(out)["duplicates"]) == (0, 2)
+    [listed] = json.loads(_run(capsys, "prompts", "examples", "list", "-f", "json")[1])
+    assert (listed["name"], listed["examples"], listed["version"]) == ("bank", 2, 1)
+    history = json.loads(_run(capsys, "prompts", "examples", "history", "bank", "-f", "json")[1])
+    assert [(h["version"], h["change"]) for h in history] == [(1, "import dataset tickets")]
+    code, _, err = _run(capsys, "prompts", "examples", "history", "nope")
+    assert code == 4
+    assert "no example set named 'nope'" in err
+    assert "Traceback" not in err

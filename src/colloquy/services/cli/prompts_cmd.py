@@ -1,4 +1,4 @@
-"""``colloquy prompts``: list, show and render the prompt files the LLM layer uses."""
+"""``colloquy prompts``: the prompt files the LLM layer uses, and its example sets."""
 
 from __future__ import annotations
 
@@ -144,4 +144,108 @@ def render(
         f"prompt {rendered.ref.name} v{rendered.ref.version}",
         ["role", "content"],
         [(m.role, escape(m.content)) for m in rendered.messages],
+    )
+
+
+examples_app = typer.Typer(
+    help="Labelled example sets for few-shot prompts, in the project database.",
+    no_args_is_help=True,
+)
+app.add_typer(examples_app, name="examples")
+
+SetArgument = Annotated[str, typer.Argument(help="The example set's name.")]
+
+
+@examples_app.command("list")
+def examples_list(ctx: typer.Context, fmt: FormatOption = OutputFormat.TABLE) -> None:
+    """List the example sets: embedder, version, size, last change."""
+    from colloquy.services.cli.context import state
+    from colloquy.storage.examples import ExampleRepository
+
+    with state(ctx).open_store() as store:
+        sets = ExampleRepository(store).sets()
+    rows = [
+        {
+            "name": s.name,
+            "embedder": s.embedder,
+            "version": s.version,
+            "examples": s.examples,
+            "updated_at": s.updated_at.isoformat(),
+        }
+        for s in sets
+    ]
+    if fmt is OutputFormat.JSON:
+        print_json(rows)
+        return
+    print_table(
+        "example sets",
+        ["name", "embedder", "version", "examples", "updated"],
+        [tuple(escape(str(v)) for v in row.values()) for row in rows],
+    )
+
+
+@examples_app.command("import")
+def examples_import(
+    ctx: typer.Context,
+    name: SetArgument,
+    dataset: Annotated[str, typer.Option("--dataset", help="A dataset in the store.")],
+    label: Annotated[
+        str, typer.Option("--label", help="The conversation label to use as the example's.")
+    ] = "intent",
+    per_label: Annotated[
+        int | None, typer.Option("--per-label", min=1, help="At most this many per label.")
+    ] = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Add a dataset's labelled conversations to a set (created if new) as one version."""
+    from colloquy.features.embeddings import SentenceEmbedder
+    from colloquy.llm.examples import ExampleStore
+    from colloquy.services.cli.context import state
+
+    with state(ctx).open_store() as store:
+        examples = ExampleStore.open(store, name, SentenceEmbedder())
+        report = examples.import_dataset(store, dataset, label_key=label, per_label=per_label)
+        record = {
+            "set": name,
+            "added": report.added,
+            "duplicates": report.duplicates,
+            "examples": len(examples),
+            "version": examples.revision,
+            "fingerprint": examples.version,
+        }
+    if fmt is OutputFormat.JSON:
+        print_json(record)
+        return
+    print_mapping(f"example set {name}", {k: escape(str(v)) for k, v in record.items()})
+
+
+@examples_app.command("history")
+def examples_history(
+    ctx: typer.Context, name: SetArgument, fmt: FormatOption = OutputFormat.TABLE
+) -> None:
+    """Every version of a set: what changed, how many examples after, the fingerprint."""
+    from colloquy.services.cli.context import state
+    from colloquy.storage.examples import ExampleRepository
+
+    with state(ctx).open_store() as store:
+        versions = ExampleRepository(store).versions(name)
+    rows = [
+        {
+            "version": v.version,
+            "change": v.change,
+            "added": v.added,
+            "removed": v.removed,
+            "examples": v.examples,
+            "fingerprint": v.fingerprint,
+            "at": v.created_at.isoformat(),
+        }
+        for v in versions
+    ]
+    if fmt is OutputFormat.JSON:
+        print_json(rows)
+        return
+    print_table(
+        f"example set {name}",
+        ["version", "change", "added", "removed", "examples", "fingerprint", "at"],
+        [tuple(escape(str(v)) for v in row.values()) for row in rows],
     )
