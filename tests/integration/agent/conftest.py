@@ -25,6 +25,8 @@ def desk(tmp_path: Path) -> Iterator[Store]:
 
 @pytest.fixture
 def pg_desk(postgres_url: str) -> Iterator[Store]:
+    with Store.connect(postgres_url) as fresh:
+        fresh.upgrade()
     with Store.open(postgres_url) as store:
         seed_desk(store)
         yield store
