@@ -111,6 +111,9 @@ class AgentSettings(BaseModel):
     guideline_files: list[Path] = Field(
         default_factory=list, description="guideline YAML files loaded after the shipped ones"
     )
+    verify_attempts_per_hour: int = Field(
+        default=3, ge=1, description="identity checks allowed per phone number per hour"
+    )
 
 
 class MlflowSettings(BaseModel):

@@ -51,7 +51,15 @@ def _caller_phone(args: BaseModel) -> str:
     return normalize_phone(args.phone)
 
 
-VERIFY_LIMIT = RateLimit(calls=3, window_s=3600, key=_caller_phone, name="phone")
+VERIFY_ATTEMPTS_PER_HOUR = 3
+
+
+def verify_limit(attempts_per_hour: int = VERIFY_ATTEMPTS_PER_HOUR) -> RateLimit:
+    """Identity checks allowed per phone number per hour (guessing dates of birth is slow)."""
+    return RateLimit(calls=attempts_per_hour, window_s=3600, key=_caller_phone, name="phone")
+
+
+VERIFY_LIMIT = verify_limit()
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,12 +99,15 @@ def _mask_email(email: str) -> str:
 
 
 def desk_tools(
-    services: DeskServices, *, today: Callable[[], date] = lambda: datetime.now(UTC).date()
+    services: DeskServices,
+    *,
+    today: Callable[[], date] = lambda: datetime.now(UTC).date(),
+    verify_attempts_per_hour: int = VERIFY_ATTEMPTS_PER_HOUR,
 ) -> ToolRegistry:
     """A registry holding the six desk tools, bound to ``services``."""
     registry = ToolRegistry()
 
-    @registry.tool(rate_limit=VERIFY_LIMIT)
+    @registry.tool(rate_limit=verify_limit(verify_attempts_per_hour))
     def verify_customer_identity(args: VerifyCustomerIdentityArgs) -> VerificationResult:
         """Confirm the caller is the policyholder from the phone number on the policy and
         their date of birth. Call before any account tool; returns the customer_id they need."""

@@ -23,6 +23,7 @@ from colloquy.agent.journeys import (
     Journey,
     JourneyActivator,
     JourneyStore,
+    LayeredCache,
     SlotFiller,
     activation_cache,
     bundled_journeys,
@@ -36,7 +37,7 @@ from colloquy.agent.tools.limits import MemoryRateLimiter, RateLimiter, RedisRat
 from colloquy.agent.tools.registry import ToolRegistry
 from colloquy.agent.validation import ReplyValidator
 from colloquy.config.settings import Settings
-from colloquy.desk.tools import DeskServices, desk_tools
+from colloquy.desk.tools import VERIFY_ATTEMPTS_PER_HOUR, DeskServices, desk_tools
 from colloquy.features.embeddings.base import Embedder
 from colloquy.llm import LLMClient
 from colloquy.llm.factory import client_from_settings
@@ -65,6 +66,11 @@ class AgentOptions:
     tools: ToolRegistry | None = None
     """A registry to use instead of the desk's tools bound to the store."""
     audit: AuditPort | None = None
+    verify_attempts_per_hour: int = VERIFY_ATTEMPTS_PER_HOUR
+    activation_cache: LayeredCache | None = None
+    """Share one activation cache between engines of a process (default: one per engine)."""
+    guideline_cache: MemoryCache | None = None
+    tool_cache: ToolCache | None = None
     extra_guidelines: Sequence[Guideline] = field(default_factory=tuple)
 
 
@@ -101,7 +107,9 @@ def build_agent(
         *load_guideline_files(opts.guideline_files, known),
         *opts.extra_guidelines,
     )
-    registry = opts.tools or desk_tools(DeskServices.from_store(store))
+    registry = opts.tools or desk_tools(
+        DeskServices.from_store(store), verify_attempts_per_hour=opts.verify_attempts_per_hour
+    )
     executor = ToolExecutor(registry, cache=_tool_cache(opts), limiter=_limiter(opts))
     template = TemplateResponder()
     responder: ResponderPort = template
@@ -114,13 +122,16 @@ def build_agent(
             journeys,
             embedder,
             llm=opts.llm,
-            cache=activation_cache(
+            cache=opts.activation_cache
+            or activation_cache(
                 redis_url=opts.redis_url,
                 redis_prefix=opts.redis_prefix + "activation:",
                 store=store,
             ),
         ),
-        matcher=GuidelineMatcher(guidelines, embedder, cache=MemoryCache(GUIDELINE_CACHE_ENTRIES)),
+        matcher=GuidelineMatcher(
+            guidelines, embedder, cache=opts.guideline_cache or MemoryCache(GUIDELINE_CACHE_ENTRIES)
+        ),
         slot_filler=SlotFiller(llm=opts.llm if opts.llm_slots else None),
         tools=executor,
         responder=responder,
@@ -144,10 +155,13 @@ def options_from_settings(settings: Settings) -> AgentOptions:
         llm_slots=agent.llm_slots,
         guideline_files=tuple(agent.guideline_files),
         switch_threshold=agent.switch_threshold,
+        verify_attempts_per_hour=agent.verify_attempts_per_hour,
     )
 
 
 def _tool_cache(opts: AgentOptions) -> ToolCache:
+    if opts.tool_cache is not None:
+        return opts.tool_cache
     if opts.redis_url:
         return RedisToolCache.from_url(opts.redis_url, prefix=opts.redis_prefix + "tools:")
     return MemoryToolCache()
