@@ -223,3 +223,19 @@ def test_a_reply_that_drops_the_drafts_facts_falls_back() -> None:
         first, second = responder.respond(ctx), responder.respond(ctx)
     assert (first.responder, first.text) == ("llm", kept)
     assert (second.responder, second.text) == ("template", draft)
+
+
+def test_a_reply_ends_where_the_model_starts_echoing_its_prompt() -> None:
+    ctx = DESK.ctx(TurnEvent.ASK_SLOT, "claim_inquiry", "verify_identity", asking="phone")
+    answer = (
+        "Draft reply: To verify you, what phone number is on your policy? Rewritten reply: "
+        "To verify you. Task: Check the status of a claim."
+    )
+    with fake_openai_server(answer) as server:
+        responder = _responder(server.base_url)
+        whole = responder.respond(ctx)
+        stream = responder.stream(ctx)
+        sentences = list(stream)
+    assert whole.text == "To verify you, what phone number is on your policy?"
+    assert sentences == [whole.text]
+    assert stream.reply.text == whole.text

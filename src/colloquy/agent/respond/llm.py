@@ -33,12 +33,18 @@ from colloquy.llm.records import CallOptions, Usage
 from colloquy.logging import get_logger
 
 PROMPT_NAME = "agent_reply"
-DEFAULT_OPTIONS = CallOptions(temperature=0.0, max_tokens=160, stop=("\ncaller:", "\nDraft reply:"))
-"""Greedy and short; a small model that starts a new turn or repeats the draft's label stops."""
+DEFAULT_OPTIONS = CallOptions(temperature=0.0, max_tokens=160, stop=("\ncaller:",))
+"""Greedy and short; a small model that starts writing the caller's next turn stops."""
 _LABEL = re.compile(
     r"^\s*((agent|assistant|desk|rewritten reply|draft reply|reply)\s*:\s*)+", re.IGNORECASE
 )
 _MARKUP = re.compile(r"[*#`]+")
+_SCAFFOLD = re.compile(
+    r"(rewritten (reply|response)|draft reply|\btask:|tool results:|details given:|\brules:"
+    r"|the caller is not verified|\b(caller|agent):)",
+    re.IGNORECASE,
+)
+"""Prompt words a small model echoes once its reply is over: the reply ends there."""
 _MUST_KEEP = frozenset({Kind.CLAIM_ID, Kind.MONEY, Kind.DATE})
 _ENDED = re.compile(r"[.!?…][\"'”’)]*$")
 
@@ -108,7 +114,8 @@ class LLMResponder(Responder):
         rendered = self.prompt.render(prompt_values(ctx, draft, feedback, self.history_turns))
         try:
             result = self.client.chat(rendered.messages, options=self.options, prompt=rendered.ref)
-            sentences = list(dict.fromkeys(split_sentences(_clean(result.text))))
+            text, _ = _scaffold_cut(_LABEL.sub("", _MARKUP.sub("", result.text)))
+            sentences = list(dict.fromkeys(c for x in split_sentences(text) if (c := _clean(x))))
             if result.finish_reason == "length":
                 sentences = _complete(sentences)
             if not sentences:
@@ -133,19 +140,13 @@ class LLMResponder(Responder):
             for chunk in chunks:
                 usage = chunk.usage or usage
                 reason = chunk.finish_reason or reason
-                for sentence in buffer.feed(chunk.delta):
-                    clean = _clean(sentence)
-                    if clean and clean not in said and len(said) < self.max_sentences:
-                        said.append(clean)
-                        yield clean
-                if len(said) >= self.max_sentences:
+                if (yield from self._admit(buffer.feed(chunk.delta), said)):
                     break
-            rest = buffer.flush()
-            for sentence in _complete(rest, after=len(said)) if reason == "length" else rest:
-                clean = _clean(sentence)
-                if clean and clean not in said and len(said) < self.max_sentences:
-                    said.append(clean)
-                    yield clean
+            else:
+                rest = buffer.flush()
+                yield from self._admit(
+                    _complete(rest, after=len(said)) if reason == "length" else rest, said
+                )
             if not said:
                 raise LLMError(f"{self.client.model} returned an empty reply")
         except LLMError as exc:
@@ -161,6 +162,22 @@ class LLMResponder(Responder):
             if close is not None:
                 close()
         return self._reply(said, usage, started)
+
+    def _admit(self, sentences: list[str], said: list[str]) -> Generator[str, None, bool]:
+        """Stream the new sentences worth saying; True once the reply is over (enough said,
+        or the model began echoing its prompt)."""
+        for sentence in sentences:
+            # Only the reply's first words may be a label; later, a label is the prompt echoed.
+            text, cut = _scaffold_cut(
+                _MARKUP.sub("", sentence if said else _LABEL.sub("", sentence))
+            )
+            text = _clean(text)
+            if text and text not in said and len(said) < self.max_sentences:
+                said.append(text)
+                yield text
+            if cut or len(said) >= self.max_sentences:
+                return True
+        return False
 
     def _reply(self, sentences: list[str], usage: Usage | None, started: float) -> Reply:
         return Reply(
@@ -275,6 +292,12 @@ def _complete(sentences: list[str], *, after: int = 0) -> list[str]:
     if sentences and (after or len(sentences) > 1) and not _ENDED.search(sentences[-1]):
         return sentences[:-1]
     return sentences
+
+
+def _scaffold_cut(text: str) -> tuple[str, bool]:
+    """``text`` up to where the model began echoing its prompt, and whether it did."""
+    match = _SCAFFOLD.search(text)
+    return (text, False) if match is None else (text[: match.start()], True)
 
 
 def _clean(sentence: str) -> str:
