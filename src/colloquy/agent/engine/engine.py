@@ -42,6 +42,7 @@ from colloquy.agent.journeys.activation import ActivationResult, JourneyActivato
 from colloquy.agent.journeys.records import Journey
 from colloquy.agent.journeys.slots import SlotFiller, extract
 from colloquy.agent.journeys.store import JourneyStore
+from colloquy.agent.journeys.vectors import lazy_vector
 from colloquy.agent.tools.executor import ToolExecutor
 from colloquy.agent.tools.outcome import ToolOutcome
 from colloquy.agent.turn import (
@@ -193,7 +194,7 @@ class AgentEngine:
             state = replace(state, journey=None, state=None, asking=None)
 
         with clock.stage("activation"):
-            vector = parts.embedder.encode([message])[0]
+            vector = lazy_vector(lambda: parts.embedder.encode([message])[0])
             activation = parts.activator.activate(message, vector)
         parts.audit.record(
             sid, turn, EventKind.ACTIVATION, activation.to_json(), clock.spent["activation"]

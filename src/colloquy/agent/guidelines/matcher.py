@@ -17,10 +17,10 @@ import re
 from collections.abc import Sequence
 
 import numpy as np
-from numpy.typing import NDArray
 
 from colloquy.agent.guidelines.records import AppliedGuidelines, Guideline, GuidelineMatch
 from colloquy.agent.journeys.cache_memory import MemoryCache
+from colloquy.agent.journeys.vectors import MessageVector, resolve_vector
 from colloquy.features.embeddings.base import Embedder
 
 DEFAULT_THRESHOLD = 0.5
@@ -71,7 +71,7 @@ class GuidelineMatcher:
         state: str | None = None,
         state_text: str | None = None,
         applied: AppliedGuidelines | None = None,
-        vector: NDArray[np.float32] | None = None,
+        vector: MessageVector | None = None,
     ) -> tuple[GuidelineMatch, ...]:
         """Matched guidelines, highest priority first; ``once`` ones already applied drop out."""
         key = self._key(message, journey, state, state_text)
@@ -95,11 +95,12 @@ class GuidelineMatcher:
         journey: str | None,
         state: str | None,
         state_text: str | None,
-        vector: NDArray[np.float32] | None,
+        lazy: MessageVector | None,
     ) -> tuple[GuidelineMatch, ...]:
         candidates = self.prefilter(message, journey, state)
         if not candidates:
             return ()
+        vector = resolve_vector(lazy) if lazy is not None else None
         texts = [message] if vector is None else []
         if state_text:
             texts.append(state_text)

@@ -20,11 +20,11 @@ from dataclasses import asdict, dataclass, replace
 from typing import Literal, Protocol
 
 import numpy as np
-from numpy.typing import NDArray
 from pydantic import BaseModel, Field
 
 from colloquy.agent.journeys.cache import LayeredCache
 from colloquy.agent.journeys.records import Journey
+from colloquy.agent.journeys.vectors import MessageVector, resolve_vector
 from colloquy.errors import LLMError, UsageError
 from colloquy.features.embeddings.base import Embedder
 from colloquy.llm import CallOptions, ChatMessage, LLMClient
@@ -117,11 +117,12 @@ class JourneyActivator:
         fingerprint = "|".join(parts)
         self.fingerprint = hashlib.sha256(fingerprint.encode()).hexdigest()[:16]
 
-    def scores(self, message: str, vector: NDArray[np.float32] | None = None) -> dict[str, float]:
+    def scores(self, message: str, vector: MessageVector | None = None) -> dict[str, float]:
         """Best trigger similarity per journey (``vector``: the message's, if already known)."""
-        if vector is None:
-            vector = self.embedder.encode([message])[0]
-        sims = self._vectors @ vector
+        resolved = resolve_vector(vector) if vector is not None else None
+        if resolved is None:
+            resolved = self.embedder.encode([message])[0]
+        sims = self._vectors @ resolved
         best = np.full(len(self._names), -1.0, dtype=np.float32)
         np.maximum.at(best, self._owner, sims)
         return {name: float(best[i]) for i, name in enumerate(self._names)}
@@ -130,11 +131,11 @@ class JourneyActivator:
         normal = re.sub(r"\s+", " ", message.strip().lower())
         return hashlib.sha256(f"{self.fingerprint}\n{normal}".encode()).hexdigest()
 
-    def activate(self, message: str, vector: NDArray[np.float32] | None = None) -> ActivationResult:
+    def activate(self, message: str, vector: MessageVector | None = None) -> ActivationResult:
         """The journey ``message`` starts, from the cache when this message was seen.
 
-        ``vector`` is the message's embedding when the caller already has it (the engine
-        embeds a message once for activation and guideline matching).
+        ``vector`` is the message's embedding, or a function that computes it once, when the
+        caller shares it with guideline matching (the engine embeds a message at most once).
         """
         key = self.cache_key(message)
         if self.cache is not None:
@@ -146,7 +147,7 @@ class JourneyActivator:
             self.cache.put(key, result.to_json())
         return result
 
-    def _decide(self, message: str, vector: NDArray[np.float32] | None) -> ActivationResult:
+    def _decide(self, message: str, vector: MessageVector | None) -> ActivationResult:
         if self.classifier is not None:
             label, probability = self.classifier.top_k([message], k=1)[0][0]
             route = self.intent_routes.get(label)
