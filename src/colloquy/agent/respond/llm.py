@@ -2,12 +2,17 @@
 
 The prompt carries what the engine decided (the journey state's instruction, the slot to
 ask for, the matched guidelines' actions, this turn's tool results as JSON) and the
-template responder's approved draft, which the model phrases naturally; tiny local models
-stay on script that way, larger ones sound less canned. Account data reaches the prompt
-only once the caller is verified, and the caller's personal data never does (private
-slots are withheld, phones, cards, ids and emails in what they said are masked), so the
-model cannot repeat what it was never shown. When the model fails (:class:`LLMError`, or an empty
-answer) the fallback responder answers instead and the reply says so.
+template responder's approved draft, which the model rewrites in its own words; tiny local
+models stay on script that way, larger ones sound less canned. Account data reaches the
+prompt only once the caller is verified, and the caller's personal data never does
+(private slots are withheld; phones, cards, ids and emails in what they said are masked),
+so the model cannot repeat what it was never shown.
+
+The answer is tidied (labels, markup, repeats, a sentence cut by the token limit, and
+whatever follows once a small model starts echoing its prompt) and, whole, must keep the
+draft's claim ids, amounts, dates, 911 and question. When the model fails
+(:class:`LLMError`), answers nothing, or drops those, the fallback responder answers
+instead and the reply records the prompt it tried.
 """
 
 from __future__ import annotations
