@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from colloquy.agent.engine.engine import AgentEngine
 from colloquy.agent.engine.factory import build_agent
 from colloquy.agent.voice.pipeline import VoiceStack
 from colloquy.agent.voice.setup import SpeechChoice, voice_stack
@@ -26,10 +27,15 @@ def desk_store() -> Iterator[Store]:
 
 
 @pytest.fixture(scope="module")
-def voice(desk_store: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[VoiceStack]:
-    engine = build_agent(desk_store, SentenceEmbedder())
+def engine(desk_store: Store, torch_embedder: SentenceEmbedder) -> Iterator[AgentEngine]:
+    agent = build_agent(desk_store, torch_embedder)
+    yield agent
+    agent.parts.tools.close()
+
+
+@pytest.fixture(scope="module")
+def voice(engine: AgentEngine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[VoiceStack]:
     models = tmp_path_factory.mktemp("voice-models")
     stack = voice_stack(engine, models, SpeechChoice(stt="whisper", tts="espeak"))
     yield stack
-    engine.parts.tools.close()
     stack.speech_threads.shutdown(wait=False)

@@ -87,7 +87,8 @@ def scenario(folder: Path, files: list[Path], record_port: int, greeting_s: floa
         steps.append(f'<pause milliseconds="{int(seconds * 1000)}"/>')
     steps += [f'<send retrans="500"><![CDATA[\n      {_BYE}]]></send>', '<recv response="200"/>']
     body = "\n".join(steps)
-    xml = f'<?xml version="1.0" encoding="ISO-8859-1"?>\n<scenario name="caller">\n{body}\n</scenario>\n'
+    head = '<?xml version="1.0" encoding="ISO-8859-1"?>\n<scenario name="caller">'
+    xml = f"{head}\n{body}\n</scenario>\n"
     path = folder / "caller.xml"
     path.write_text(xml, encoding="latin-1")
     return path

@@ -36,6 +36,13 @@ def _engine(ctx: typer.Context, store: Store) -> AgentEngine:
     return build_agent(store, SentenceEmbedder(), options_from_settings(state(ctx).settings))
 
 
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
 @app.command("serve")
 def serve(
     ctx: typer.Context,
@@ -121,10 +128,10 @@ def call(
             stack = voice_stack(
                 engine, cli.settings.resolved_home / "models" / "voice", SpeechChoice(stt, tts)
             )
-            if path.suffix.lower() == ".wav":
+            if _is_file(path) and path.suffix.lower() == ".wav":
                 utterances = [read_wav(path)]
             else:
-                text = path.read_text(encoding="utf-8") if path.is_file() else caller
+                text = path.read_text(encoding="utf-8") if _is_file(path) else caller
                 lines = [ln.strip() for ln in text.replace("|", "\n").splitlines() if ln.strip()]
                 if not lines:
                     raise UsageError(

@@ -78,7 +78,7 @@ async def run_call(
     sink: AudioSink,
 ) -> CallRecord:
     """Play ``frames`` (the caller's PCM; ``None`` ends the call) through the pipeline."""
-    state = CallState()
+    state = CallState(sink)
     first_turn = len(sink.ledger.turns)
     detector = TurnDetector(
         stack.vad(),

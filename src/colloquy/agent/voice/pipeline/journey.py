@@ -4,12 +4,15 @@ The engine is the text channel's, unchanged: :meth:`AgentEngine.stream` yields e
 sentence already checked by the validator (auto-fixed, or the approved fallback, verdicts in
 the audit), so a sentence can be spoken while the next is written. The engine runs in this
 call's own worker thread; a barge-in stops pulling sentences and closes the stream there,
-and the engine records the reply as interrupted with what was handed to speech.
+and the engine records the reply as interrupted with what was handed to speech. When the
+caller goes on speaking before any sentence of the answer was handed to speech, the two
+transcripts are answered as one turn.
 """
 
 from __future__ import annotations
 
 import asyncio
+import queue
 import threading
 from collections.abc import Generator
 from concurrent.futures import ThreadPoolExecutor
@@ -22,9 +25,16 @@ from colloquy.agent.engine.engine import AgentEngine
 from colloquy.agent.respond.sentences import split_sentences
 from colloquy.agent.voice.pipeline.frames import CallerTextFrame, SentenceFrame
 from colloquy.agent.voice.pipeline.latency import TurnClock
+from colloquy.agent.voice.pipeline.sink import AudioSink
 from colloquy.logging import get_logger
 
 log = get_logger(__name__)
+
+LOOKAHEAD_S = 1.0
+"""Ask the engine for the next sentence when less than this much speech is left to play."""
+POLL_S = 0.01
+STALL_S = 30.0
+"""A sentence that never reaches the sink (speech failed) stops holding the reply back."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,11 +49,13 @@ class SpokenLine:
 
 
 class CallState:
-    """What the processors of one call share: is a reply in flight, and the transcript."""
+    """What the processors of one call share: is a reply in flight, the transcript, and the
+    sink (so the reply is pulled at the pace it is played)."""
 
-    def __init__(self) -> None:
+    def __init__(self, sink: AudioSink | None = None) -> None:
         self.thinking = False
         self.lines: list[SpokenLine] = []
+        self.sink = sink
 
 
 class JourneyProcessor(FrameProcessor):
@@ -59,6 +71,9 @@ class JourneyProcessor(FrameProcessor):
         self._stop = threading.Event()
         self._task: asyncio.Task[None] | None = None
         self._opened = False
+        self._heard = ""
+        self._said = False
+        self._delivered_before = 0
 
     async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         await super().process_frame(frame, direction)
@@ -71,10 +86,17 @@ class JourneyProcessor(FrameProcessor):
             await self.push_frame(frame, direction)
             return
         if isinstance(frame, CallerTextFrame):
+            text = frame.text
             if self._task is not None and not self._task.done():
                 self._stop.set()
                 await self._task
-            self._task = asyncio.create_task(self._respond(frame.text, frame.clock))
+                if not self._said:
+                    # The caller went on before the agent said anything: one longer turn.
+                    text = f"{self._heard} {text}"
+            self._heard, self._said = text, False
+            sink = self._state.sink
+            self._delivered_before = sink.delivered if sink is not None else 0
+            self._task = asyncio.create_task(self._respond(text, frame.clock))
             return
         if isinstance(frame, EndFrame):
             await self._close()
@@ -97,30 +119,34 @@ class JourneyProcessor(FrameProcessor):
     async def _respond(self, text: str, clock: TurnClock) -> None:
         loop = asyncio.get_running_loop()
         self._stop = stop = threading.Event()
-        queue: asyncio.Queue[str | None] = asyncio.Queue()
+        sentences: asyncio.Queue[str | None] = asyncio.Queue()
+        wanted: queue.SimpleQueue[bool] = queue.SimpleQueue()
         self._state.thinking = True
         self._state.lines.append(SpokenLine("caller", text, clock.turn, loop.time()))
 
         def work() -> None:
             stream = self._engine.stream(self._session_id, text)
             try:
-                for sentence in stream:
-                    if stop.is_set():
-                        break
-                    loop.call_soon_threadsafe(queue.put_nowait, sentence)
+                while wanted.get() and not stop.is_set():
+                    sentence = next(stream, None)
+                    loop.call_soon_threadsafe(sentences.put_nowait, sentence)
+                    if sentence is None:
+                        return
             finally:
                 if isinstance(stream, Generator):
                     stream.close()
-                loop.call_soon_threadsafe(queue.put_nowait, None)
+                loop.call_soon_threadsafe(sentences.put_nowait, None)
 
         done = loop.run_in_executor(self._thread, work)
         spoken: list[str] = []
-        while (sentence := await queue.get()) is not None:
-            if stop.is_set():
-                continue
+        wanted.put(True)
+        while (sentence := await sentences.get()) is not None:
             clock.mark("engine")
             spoken.append(sentence)
+            self._said = True
             await self.push_frame(SentenceFrame(text=sentence, clock=clock, first=len(spoken) == 1))
+            wanted.put(await self._room_for_more(len(spoken), stop))
+        wanted.put(False)
         try:
             await done
         except Exception as exc:
@@ -130,6 +156,27 @@ class JourneyProcessor(FrameProcessor):
             SpokenLine("agent", " ".join(spoken), clock.turn, loop.time(), stop.is_set())
         )
         self._state.thinking = False
+
+    async def _room_for_more(self, sent: int, stop: threading.Event) -> bool:
+        """Wait until the sentences so far are nearly played; False once barged in.
+
+        Pulling the next sentence only then keeps the engine's record of the reply to what
+        the caller actually heard (or was about to), and a cloud LLM's stream is not read
+        ahead of the voice.
+        """
+        sink = self._state.sink
+        if sink is None:
+            return not stop.is_set()
+        target = self._delivered_before + sent
+        deadline = asyncio.get_running_loop().time() + STALL_S
+        while not stop.is_set():
+            if sink.delivered >= target and sink.backlog_s() < LOOKAHEAD_S:
+                return True
+            if asyncio.get_running_loop().time() > deadline:
+                log.warning("voice_speech_stalled", session=self._session_id)
+                return True
+            await asyncio.sleep(POLL_S)
+        return False
 
     async def _close(self) -> None:
         self._stop.set()

@@ -26,6 +26,7 @@ class AudioSink(FrameProcessor):
     def __init__(self, ledger: LatencyLedger) -> None:
         super().__init__()
         self.ledger = ledger
+        self.delivered = 0
 
     async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         await super().process_frame(frame, direction)
@@ -33,6 +34,7 @@ class AudioSink(FrameProcessor):
             self.flush()
         elif isinstance(frame, SpeechFrame):
             sent = await self.deliver(frame.audio)
+            self.delivered += 1
             if frame.first and frame.clock is not None:
                 frame.clock.mark("first_packet", sent)
                 self.ledger.finish(frame.clock)
@@ -48,8 +50,11 @@ class AudioSink(FrameProcessor):
         """Drop what is queued (barge-in)."""
 
     @abstractmethod
+    def backlog_s(self) -> float:
+        """Seconds of agent audio queued and not yet played."""
+
     def playing(self) -> bool:
-        """Whether agent audio is still being played out."""
+        return self.backlog_s() > 0
 
 
 class RtpSink(AudioSink):
@@ -72,8 +77,8 @@ class RtpSink(AudioSink):
     def flush(self) -> None:
         self.media.flush()
 
-    def playing(self) -> bool:
-        return self.media.queued_ms > 0
+    def backlog_s(self) -> float:
+        return self.media.queued_ms / 1000
 
 
 class BufferSink(AudioSink):
@@ -94,8 +99,8 @@ class BufferSink(AudioSink):
     def flush(self) -> None:
         self._until = 0.0
 
-    def playing(self) -> bool:
-        return time.perf_counter() < self._until
+    def backlog_s(self) -> float:
+        return max(0.0, self._until - time.perf_counter())
 
 
 __all__ = ["AudioSink", "BufferSink", "RtpSink"]

@@ -1,0 +1,131 @@
+"""colloquy's Pipecat processors under Pipecat's own frame-level harness, on the real desk."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+
+from pipecat.frames.frames import (
+    InputAudioRawFrame,
+    InterruptionFrame,
+    UserStartedSpeakingFrame,
+    UserStoppedSpeakingFrame,
+)
+from pipecat.pipeline.pipeline import Pipeline
+from pipecat.tests.utils import SleepFrame, run_test
+
+from colloquy.agent.engine.engine import AgentEngine
+from colloquy.agent.turn import EventKind
+from colloquy.agent.voice.audio import Audio
+from colloquy.agent.voice.pipeline.build import silero_vad, smart_turn_v3
+from colloquy.agent.voice.pipeline.frames import (
+    CallerTextFrame,
+    SentenceFrame,
+    SpeechFrame,
+    UtteranceFrame,
+)
+from colloquy.agent.voice.pipeline.journey import CallState, JourneyProcessor
+from colloquy.agent.voice.pipeline.latency import LatencyLedger, TurnClock, VoiceMetrics
+from colloquy.agent.voice.pipeline.sink import BufferSink
+from colloquy.agent.voice.pipeline.speech import SpeakProcessor
+from colloquy.agent.voice.pipeline.turns import TurnDetector
+from colloquy.agent.voice.tts import text_to_speech
+
+
+def _said(frames: object) -> list[str]:
+    return [f.text for f in frames if isinstance(f, SentenceFrame)]  # type: ignore[attr-defined]
+
+
+def _replies(engine: AgentEngine, sid: str) -> list[dict[str, object]]:
+    events = engine.parts.audit.events(sid)  # type: ignore[attr-defined]
+    return [json.loads(e.payload) for e in events if e.kind is EventKind.REPLY]
+
+
+def _caller(text: str, turn: int) -> CallerTextFrame:
+    return CallerTextFrame(text=text, clock=TurnClock(turn, 0.0))
+
+
+def test_a_call_with_tool_calls(engine: AgentEngine) -> None:
+    sid = str(uuid.uuid4())
+    lines = [
+        "Hi, I'd like to know the status of my claim.",
+        "My number is 555-0100.",
+        "I was born on March 12, 1984.",
+        "It's CLM-2026-00002.",
+    ]
+    frames: list[object] = []
+    for turn, line in enumerate(lines, start=1):
+        frames += [_caller(line, turn), SleepFrame(sleep=1.5)]
+    down, _ = asyncio.run(
+        run_test(JourneyProcessor(engine, sid, CallState()), frames_to_send=frames)  # type: ignore[arg-type]
+    )
+    spoken = " ".join(_said(down))
+    assert "recorded" in spoken
+    assert "CLM-2026-00002" in spoken
+    events = engine.parts.audit.events(sid)  # type: ignore[attr-defined]
+    tools = [json.loads(e.payload)["tool"] for e in events if e.kind is EventKind.TOOL_CALL]
+    assert tools == ["verify_customer_identity", "get_claim_status"]
+    assert events[-1].kind is EventKind.SESSION_ENDED
+
+
+def test_barge_in_ends_the_reply_as_interrupted(engine: AgentEngine) -> None:
+    sid = str(uuid.uuid4())
+    sink = BufferSink(LatencyLedger())
+    pipeline = Pipeline(
+        [
+            JourneyProcessor(engine, sid, CallState(sink)),
+            SpeakProcessor(text_to_speech("espeak")),
+            sink,
+        ]
+    )
+    frames = [
+        SleepFrame(sleep=0.5),
+        _caller("Is flood damage covered by home insurance?", 1),
+        SleepFrame(sleep=0.8),
+        InterruptionFrame(),
+        SleepFrame(sleep=0.5),
+    ]
+    asyncio.run(run_test(pipeline, frames_to_send=frames))  # type: ignore[arg-type]
+    greeting, answer = _replies(engine, sid)
+    assert greeting.get("interrupted") in (None, False)
+    assert answer["interrupted"] is True
+    assert answer["text"]
+    assert len(str(answer["text"])) < 200
+
+
+def test_turn_detector_hears_a_turn_and_barges_in() -> None:
+    speech = text_to_speech("espeak").synthesize("I would like to file a new claim please.")
+    pcm = (Audio.silence(0.5, 16000) + speech + Audio.silence(2.0, 16000)).resampled(16000).pcm
+    step = 640
+    frames = [
+        InputAudioRawFrame(audio=pcm[i : i + step], sample_rate=16000, num_channels=1)
+        for i in range(0, len(pcm) - step + 1, step)
+    ]
+    detector = TurnDetector(silero_vad(), smart_turn_v3(), replying=lambda: True, sample_rate=16000)
+    down, _ = asyncio.run(run_test(detector, frames_to_send=frames))
+    kinds = [type(f) for f in down]
+    assert kinds[:2] == [UserStartedSpeakingFrame, InterruptionFrame]
+    assert UserStoppedSpeakingFrame in kinds
+    (utterance,) = [f for f in down if isinstance(f, UtteranceFrame)]
+    assert 1.5 < utterance.audio.seconds < speech.seconds + 1.5
+    marks = utterance.clock.marks
+    assert marks["speech_end"] < marks["vad_stop"] <= marks["turn_decision"]
+
+
+def test_sink_closes_the_turn_at_its_first_audio() -> None:
+    metrics = VoiceMetrics()
+    ledger = LatencyLedger(metrics)
+    clock = TurnClock(1, 100.0)
+    for offset, stage in enumerate(
+        ("vad_stop", "turn_decision", "stt", "engine", "tts_first_audio")
+    ):
+        clock.mark(stage, 100.0 + 0.1 * (offset + 1))
+    frame = SpeechFrame(audio=Audio.silence(0.2, 16000), clock=clock, first=True)
+    sink = BufferSink(ledger)
+    asyncio.run(run_test(sink, frames_to_send=[frame]))
+    (timings,) = ledger.turns
+    assert round(timings.vad_stop) == 100
+    assert timings.total > 500
+    assert metrics.registry.get_sample_value("voice_response_seconds_count") == 1.0
+    assert len(sink.audio) == 1
