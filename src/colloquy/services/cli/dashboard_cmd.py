@@ -67,6 +67,7 @@ def dashboard(
             "server.headless": True,
             "browser.gatherUsageStats": False,
             "global.developmentMode": False,
+            "client.toolbarMode": "viewer",
         }
     )
     bootstrap.run(str(app_path()), False, config.to_args(), {})

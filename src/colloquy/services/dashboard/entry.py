@@ -20,12 +20,14 @@ def _banner(context: shell.PageContext) -> None:
     if not firing:
         return
     names = ", ".join(sorted({a.rule for a in firing}))
-    st.warning(f"{len(firing)} alert(s) firing: {names}", icon=":material/notifications_active:")
+    st.warning(f"{len(firing)} alert(s) firing: {names}")
     st.page_link(navigation.page("monitoring"), label="Open Monitoring to acknowledge")
 
 
 def main(default: str = navigation.DEFAULT, config: DashboardConfig | None = None) -> None:
-    st.set_page_config(page_title="colloquy", page_icon=":material/forum:", layout="wide")
+    # No page_icon: a material or emoji favicon is fetched from a font CDN, which an
+    # offline server cannot reach; Streamlit's own favicon is served locally.
+    st.set_page_config(page_title="colloquy", layout="wide")
     pages = navigation.pages(default)
     chosen = st.navigation(list(pages.values()))
     context = shell.start(config)

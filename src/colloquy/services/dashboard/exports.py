@@ -67,7 +67,7 @@ def _table(pdf: FPDF, table: ExportTable) -> None:
     frame = table.frame
     if frame.empty:
         pdf.set_font("Helvetica", "", 9)
-        pdf.multi_cell(0, 5, "(no rows)", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(0, 5, "no rows for these filters", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         return
     pdf.set_font("Helvetica", "", 8)
     shown = frame.head(MAX_PDF_ROWS)
@@ -97,6 +97,8 @@ def pdf_bytes(report: PageReport) -> bytes:
     pdf.set_auto_page_break(auto=True, margin=12)
     pdf.set_title(_latin(report.title))
     pdf.set_creator("colloquy dashboard")
+    # Uncompressed, so the text is searchable by a test or a grep; the pages are small.
+    pdf.set_compression(False)
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 16)
     pdf.multi_cell(0, 9, _latin(report.title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)

@@ -12,7 +12,7 @@ DEFAULT = "overview"
 _PAGES: ContextVar[dict[str, StreamlitPage]] = ContextVar("dashboard_pages")
 
 
-def _entries() -> list[tuple[str, str, Callable[[], None], str]]:
+def _entries() -> list[tuple[str, str, Callable[[], None]]]:
     from colloquy.services.dashboard.views import (
         agent,
         conversion,
@@ -26,23 +26,25 @@ def _entries() -> list[tuple[str, str, Callable[[], None], str]]:
     )
 
     return [
-        ("overview", overview.TITLE, overview.render, ":material/dashboard:"),
-        ("intents", intents.TITLE, intents.render, ":material/category:"),
-        ("flow", flow.TITLE, flow.render, ":material/account_tree:"),
-        ("failures", failures.TITLE, failures.render, ":material/report:"),
-        ("sentiment", sentiment.TITLE, sentiment.render, ":material/mood:"),
-        ("conversion", conversion.TITLE, conversion.render, ":material/trending_up:"),
-        ("models", models.TITLE, models.render, ":material/model_training:"),
-        ("monitoring", monitoring.TITLE, monitoring.render, ":material/monitor_heart:"),
-        ("agent", agent.TITLE, agent.render, ":material/support_agent:"),
+        ("overview", overview.TITLE, overview.render),
+        ("intents", intents.TITLE, intents.render),
+        ("flow", flow.TITLE, flow.render),
+        ("failures", failures.TITLE, failures.render),
+        ("sentiment", sentiment.TITLE, sentiment.render),
+        ("conversion", conversion.TITLE, conversion.render),
+        ("models", models.TITLE, models.render),
+        ("monitoring", monitoring.TITLE, monitoring.render),
+        ("agent", agent.TITLE, agent.render),
     ]
 
 
 def pages(default: str = DEFAULT) -> dict[str, StreamlitPage]:
     """Every page by its URL path (``/flow``, ``/failures``…); ``default`` opens at ``/``."""
     built = {
-        path: st.Page(render, title=title, icon=icon, url_path=path, default=path == default)
-        for path, title, render, icon in _entries()
+        # No icons: Streamlit fetches a page's material icon from a font CDN for the
+        # favicon, which an offline server cannot reach.
+        path: st.Page(render, title=title, url_path=path, default=path == default)
+        for path, title, render in _entries()
     }
     _PAGES.set(built)
     return built

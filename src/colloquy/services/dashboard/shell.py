@@ -70,6 +70,7 @@ class PageContext:
         )
 
 
+_KEPT = "_dashboard_filters"
 _CURRENT: ContextVar[PageContext] = ContextVar("dashboard_page_context")
 
 
@@ -157,7 +158,12 @@ def _sync_url(filters: Filters) -> None:
 def start(config: DashboardConfig | None = None) -> PageContext:
     """Open the store, draw the shared sidebar, sync the URL; every page runs after this."""
     chosen = config if config is not None else parse_args(sys.argv[1:])
-    query = from_query(_query())
+    asked = _query()
+    query = from_query(asked)
+    kept = st.session_state.get(_KEPT)
+    if not any(asked.values()) and isinstance(kept, Filters):
+        # A page switch starts from a bare URL: the filters carry over from the last page.
+        query = kept
     settings, store, error = _open(chosen)
     datasets: tuple[StoredDataset, ...] = ()
     loaded: LoadedAnalyses | None = None
@@ -173,6 +179,7 @@ def start(config: DashboardConfig | None = None) -> PageContext:
                 choices = filter_choices(loaded.records)
                 filters = _criteria(choices, query, dataset)
                 _sync_url(filters)
+                st.session_state[_KEPT] = filters
         except ColloquyError as exc:
             error = exc
     for problem in query.problems:

@@ -61,7 +61,10 @@ def render() -> None:
         step = st.selectbox("Step", failing, key="flow_step")
         if st.button(f"Show failure points at {step}", key="flow_to_failures", type="primary"):
             st.session_state[STEP_KEY] = step
-            st.switch_page(navigation.page("failures"), query_params={STEP_KEY: step})
+            st.switch_page(
+                navigation.page("failures"),
+                query_params={**context.filters.to_query(), STEP_KEY: step},
+            )
     else:
         st.caption("No failure point falls in a traced step for these filters.")
     paths = pd.DataFrame(

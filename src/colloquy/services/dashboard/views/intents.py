@@ -9,6 +9,7 @@ import streamlit as st
 from colloquy.analytics.report.charts import intent_chart
 from colloquy.errors import ColloquyError
 from colloquy.services.dashboard import data, shell, widgets
+from colloquy.services.dashboard.exports import PageReport
 from colloquy.services.dashboard.models_data import confusion_hot_spots
 
 TITLE = "Intents"
@@ -26,6 +27,22 @@ def _examples(_context_store: object, url: str, dataset: str, ids: tuple[str, ..
         first = next((t.text for t in conversation.turns if t.speaker is Speaker.CUSTOMER), "")
         texts.append(first)
     return texts
+
+
+def _confusions(context: shell.PageContext, report: PageReport) -> None:
+    try:
+        spots = confusion_hot_spots(context.settings) if context.settings is not None else None
+    except ColloquyError as exc:
+        st.warning(f"The model registry cannot be read: {exc.one_line()}")
+        return
+    if spots is None:
+        st.info(
+            "No registered intent model with an evaluation. Register one with "
+            "`colloquy pipeline run configs/banking77_intent.yaml`."
+        )
+        return
+    st.caption(f"{spots.model}: the label pairs it confuses most on its evaluation set.")
+    widgets.table(report, "Confusion hot spots", spots.frame, key="intent-confusions")
 
 
 def render() -> None:
@@ -95,17 +112,8 @@ def render() -> None:
         examples = pd.DataFrame({"conversation": ids[: len(texts)], "first customer turn": texts})
         widgets.table(report, f"Examples of {chosen}", examples, key="intent-examples")
     st.subheader("Confusion hot spots of the current intent model")
-    try:
-        spots = confusion_hot_spots(context.settings) if context.settings is not None else None
-    except ColloquyError as exc:
-        st.warning(f"The model registry cannot be read: {exc.one_line()}")
-        spots = None
-    if spots is None:
-        st.info(
-            "No registered intent model with an evaluation. Register one with "
-            "`colloquy pipeline run configs/banking77_intent.yaml`."
-        )
+    if not st.toggle("Read them from the model registry", key="intent_confusions"):
+        st.caption("The pairs of intents the registered model mixes up most on its test set.")
     else:
-        st.caption(f"{spots.model}: the label pairs it confuses most on its evaluation set.")
-        widgets.table(report, "Confusion hot spots", spots.frame, key="intent-confusions")
+        _confusions(context, report)
     widgets.pdf_button(report)

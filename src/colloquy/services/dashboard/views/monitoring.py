@@ -56,15 +56,19 @@ def _drift(report: PageReport, path: Path) -> None:
         return
     shares = pd.DataFrame(
         [
-            {"reference": m.group("ref"), "at": p.at, "drifted share": p.value}
+            {
+                "reference": m.group("ref"),
+                "at (UTC)": p.at.replace(tzinfo=None),
+                "drifted share": p.value,
+            }
             for name, points in series.items()
             if (m := _SHARE.match(name))
             for p in points
         ],
-        columns=["reference", "at", "drifted share"],
+        columns=["reference", "at (UTC)", "drifted share"],
     )
     if not shares.empty:
-        fig = px.line(shares, x="at", y="drifted share", color="reference", markers=True)
+        fig = px.line(shares, x="at (UTC)", y="drifted share", color="reference", markers=True)
         widgets.figure(
             report, "Share of drifted features over time", fig, shares, key="drift-share"
         )
@@ -76,11 +80,15 @@ def _drift(report: PageReport, path: Path) -> None:
         last = max(points, key=lambda p: p.at)
         row = latest.setdefault(
             (m.group("ref"), m.group("feature")),
-            {"reference": m.group("ref"), "feature": m.group("feature"), "at": last.at},
+            {
+                "reference": m.group("ref"),
+                "feature": m.group("feature"),
+                "at (UTC)": last.at.replace(tzinfo=None),
+            },
         )
         row[m.group("what")] = last.value
     features = pd.DataFrame(
-        list(latest.values()), columns=["reference", "feature", "statistic", "drifted", "at"]
+        list(latest.values()), columns=["reference", "feature", "statistic", "drifted", "at (UTC)"]
     )
     if not features.empty:
         features = features.sort_values(["drifted", "statistic"], ascending=False)

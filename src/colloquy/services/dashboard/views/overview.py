@@ -11,6 +11,10 @@ from colloquy.services.dashboard import shell, widgets
 from colloquy.services.dashboard.exports import PageReport
 
 TITLE = "Overview"
+SPARK_POINTS = 30
+"""Buckets a sparkline shows (the newest)."""
+CHART_BUCKETS = 120
+"""Busy buckets the volume chart draws (the newest); the table and CSV have them all."""
 
 
 def _customer_mean(view: DatasetAnalysis) -> float | None:
@@ -61,11 +65,11 @@ def _delta(name: str, now: float | None, before: float | None) -> str | None:
 
 
 def _sparklines(view: DatasetAnalysis) -> dict[str, list[float]]:
+    """The latest buckets that hold conversations (a sparse span of years has many empty)."""
+    busy = [p for p in view.sentiment.trend.points if p.conversations][-SPARK_POINTS:]
     lines: dict[str, list[float]] = {
-        "Conversations": [float(p.conversations) for p in view.sentiment.trend.points],
-        "Customer sentiment": [
-            p.customer_mean for p in view.sentiment.trend.points if p.customer_mean is not None
-        ],
+        "Conversations": [float(p.conversations) for p in busy],
+        "Customer sentiment": [p.customer_mean for p in busy if p.customer_mean is not None],
     }
     names = {
         OutcomeKind.RESOLUTION: "Resolution rate",
@@ -73,9 +77,8 @@ def _sparklines(view: DatasetAnalysis) -> dict[str, list[float]]:
         OutcomeKind.CONVERSION: "Conversion rate",
     }
     for series in view.trends:
-        lines[names[series.kind]] = [
-            p.rate.value for p in series.points if p.rate.value is not None
-        ]
+        rates = [p.rate.value for p in series.points if p.n and p.rate.value is not None]
+        lines[names[series.kind]] = rates[-SPARK_POINTS:]
     return lines
 
 
@@ -138,12 +141,18 @@ def render() -> None:
             "csat": p.csat_mean,
         }
         for p in view.sentiment.trend.points
+        if p.conversations
     ]
     frame = pd.DataFrame(rows, columns=["bucket", "conversations", "customer_sentiment", "csat"])
     if not frame.empty:
-        st.markdown("**Volume per day**" if view.options.bucket.value == "day" else "**Volume**")
-        st.bar_chart(frame, x="bucket", y="conversations", height=220)
-    widgets.table(report, "Volume and sentiment per bucket", frame, key="overview-trend")
+        st.markdown(f"**Conversations per {view.options.bucket.value}**")
+        st.bar_chart(frame.tail(CHART_BUCKETS), x="bucket", y="conversations", height=220)
+    widgets.table(
+        report,
+        "Volume and sentiment per bucket (buckets with conversations)",
+        frame,
+        key="overview-trend",
+    )
     report.notes.append(
         f"{view.conversations:,} conversations of {loaded.dataset} "
         f"({view.excluded:,} left out by the filters)."
