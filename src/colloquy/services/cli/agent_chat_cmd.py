@@ -38,6 +38,10 @@ def chat(
         bool,
         typer.Option("--details/--no-details", help="Show journey, tools and verdicts per turn."),
     ] = True,
+    audit: Annotated[
+        bool,
+        typer.Option("--audit", help="Print the session's audit trail when it ends."),
+    ] = False,
 ) -> None:
     """Talk to the customer-service agent (offline templates unless agent.responder=llm)."""
     from colloquy.agent.engine.factory import build_agent, options_from_settings
@@ -64,6 +68,11 @@ def chat(
                 result = engine.turn(sid, message)
                 _show(result, details)
             engine.end(sid)
+            if audit:
+                from colloquy.agent.audit import replay
+                from colloquy.services.cli.agent_replay_cmd import print_replay
+
+                print_replay(replay(store, sid))
             stdout.print(f"[dim]session {sid} — `colloquy agent replay {sid}` shows its audit[/]")
         finally:
             engine.parts.tools.close()

@@ -7,6 +7,7 @@ import typer
 from colloquy.services.cli import (
     agent_chat_cmd,
     agent_journeys_cmd,
+    agent_replay_cmd,
     agent_test_cmd,
     agent_voice_cmd,
 )
@@ -19,6 +20,8 @@ app.add_typer(agent_journeys_cmd.app, name="journeys")
 app.add_typer(agent_voice_cmd.app, name="voice")
 app.command("chat")(agent_chat_cmd.chat)
 app.command("test")(agent_test_cmd.run_scenarios)
+app.command("replay")(agent_replay_cmd.replay)
+app.command("sessions")(agent_replay_cmd.sessions)
 
 
 @app.command("seed")
