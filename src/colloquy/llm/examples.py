@@ -22,7 +22,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -143,6 +143,12 @@ class ExampleStore:
         self._examples.extend(added)
         self._vectors = np.vstack([self._vectors, vectors[kept]]).astype(np.float32)
         return AddReport(len(kept), duplicates)
+
+    def max_similarity(self, vectors: NDArray[np.floating[Any]]) -> NDArray[np.float32]:
+        """Per row of ``vectors`` (unit length), its highest cosine to a stored example."""
+        if not self._examples or len(vectors) == 0:
+            return np.full(len(vectors), -1.0, np.float32)
+        return np.asarray((vectors @ self._vectors.T).max(axis=1), dtype=np.float32)
 
     def remove(self, texts: Iterable[str]) -> int:
         """Drop examples whose normalised text is in ``texts``; returns how many went."""

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Annotated
 
+import numpy as np
 from pydantic import BaseModel, Field, StringConstraints, create_model
 
 from colloquy.errors import UsageError
@@ -177,35 +178,40 @@ class SyntheticGenerator:
 
     def screen(self, label: str, candidates: Sequence[str], known: Sequence[str]) -> Screened:
         """``candidates`` minus blanks, over-long texts, copies of ``known`` or the store,
-        near duplicates of either, and (with ``agree``) texts labelled otherwise."""
-        seen = {normalise(t) for t in known}
-        fresh: list[str] = []
-        invalid = duplicates = 0
-        for text in candidates:
-            clean = " ".join(text.split())
-            if not clean or len(clean) > MAX_CHARS:
-                invalid += 1
-            elif normalise(clean) in seen or self._near_duplicate(clean, [*fresh, *known]):
-                duplicates += 1
-            else:
-                seen.add(normalise(clean))
-                fresh.append(clean)
-        disagreed = 0
-        if self.agree is not None and fresh:
-            verdicts = list(self.agree(fresh))
-            agreed = [t for t, v in zip(fresh, verdicts, strict=True) if v == label]
-            disagreed = len(fresh) - len(agreed)
-            fresh = agreed
-        return Screened(tuple(fresh), invalid, duplicates, disagreed)
+        near duplicates of either, and (with ``agree``) texts labelled otherwise.
 
-    def _near_duplicate(self, text: str, batch: Sequence[str]) -> bool:
-        nearest = self.store.select(text, 1, diversity=0.0, exclude_text=False)
-        if nearest and nearest[0].similarity >= self.dedupe_threshold:
-            return True
-        if not batch:
-            return False
-        vectors = self.store.embedder.encode([text, *batch])
-        return bool((vectors[1:] @ vectors[0]).max() >= self.dedupe_threshold)
+        Every text is embedded once (candidates and ``known`` in one batch each), so
+        screening a whole generated set costs two encoder calls, not two per candidate.
+        """
+        seen = {normalise(t) for t in known}
+        cleaned = [" ".join(t.split()) for t in candidates]
+        usable = [t for t in cleaned if t and len(t) <= MAX_CHARS]
+        invalid = len(cleaned) - len(usable)
+        embedder = self.store.embedder
+        vectors = embedder.encode(usable) if usable else np.empty((0, embedder.dimension))
+        against = [t for t in known if t.strip()]
+        near = self.store.max_similarity(vectors)
+        if against and usable:
+            near = np.maximum(near, (vectors @ embedder.encode(against).T).max(axis=1))
+        fresh: list[int] = []
+        duplicates = 0
+        for i, text in enumerate(usable):
+            closest = float(near[i])
+            if fresh:
+                closest = max(closest, float((vectors[fresh] @ vectors[i]).max()))
+            if normalise(text) in seen or closest >= self.dedupe_threshold:
+                duplicates += 1
+                continue
+            seen.add(normalise(text))
+            fresh.append(i)
+        kept = [usable[i] for i in fresh]
+        disagreed = 0
+        if self.agree is not None and kept:
+            verdicts = list(self.agree(kept))
+            agreed = [t for t, v in zip(kept, verdicts, strict=True) if v == label]
+            disagreed = len(kept) - len(agreed)
+            kept = agreed
+        return Screened(tuple(kept), invalid, duplicates, disagreed)
 
     def augment(
         self, texts: Sequence[str], labels: Sequence[str], *, target: int
