@@ -30,9 +30,15 @@ async def local_call(
     *,
     ledger: LatencyLedger | None = None,
     realtime: bool = True,
+    fast_speech: bool = False,
     session_id: str | None = None,
 ) -> tuple[CallRecord, BufferSink]:
-    """Play ``utterances`` as one call; returns the record and the agent's audio."""
+    """Play ``utterances`` as one call; returns the record and the agent's audio.
+
+    ``fast_speech`` feeds the caller's speech as fast as the pipeline takes it (the silence
+    after it still in real time, so the end-of-speech clock is unchanged): a benchmark's
+    turns then cost the agent's answer time, not the caller's talking time.
+    """
     sink = BufferSink(ledger or LatencyLedger(), SAMPLE_RATE)
     frames: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=50)
     sid = session_id or str(uuid.uuid4())
@@ -42,9 +48,9 @@ async def local_call(
     silence = bytes(FRAME_BYTES)
     period = FRAME_MS / 1000 if realtime else 0.0
 
-    async def pace(frame: bytes) -> None:
+    async def pace(frame: bytes, *, speech: bool = False) -> None:
         await frames.put(frame)
-        if period:
+        if period and not (speech and fast_speech):
             await asyncio.sleep(period)
         else:
             await asyncio.sleep(0)
@@ -63,7 +69,7 @@ async def local_call(
         pcm = utterance.resampled(SAMPLE_RATE).pcm
         heard = len(sink.audio)
         for start in range(0, len(pcm), FRAME_BYTES):
-            await pace(pcm[start : start + FRAME_BYTES].ljust(FRAME_BYTES, b"\0"))
+            await pace(pcm[start : start + FRAME_BYTES].ljust(FRAME_BYTES, b"\0"), speech=True)
         for _ in range(int(TAIL_S * 1000 / FRAME_MS)):
             await pace(silence)
         await answered(heard)
