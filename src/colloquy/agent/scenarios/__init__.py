@@ -4,6 +4,7 @@
 
     load_scenario / load_scenarios / bundled_scenarios    YAML → Scenario (schema-checked)
     run_scenario(scenario, store, embedder)               → ScenarioResult (mismatches)
+    run_repeated(…, times=3, phrasing_quorum=2)           → RepeatedResult (LLM replies)
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from colloquy.agent.scenarios.loader import (
     parse_scenario,
 )
 from colloquy.agent.scenarios.records import (
+    PHRASING_FIELDS,
     Mismatch,
+    RepeatedResult,
     Scenario,
     ScenarioResult,
     ScenarioTurn,
@@ -24,10 +27,12 @@ from colloquy.agent.scenarios.records import (
     ToolFault,
     TurnExpectation,
 )
-from colloquy.agent.scenarios.runner import faulty_tools, run_scenario
+from colloquy.agent.scenarios.runner import faulty_tools, run_repeated, run_scenario
 
 __all__ = [
+    "PHRASING_FIELDS",
     "Mismatch",
+    "RepeatedResult",
     "Scenario",
     "ScenarioResult",
     "ScenarioTurn",
@@ -40,5 +45,6 @@ __all__ = [
     "load_scenario",
     "load_scenarios",
     "parse_scenario",
+    "run_repeated",
     "run_scenario",
 ]

@@ -100,3 +100,31 @@ class ScenarioResult:
     @property
     def passed(self) -> bool:
         return not self.mismatches
+
+
+PHRASING_FIELDS = frozenset({"reply_contains"})
+"""Expectations about wording: an LLM responder may phrase a fact differently now and then."""
+
+
+@dataclass(frozen=True, slots=True)
+class RepeatedResult:
+    """One scenario played several times (an LLM responder is not deterministic).
+
+    The repeat policy: every deterministic expectation (journey, state, tools, validator,
+    stored rows, what a reply must never say) holds in every run; wording expectations
+    (``reply_contains``) hold in at least ``phrasing_quorum`` runs.
+    """
+
+    scenario: str
+    runs: tuple[ScenarioResult, ...]
+    phrasing_quorum: int
+
+    def deterministic_failures(self) -> int:
+        return sum(any(m.field not in PHRASING_FIELDS for m in run.mismatches) for run in self.runs)
+
+    def phrasing_passes(self) -> int:
+        return sum(not any(m.field in PHRASING_FIELDS for m in run.mismatches) for run in self.runs)
+
+    @property
+    def passed(self) -> bool:
+        return self.deterministic_failures() == 0 and self.phrasing_passes() >= self.phrasing_quorum

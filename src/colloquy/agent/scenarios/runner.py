@@ -21,6 +21,7 @@ from colloquy.agent.engine.factory import AgentOptions, build_agent
 from colloquy.agent.engine.grounding import succeeded
 from colloquy.agent.scenarios.records import (
     Mismatch,
+    RepeatedResult,
     Scenario,
     ScenarioResult,
     ScenarioTurn,
@@ -76,6 +77,20 @@ def run_scenario(
         return _play(engine, scenario, store, claims_before)
     finally:
         engine.parts.tools.close()
+
+
+def run_repeated(
+    scenario: Scenario,
+    store: Store,
+    embedder: Embedder,
+    options: AgentOptions | None = None,
+    *,
+    times: int = 3,
+    phrasing_quorum: int = 2,
+) -> RepeatedResult:
+    """Play ``scenario`` ``times`` times; see :class:`RepeatedResult` for the policy."""
+    runs = tuple(run_scenario(scenario, store, embedder, options) for _ in range(times))
+    return RepeatedResult(scenario.name, runs, phrasing_quorum)
 
 
 def _play(
