@@ -17,6 +17,7 @@ import asyncio
 import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Request, WebSocket, WebSocketDisconnect
@@ -58,7 +59,11 @@ def agent_engine(app: FastAPI) -> AgentEngine:
                     "the claims desk in this store is empty: run `colloquy agent seed`",
                 )
             settings: ApiSettings = app.state.settings
-            engine = build_agent(store, SentenceEmbedder(), options_from_settings(settings.core()))
+            options = options_from_settings(settings.core())
+            if options.redis_url is None and settings.redis_url:
+                # The API's Redis (COLLOQUY_REDIS_URL) serves the agent too unless it has its own.
+                options = replace(options, redis_url=settings.redis_url)
+            engine = build_agent(store, SentenceEmbedder(), options)
             app.state.agent_engine = engine
         return engine
 
