@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from colloquy.agent.engine.acts import Act, classify_act
-from colloquy.agent.engine.machine import ToolRunner, advance
+from colloquy.agent.engine.machine import Advance, ToolRunner, advance
 from colloquy.agent.journeys import Journey, bundled_journeys
 from colloquy.agent.tools import ToolExecutor
 from colloquy.agent.tools.outcome import ToolOutcome
@@ -32,6 +32,21 @@ def journeys() -> dict[str, Journey]:
     return {j.name: j for j in bundled_journeys()}
 
 
+def step(
+    tools: ToolExecutor,
+    journey: Journey,
+    state: str,
+    slots: Mapping[str, str],
+    *,
+    labels: frozenset[str] = frozenset(),
+    tool_slots: frozenset[str] = frozenset(),
+) -> Advance:
+    """Advance ``journey`` from ``state`` with the real desk tools."""
+    return advance(
+        journey, state, slots, labels=labels, run_tool=_runner(tools), tool_slots=tool_slots
+    )
+
+
 def _runner(tools: ToolExecutor) -> ToolRunner:
     def run(name: str, arguments: Mapping[str, str]) -> ToolOutcome:
         return tools.call(name, dict(arguments))
@@ -42,14 +57,7 @@ def _runner(tools: ToolExecutor) -> ToolRunner:
 def test_missing_slots_wait_and_ask_the_first(
     executor: ToolExecutor, journeys: dict[str, Journey]
 ) -> None:
-    adv = advance(
-        journeys["claim_inquiry"],
-        "verify_identity",
-        {"phone": "+15550100"},
-        labels=frozenset(),
-        run_tool=_runner(executor),
-        tool_slots=frozenset(),
-    )
+    adv = step(executor, journeys["claim_inquiry"], "verify_identity", {"phone": "+15550100"})
     assert adv.state == "verify_identity"
     assert adv.asking is not None
     assert adv.asking.name == "date_of_birth"
@@ -60,14 +68,7 @@ def test_missing_slots_wait_and_ask_the_first(
 def test_one_message_can_verify_and_reach_the_claim_question(
     executor: ToolExecutor, journeys: dict[str, Journey]
 ) -> None:
-    adv = advance(
-        journeys["claim_inquiry"],
-        "verify_identity",
-        MARIA,
-        labels=frozenset(),
-        run_tool=_runner(executor),
-        tool_slots=frozenset(),
-    )
+    adv = step(executor, journeys["claim_inquiry"], "verify_identity", MARIA)
     assert [o.tool for o in adv.outcomes] == ["verify_customer_identity"]
     assert adv.state == "ask_claim"
     assert adv.asking is not None
@@ -78,13 +79,11 @@ def test_one_message_can_verify_and_reach_the_claim_question(
 def test_failed_verification_clears_what_the_caller_gave_and_stops(
     executor: ToolExecutor, journeys: dict[str, Journey]
 ) -> None:
-    adv = advance(
+    adv = step(
+        executor,
         journeys["claim_inquiry"],
         "verify_identity",
         {"phone": "+15550100", "date_of_birth": "1990-01-01"},
-        labels=frozenset(),
-        run_tool=_runner(executor),
-        tool_slots=frozenset(),
     )
     assert [s.target for s in adv.steps] == ["verification_failed", "verify_identity"]
     assert adv.state == "verify_identity"
@@ -98,21 +97,13 @@ def test_failed_verification_clears_what_the_caller_gave_and_stops(
 def test_a_claim_of_another_customer_is_not_found_and_asked_again(
     executor: ToolExecutor, journeys: dict[str, Journey]
 ) -> None:
-    first = advance(
-        journeys["claim_inquiry"],
-        "verify_identity",
-        MARIA,
-        labels=frozenset(),
-        run_tool=_runner(executor),
-        tool_slots=frozenset(),
-    )
+    first = step(executor, journeys["claim_inquiry"], "verify_identity", MARIA)
     slots = {**dict(first.slots), "claim_id": "CLM-2026-00019"}
-    adv = advance(
+    adv = step(
+        executor,
         journeys["claim_inquiry"],
         "ask_claim",
         slots,
-        labels=frozenset(),
-        run_tool=_runner(executor),
         tool_slots=frozenset({"customer_id"}),
     )
     assert adv.outcomes[-1].tool == "get_claim_status"
@@ -125,13 +116,11 @@ def test_a_claim_of_another_customer_is_not_found_and_asked_again(
 def test_status_report_reaches_the_final_state(
     executor: ToolExecutor, journeys: dict[str, Journey]
 ) -> None:
-    first = advance(
+    first = step(
+        executor,
         journeys["claim_inquiry"],
         "verify_identity",
         {**MARIA, "claim_id": "CLM-2026-00002"},
-        labels=frozenset(),
-        run_tool=_runner(executor),
-        tool_slots=frozenset(),
     )
     assert first.final
     assert first.state == "done"
@@ -148,23 +137,23 @@ def test_confirmation_waits_for_an_act(
         "amount": "1200.00",
         "description": "A pipe burst in the kitchen and flooded the floor.",
     }
-    adv = advance(
+    adv = step(
+        executor,
         journeys["claim_submission"],
         "collect_details",
         details,
         labels=frozenset({Act.OTHER.value}),
-        run_tool=_runner(executor),
         tool_slots=frozenset({"customer_id"}),
     )
     assert adv.state == "confirm"
     assert adv.waiting_on_intent
     assert adv.outcomes == ()
-    corrected = advance(
+    corrected = step(
+        executor,
         journeys["claim_submission"],
         "confirm",
         details,
         labels=frozenset({Act.CORRECT.value}),
-        run_tool=_runner(executor),
         tool_slots=frozenset({"customer_id"}),
     )
     assert [s.target for s in corrected.steps] == ["collect_details", "confirm"]
