@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from colloquy.data.clean import CleaningConfig
 from colloquy.data.pii import PiiConfig
+from colloquy.execution.config import ExecutionSettings
 
 
 class StorageSettings(BaseModel):
@@ -150,6 +151,7 @@ class Settings(BaseSettings):
     llm: LLMSettings = Field(default_factory=LLMSettings)
     agent: AgentSettings = Field(default_factory=AgentSettings)
     mlflow: MlflowSettings = Field(default_factory=MlflowSettings)
+    execution: ExecutionSettings = Field(default_factory=ExecutionSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -15,12 +15,13 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import ClassVar, Self, TypeVar
-
-import pyarrow as pa
+from typing import TYPE_CHECKING, ClassVar, Self, TypeVar
 
 from colloquy.execution.config import BackendName, ExecutionSettings
 from colloquy.execution.tasks import FileTask, PartitionTask
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 T = TypeVar("T")
 R = TypeVar("R")

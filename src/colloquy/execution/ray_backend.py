@@ -77,7 +77,8 @@ class RayBackend(ExecutionBackend):
                 # One CPU beyond the replicas, for Ray Data's file listing and reads.
                 options["num_cpus"] = settings.workers + 1
             try:
-                ray.init(address=settings.address, **options)
+                # "local" starts a new Ray even where another one on this machine is running.
+                ray.init(address=settings.address or "local", **options)
             except (ConnectionError, ValueError, RuntimeError) as exc:
                 raise ConfigError(
                     f"cannot connect to Ray at {settings.address}: {exc}",

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
-import pyarrow as pa
-import pyarrow.parquet as pq
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 In = TypeVar("In")
 Out = TypeVar("Out")
@@ -34,7 +34,7 @@ class PartitionTask(ABC, Generic[In, Out]):
         """The result of one partition (after :meth:`setup`)."""
 
 
-class TableTask(PartitionTask[pa.Table, pa.Table]):
+class TableTask(PartitionTask["pa.Table", "pa.Table"]):
     """A task over Arrow tables: the shape batch scoring and embedding take."""
 
 
@@ -56,7 +56,7 @@ def run_prepared(task: PartitionTask[In, Out], partition: In) -> Out:
     return prepared(task)(partition)
 
 
-class FileTask(PartitionTask[Path, pa.Table]):
+class FileTask(PartitionTask[Path, "pa.Table"]):
     """A table task over Parquet partition files, each read on the worker that scores it."""
 
     def __init__(self, task: PartitionTask[pa.Table, pa.Table]) -> None:
@@ -69,6 +69,8 @@ class FileTask(PartitionTask[Path, pa.Table]):
         self.task.setup()
 
     def __call__(self, partition: Path) -> pa.Table:
+        import pyarrow.parquet as pq
+
         return self.task(pq.read_table(partition))
 
 
