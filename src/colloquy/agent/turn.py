@@ -96,6 +96,8 @@ class Reply:
     """``name@version`` of the prompt, for an LLM reply."""
     latency_ms: float = 0.0
     tokens: int = 0
+    fallback: str = ""
+    """Why the LLM's reply was replaced by the template one ('' when it was not)."""
 
 
 class Check(StrEnum):

@@ -132,6 +132,7 @@ def test_a_failing_model_falls_back_to_the_templates() -> None:
         reply = _responder(server.base_url).respond(ctx)
     assert (reply.text, reply.template_ids) == (expected.text, expected.template_ids)
     assert (reply.responder, reply.prompt) == ("template", "agent_reply@1")
+    assert "500" in reply.fallback
 
 
 def test_a_failing_stream_falls_back_before_the_first_sentence() -> None:

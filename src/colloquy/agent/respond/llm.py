@@ -202,7 +202,10 @@ class LLMResponder(Responder):
         )
         reply = self.fallback.regenerate(ctx, feedback) if feedback else self.fallback.respond(ctx)
         return replace(
-            reply, prompt=self.prompt_id, latency_ms=(time.perf_counter() - started) * 1000
+            reply,
+            prompt=self.prompt_id,
+            latency_ms=(time.perf_counter() - started) * 1000,
+            fallback=exc.one_line(),
         )
 
 
