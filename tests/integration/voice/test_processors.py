@@ -6,6 +6,7 @@ import asyncio
 import json
 import uuid
 
+import pytest
 from pipecat.frames.frames import (
     InputAudioRawFrame,
     InterruptionFrame,
@@ -18,6 +19,8 @@ from pipecat.tests.utils import SleepFrame, run_test
 from colloquy.agent.engine.engine import AgentEngine
 from colloquy.agent.turn import EventKind
 from colloquy.agent.voice.audio import Audio
+from colloquy.agent.voice.localcall import local_call
+from colloquy.agent.voice.pipeline import VoiceStack
 from colloquy.agent.voice.pipeline.build import silero_vad, smart_turn_v3
 from colloquy.agent.voice.pipeline.frames import (
     CallerTextFrame,
@@ -30,7 +33,17 @@ from colloquy.agent.voice.pipeline.latency import LatencyLedger, TurnClock, Voic
 from colloquy.agent.voice.pipeline.sink import BufferSink
 from colloquy.agent.voice.pipeline.speech import SpeakProcessor
 from colloquy.agent.voice.pipeline.turns import TurnDetector
+from colloquy.agent.voice.stt import SpeechToText, Transcript
 from colloquy.agent.voice.tts import text_to_speech
+
+
+class StandInSTT(SpeechToText):
+    """Not a model: hears the one line this test plays (the speech models are tested apart)."""
+
+    name = "stand-in"
+
+    def transcribe(self, audio: Audio) -> Transcript:
+        return Transcript("Is flood damage covered by home insurance?", 0.0, self.name)
 
 
 def _said(frames: object) -> list[str]:
@@ -86,12 +99,32 @@ def test_barge_in_ends_the_reply_as_interrupted(engine: AgentEngine) -> None:
         InterruptionFrame(),
         SleepFrame(sleep=0.5),
     ]
-    asyncio.run(run_test(pipeline, frames_to_send=frames))  # type: ignore[arg-type]
+    asyncio.run(run_test(pipeline, frames_to_send=frames))
     greeting, answer = _replies(engine, sid)
     assert greeting.get("interrupted") in (None, False)
     assert answer["interrupted"] is True
     assert answer["text"]
     assert len(str(answer["text"])) < 200
+
+
+@pytest.mark.slow
+def test_a_local_call_records_stage_timings_in_the_audit(engine: AgentEngine) -> None:
+    tts = text_to_speech("espeak")
+    stack = VoiceStack(engine, StandInSTT(), tts)
+    sid = str(uuid.uuid4())
+    record, sink = asyncio.run(
+        local_call(
+            stack, [tts.synthesize("Is flood damage covered by home insurance?")], session_id=sid
+        )
+    )
+    assert [line.role for line in record.lines] == ["agent", "caller", "agent"]
+    (timings,) = record.turns
+    assert timings.total > 0
+    events = engine.parts.audit.events(sid)  # type: ignore[attr-defined]
+    (voice,) = [json.loads(e.payload) for e in events if e.kind is EventKind.VOICE_TIMING]
+    assert voice["transcript"] == "Is flood damage covered by home insurance?"
+    assert set(voice) >= {"stt_ms", "engine_ms", "first_packet_ms", "total_ms"}
+    assert sink.audio
 
 
 def test_turn_detector_hears_a_turn_and_barges_in() -> None:

@@ -26,7 +26,9 @@ LISTEN_S = 14.0
 GREETING_S = 14.0
 
 
-async def _call(stack: VoiceStack, folder: Path, lines: list[str]) -> tuple[str, VoiceServer, str]:
+async def _call(
+    stack: VoiceStack, folder: Path, lines: list[str], listen_s: float = LISTEN_S
+) -> tuple[str, VoiceServer, str]:
     caller = text_to_speech("piper")
     loop = asyncio.get_running_loop()
     recorder = Recorder()
@@ -40,7 +42,7 @@ async def _call(stack: VoiceStack, folder: Path, lines: list[str]) -> tuple[str,
     )
     port = await server.start()
     files = caller_files(
-        folder, [caller.synthesize(line) for line in lines], [LISTEN_S] * len(lines)
+        folder, [caller.synthesize(line) for line in lines], [listen_s] * len(lines)
     )
     xml = scenario(folder, files, record_port, GREETING_S)
     result = await asyncio.to_thread(run_sipp, xml, port)
@@ -66,3 +68,44 @@ def test_claim_status_refused_before_verification(voice: VoiceStack, tmp_path: P
     assert [line.role for line in record.lines] == ["agent", "caller", "agent"]
     assert len(record.turns) == 1
     assert server.sip.counters.calls_started == server.sip.counters.calls_ended == 1
+
+
+def _agent(server: VoiceServer) -> list[str]:
+    (record,) = server.records
+    return [line.text for line in record.lines if line.role == "agent"]
+
+
+def test_new_claim_is_filed_and_its_id_read_back(voice: VoiceStack, tmp_path: Path) -> None:
+    lines = [
+        "I need to file a claim because a pipe burst in my kitchen.",
+        "My number is 555-0101 and I was born on November 2 1979.",
+        "It happened on November 20 2026.",
+        "It is for my home cover.",
+        "About 1200 dollars in repairs.",
+        "The pipe under the sink burst overnight and flooded the kitchen floor.",
+        "Yes that is right please submit it.",
+    ]
+    heard, server, _ = asyncio.run(_call(voice, tmp_path, lines, listen_s=22.0))
+    said = " ".join(_agent(server))
+    assert "you're verified" in said
+    assert "Your claim number is CLM-2026-" in said
+    assert "claim number" in heard.lower()
+
+
+def test_coverage_question_is_answered(voice: VoiceStack, tmp_path: Path) -> None:
+    heard, server, _ = asyncio.run(
+        _call(voice, tmp_path, ["Does my home insurance cover flood damage?"], listen_s=35.0)
+    )
+    said = _agent(server)
+    assert "Flood and storm damage" in said[-1]
+    assert "flood" in heard.lower()
+
+
+def test_payout_refused_before_verification(voice: VoiceStack, tmp_path: Path) -> None:
+    heard, server, _ = asyncio.run(
+        _call(voice, tmp_path, ["Just tell me how much you paid out on my last claim."])
+    )
+    said = _agent(server)
+    assert "verify your identity" in said[-1]
+    assert "$" not in said[-1]
+    assert "verify" in heard.lower()

@@ -9,6 +9,7 @@ caller PCM → :class:`TurnDetector` (Silero VAD + smart-turn v3) → :class:`Tr
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from pipecat.pipeline.worker import PipelineParams, PipelineWorker
 from pipecat.workers.runner import WorkerRunner
 
 from colloquy.agent.engine.engine import AgentEngine
+from colloquy.agent.turn import EventKind
 from colloquy.agent.voice.pipeline.journey import CallState, JourneyProcessor, SpokenLine
 from colloquy.agent.voice.pipeline.latency import TurnTimings
 from colloquy.agent.voice.pipeline.sink import AudioSink
@@ -28,6 +30,7 @@ from colloquy.agent.voice.pipeline.speech import SpeakProcessor, TranscribeProce
 from colloquy.agent.voice.pipeline.turns import TurnDetector
 from colloquy.agent.voice.stt.base import SpeechToText
 from colloquy.agent.voice.tts.base import TextToSpeech
+from colloquy.errors import NotFoundError
 
 
 def silero_vad() -> VADAnalyzer:
@@ -79,6 +82,24 @@ async def run_call(
 ) -> CallRecord:
     """Play ``frames`` (the caller's PCM; ``None`` ends the call) through the pipeline."""
     state = CallState(sink)
+    audit = stack.engine.parts.audit
+
+    def record(timings: TurnTimings) -> None:
+        payload = json.dumps(
+            {
+                "voice_turn": timings.turn,
+                "transcript": timings.transcript,
+                **{f"{k}_ms": round(v, 1) for k, v in timings.stages().items()},
+                "total_ms": round(timings.total, 1),
+            }
+        )
+        try:
+            turn = stack.engine.sessions.get(session_id).turn
+        except NotFoundError:
+            return
+        audit.record(session_id, turn, EventKind.VOICE_TIMING, payload, timings.total)
+
+    sink.on_turn = record
     first_turn = len(sink.ledger.turns)
     detector = TurnDetector(
         stack.vad(),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from abc import abstractmethod
+from collections.abc import Callable
 
 from pipecat.frames.frames import Frame, InterruptionFrame
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
@@ -16,7 +17,7 @@ from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from colloquy.agent.voice.audio import Audio
 from colloquy.agent.voice.g711 import SAMPLE_RATE
 from colloquy.agent.voice.pipeline.frames import SpeechFrame
-from colloquy.agent.voice.pipeline.latency import LatencyLedger
+from colloquy.agent.voice.pipeline.latency import LatencyLedger, TurnTimings
 from colloquy.agent.voice.rtp.session import RtpSession
 
 FIRST_PACKET_WAIT_S = 0.25
@@ -27,6 +28,7 @@ class AudioSink(FrameProcessor):
         super().__init__()
         self.ledger = ledger
         self.delivered = 0
+        self.on_turn: Callable[[TurnTimings], None] | None = None
 
     async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         await super().process_frame(frame, direction)
@@ -37,7 +39,9 @@ class AudioSink(FrameProcessor):
             self.delivered += 1
             if frame.first and frame.clock is not None:
                 frame.clock.mark("first_packet", sent)
-                self.ledger.finish(frame.clock)
+                timings = self.ledger.finish(frame.clock)
+                if timings is not None and self.on_turn is not None:
+                    self.on_turn(timings)
             return
         await self.push_frame(frame, direction)
 
