@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import psutil
+import psutil  # type: ignore[import-untyped]
 import pyarrow.parquet as pq
 
 from benchmarks._report import datasets_dir, markdown_table, write_section
