@@ -280,6 +280,10 @@ def test_every_page_filters_click_through_and_exports(
     assert "Transcript of" in body
     assert "failing turn" in body
     _no_trouble(browser, "flow click-through")
+    marked = browser.find_elements(By.CSS_SELECTOR, "[class*='st-key-failing-turn-']")
+    assert marked, "no failing turn is marked in the transcript"
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", marked[0])
+    time.sleep(0.5)
     browser.save_screenshot(str(shots / "failures-transcript.png"))
 
     # A CSV and a PDF of the page hold what it showed.

@@ -3,7 +3,8 @@
 Slices of three real datasets (``$COLLOQUY_DATA_DIR``, default ``../shared/datasets``):
 Twitter support threads (dates, brands, sentiment), SGD dialogues (annotated states, so
 a flow and failure points per step) and CraigslistBargain negotiations (deal outcomes).
-A drift metric file and one firing alert give the Monitoring page and the banner content.
+A drift metric file, one firing alert and three audited agent sessions (recorded the way the
+engine records a claim inquiry) give the Monitoring and Agent pages content.
 """
 
 from __future__ import annotations
@@ -78,11 +79,18 @@ def _drift_points(path: Path) -> None:
                 handle.write(json.dumps({"metric": metric, "at": at, "value": value}) + "\n")
 
 
-def _alert(home: Path) -> None:
+def _alert_and_sessions(home: Path) -> None:
+    from tests.integration.test_agent_audit_log import record_claim_inquiry
+
+    from colloquy.agent.audit import AuditLog
     from colloquy.storage import Store
     from colloquy.storage.alerts import AlertRepository
 
     with Store.open(f"sqlite:///{home / 'colloquy.db'}") as store:
+        audit = AuditLog(store)
+        record_claim_inquiry(audit, "demo-claim-1")
+        record_claim_inquiry(audit, "demo-claim-2")
+        audit.start("demo-open", "api")
         AlertRepository(store).create(
             rule="drift-share",
             group_key="baseline",
@@ -110,4 +118,4 @@ def build_demo_home(home: Path, work: Path) -> None:
             )
             assert code == 0, f"analyze {name} failed"
     _drift_points(home / "drift-metrics.jsonl")
-    _alert(home)
+    _alert_and_sessions(home)

@@ -169,7 +169,20 @@ def test_monitoring_drift_and_acknowledge(home: Path) -> None:
         repo._update(alert.id, acknowledged_at=None, acknowledged_by=None)
 
 
-def test_agent_page_without_sessions(home: Path) -> None:
+def test_agent_page(home: Path) -> None:
+    at = _open("agent")
+    assert _metric(at, "Sessions") == "3"
+    assert "**Journey completion**" in [m.value for m in at.markdown]
+    tables = [df.value for df in at.dataframe]
+    tools = next(t for t in tables if "tool" in t.columns)
+    assert "verify_customer_identity" in set(tools["tool"])
+    checks = next(t for t in tables if "check" in t.columns)
+    assert {"disclaimer", "grounding"} <= set(checks["check"])
+    assert str(at.selectbox(key="agent_session").value).startswith("demo-")
+
+
+def test_agent_page_without_sessions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLLOQUY_HOME", str(tmp_path))
     at = _open("agent")
     assert any("No agent session yet" in i.value for i in at.info)
 

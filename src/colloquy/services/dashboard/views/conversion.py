@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from colloquy.schema import Conversation
 
 TITLE = "Conversion"
-MAX_SCORED = 200
+MAX_SCORED = 100
 """Open conversations scored for the distribution (the newest first)."""
 REPLAY_PAUSE_S = 0.4
 
@@ -72,6 +72,12 @@ def _explain(
     _conversation: Conversation,
 ) -> tuple[Explanation, list[float]]:
     return _model.explain(_conversation), _model.predictor.running_scores(_conversation)
+
+
+def _has_customer(conversation: Conversation) -> bool:
+    from colloquy.schema import Speaker
+
+    return any(t.speaker is Speaker.CUSTOMER and t.text.strip() for t in conversation.turns)
 
 
 def _funnel(report: PageReport, records: list[ConversationAnalysis]) -> None:
@@ -198,7 +204,16 @@ def render() -> None:
     label = "open conversations" if open_ones else "conversations (none is open)"
     newest = sorted(pool, key=lambda r: (r.started_at is not None, r.started_at), reverse=True)
     ids = tuple(r.conversation_id for r in newest[:MAX_SCORED])
-    conversations = _conversations(context, context.url, loaded.dataset, ids)
+    stored = _conversations(context, context.url, loaded.dataset, ids)
+    # The model scores what the customer said; a conversation without a customer turn
+    # (a seller-only negotiation) has nothing to score.
+    conversations = tuple(c for c in stored if _has_customer(c))
+    if len(conversations) < len(stored):
+        st.caption(
+            f"{len(stored) - len(conversations)} conversations without a customer turn "
+            "are not scored."
+        )
+    ids = tuple(c.id for c in conversations)
     try:
         scores = _scores(model, reference, context.url, loaded.dataset, ids, conversations)
     except ColloquyError as exc:
