@@ -7,11 +7,13 @@ transcribed with Whisper, and checked against what the journey must say.
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 import pytest
 from tests.integration.voice.sipp import SIPP, Recorder, caller_files, free_port, run_sipp, scenario
 
+from colloquy.agent.voice.audio import read_wav
 from colloquy.agent.voice.pipeline import VoiceStack
 from colloquy.agent.voice.server import VoiceServer
 from colloquy.agent.voice.sip import SipConfig
@@ -39,6 +41,7 @@ async def _call(
     server = VoiceServer(
         stack,
         SipConfig(host="127.0.0.1", port=0, rtp_ports=range(32000, 32400), symmetric_rtp=False),
+        recordings=folder / "calls",
     )
     port = await server.start()
     files = caller_files(
@@ -68,6 +71,11 @@ def test_claim_status_refused_before_verification(voice: VoiceStack, tmp_path: P
     assert [line.role for line in record.lines] == ["agent", "caller", "agent"]
     assert len(record.turns) == 1
     assert server.sip.counters.calls_started == server.sip.counters.calls_ended == 1
+    saved = tmp_path / "calls" / record.session_id
+    assert {p.name for p in saved.iterdir()} == {"caller.wav", "agent.wav", "transcript.json"}
+    transcript = json.loads((saved / "transcript.json").read_text(encoding="utf-8"))
+    assert [line["role"] for line in transcript["lines"]] == ["agent", "caller", "agent"]
+    assert read_wav(saved / "agent.wav").seconds > 5
 
 
 def _agent(server: VoiceServer) -> list[str]:

@@ -12,11 +12,13 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from colloquy.agent.voice.g711 import SAMPLE_RATE
 from colloquy.agent.voice.pipeline.build import CallRecord, VoiceStack, run_call
 from colloquy.agent.voice.pipeline.latency import LatencyLedger
 from colloquy.agent.voice.pipeline.sink import RtpSink
+from colloquy.agent.voice.recording import save_call
 from colloquy.agent.voice.sip.ua import SipCall, SipConfig, SipServer
 from colloquy.logging import get_logger
 
@@ -29,6 +31,8 @@ class VoiceServer:
     config: SipConfig = field(default_factory=SipConfig)
     ledger: LatencyLedger = field(default_factory=LatencyLedger)
     on_call: Callable[[CallRecord], None] | None = None
+    recordings: Path | None = None
+    """Where each call's audio (both legs) and transcript go; ``None`` keeps none."""
     records: list[CallRecord] = field(default_factory=list)
     sip: SipServer = field(init=False)
 
@@ -43,6 +47,8 @@ class VoiceServer:
 
     async def _handle(self, call: SipCall) -> None:
         frames: asyncio.Queue[bytes | None] = asyncio.Queue()
+        call.media.record = self.recordings is not None
+        started = asyncio.get_running_loop().time()
 
         async def relay() -> None:
             source = call.media.inbound
@@ -74,6 +80,8 @@ class VoiceServer:
             record = await talking
             ended.cancel()
             self.records.append(record)
+            if self.recordings is not None:
+                save_call(self.recordings, record, call.media.heard, call.media.said, started)
             log.info("voice_call_ended", call_id=call.call_id, turns=len(record.turns))
             if self.on_call is not None:
                 self.on_call(record)

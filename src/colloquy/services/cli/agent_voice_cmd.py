@@ -55,6 +55,12 @@ def serve(
     rtp_ports: Annotated[
         str, typer.Option("--rtp-ports", help="Media port range FIRST-LAST.")
     ] = "20000-29999",
+    recordings: Annotated[
+        Path | None,
+        typer.Option(
+            "--recordings", help="Folder for each call's audio and transcript (default: home)."
+        ),
+    ] = None,
     stt: SttOption = "whisper",
     tts: TtsOption = "piper",
 ) -> None:
@@ -81,7 +87,11 @@ def serve(
         )
 
         async def main() -> None:
-            server = VoiceServer(stack, config)
+            server = VoiceServer(
+                stack,
+                config,
+                recordings=recordings or cli.settings.resolved_home / "voice" / "calls",
+            )
             port = await server.start()
             stderr.print(f"SIP on udp/{host}:{port}; call sip:agent@{advertise}:{port}")
             try:

@@ -65,9 +65,14 @@ class RtpSession:
         dtmf_payload_type: int | None = 101,
         jitter_depth: int = 3,
         latch: bool = True,
+        record: bool = False,
     ) -> None:
         self.codec = codec
         self.latch = latch
+        self.record = record
+        self.opened_at = time.perf_counter()
+        self.heard: list[tuple[float, bytes]] = []
+        self.said: list[tuple[float, bytes]] = []
         self.remote = remote
         self.dtmf_payload_type = dtmf_payload_type
         self.jitter = JitterBuffer(jitter_depth)
@@ -146,9 +151,10 @@ class RtpSession:
         self.counters.rtcp_received += 1
 
     def _pcm(self, packet: RtpPacket | None) -> bytes:
-        if packet is None:
-            return bytes(FRAME_BYTES)
-        return g711.decode(packet.payload, self.codec)
+        pcm = bytes(FRAME_BYTES) if packet is None else g711.decode(packet.payload, self.codec)
+        if self.record:
+            self.heard.append((time.perf_counter() - self.opened_at, pcm))
+        return pcm
 
     @property
     def inbound(self) -> asyncio.Queue[bytes | None]:
@@ -192,6 +198,8 @@ class RtpSession:
         if self._transport is None or self.remote is None:
             return
         payload = g711.encode(frame, self.codec)
+        if self.record:
+            self.said.append((time.perf_counter() - self.opened_at, frame))
         packet = RtpPacket(self.codec, self._sequence, self._timestamp, self._ssrc, payload, marker)
         self._transport.sendto(packet.to_bytes(), self.remote)
         if self.counters.sent == 0 or marker:
