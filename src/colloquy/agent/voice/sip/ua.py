@@ -80,6 +80,7 @@ class SipServer(asyncio.DatagramProtocol):
         self.calls: dict[str, SipCall] = {}
         self.counters = ServerCounters()
         self._pending: dict[str, SipMessage] = {}
+        self._waiting: dict[tuple[str, int], asyncio.Queue[SipMessage]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._transport: asyncio.DatagramTransport | None = None
 
@@ -120,6 +121,9 @@ class SipServer(asyncio.DatagramProtocol):
             self.counters.malformed += 1
             log.debug("sip_malformed", peer=f"{addr[0]}:{addr[1]}", error=str(exc))
             return
+        if not message.is_request:
+            self._response(message)
+            return
         try:
             if message.is_request:
                 self._request(message, addr)
@@ -127,6 +131,44 @@ class SipServer(asyncio.DatagramProtocol):
             self.counters.malformed += 1
             log.debug("sip_malformed", peer=f"{addr[0]}:{addr[1]}", error=str(exc))
             self._send(response(message, 400), addr)
+
+    def _response(self, message: SipMessage) -> None:
+        """A response to a request we sent (REGISTER, BYE): to whoever awaits it."""
+        try:
+            key = (message.call_id, message.cseq[0])
+        except SipParseError:
+            self.counters.malformed += 1
+            return
+        queue = self._waiting.get(key)
+        if queue is not None:
+            queue.put_nowait(message)
+
+    async def transact(
+        self, request: SipMessage, addr: tuple[str, int], timeout_s: float = 5.0
+    ) -> SipMessage:
+        """Send ``request`` (retransmitted on timer T1) and return its final response."""
+        key = (request.call_id, request.cseq[0])
+        queue: asyncio.Queue[SipMessage] = asyncio.Queue()
+        self._waiting[key] = queue
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        interval = T1_S
+        try:
+            self._send(request, addr)
+            while True:
+                left = deadline - loop.time()
+                if left <= 0:
+                    raise TimeoutError(f"no final response to {request.method} from {addr}")
+                try:
+                    reply = await asyncio.wait_for(queue.get(), min(interval, left))
+                except TimeoutError:
+                    self._send(request, addr)
+                    interval = min(interval * 2, 4.0)
+                    continue
+                if reply.status is not None and reply.status >= 200:
+                    return reply
+        finally:
+            self._waiting.pop(key, None)
 
     def _send(self, message: SipMessage, addr: tuple[str, int]) -> None:
         if self._transport is not None:
