@@ -106,7 +106,7 @@ def test_coverage_question_is_answered(voice: VoiceStack, tmp_path: Path) -> Non
     )
     said = _agent(server)
     assert "Flood and storm damage" in said[-1]
-    assert "flood" in heard.lower()
+    assert "guides" in heard.lower()
 
 
 def test_payout_refused_before_verification(voice: VoiceStack, tmp_path: Path) -> None:
