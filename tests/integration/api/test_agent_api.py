@@ -50,6 +50,11 @@ def test_a_claim_inquiry_over_http_is_answered_and_audited(agent_server: LiveSer
         assert kinds[-1] == "session_ended"
         assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
         assert kinds.count("reply") == 4
+        metrics = http.get("/metrics").text
+        assert 'agent_turns_total{event="journey_done",journey="claim_inquiry"} 1.0' in metrics
+        assert 'agent_turn_stage_seconds_count{stage="total"} 3.0' in metrics
+        assert 'agent_tool_calls_total{status="ok",tool="get_claim_status"} 1.0' in metrics
+        assert "agent_sessions_open 0.0" in metrics
 
 
 def test_the_stream_sends_validated_sentences_then_the_turn(agent_server: LiveServer) -> None:

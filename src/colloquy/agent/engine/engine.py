@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Generator, Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 
 from colloquy.agent.engine.acts import classify_act
 from colloquy.agent.engine.clock import StageClock
@@ -31,6 +31,7 @@ from colloquy.agent.engine.flow import (
 )
 from colloquy.agent.engine.grounding import grounded_values, succeeded
 from colloquy.agent.engine.machine import Advance, advance
+from colloquy.agent.engine.metrics import AgentMetrics
 from colloquy.agent.engine.payloads import event_json, match_json, same_arguments, tool_json
 from colloquy.agent.engine.ports import AuditPort, ResponderPort, ValidatorPort
 from colloquy.agent.engine.replying import StreamTally, record_stream, reply_whole, stream_reply
@@ -78,6 +79,7 @@ class AgentParts:
     audit: AuditPort
     journey_store: JourneyStore | None = None
     switch_threshold: float = DEFAULT_SWITCH_THRESHOLD
+    metrics: AgentMetrics = field(default_factory=AgentMetrics)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +109,7 @@ class AgentEngine:
         self.parts.audit.start(sid, channel)
         state = SessionState(sid, channel, applied=AppliedGuidelines(sid))
         self.sessions.add(state)
+        self.parts.metrics.sessions_open.inc()
         clock = StageClock()
         ctx = TurnContext(session_id=sid, turn=0, message="", event=TurnEvent.GREETING)
         with clock.stage("guidelines"):
@@ -143,6 +146,7 @@ class AgentEngine:
             if not state.ended:
                 self.parts.audit.end(session_id)
             self.sessions.remove(session_id)
+            self.parts.metrics.sessions_open.dec()
 
     def turn(self, session_id: str, message: str) -> TurnResult:
         """Answer one customer message."""
@@ -154,6 +158,7 @@ class AgentEngine:
             answer, validation = reply_whole(self.parts, prepared.ctx, prepared.clock)
             result, next_state = self._complete(prepared, answer, validation)
             self.sessions.put(next_state)
+        self.parts.metrics.observe(result)
         return result
 
     def stream(self, session_id: str, message: str) -> Generator[str, None, None]:
@@ -179,8 +184,9 @@ class AgentEngine:
                 validation = record_stream(
                     self.parts, prepared.ctx, prepared.clock, spoken, tally, interrupted=interrupted
                 )
-                _, next_state = self._complete(prepared, " ".join(spoken), validation)
+                result, next_state = self._complete(prepared, " ".join(spoken), validation)
                 self.sessions.put(next_state)
+                self.parts.metrics.observe(result)
 
     def _prepare(self, state: SessionState, message: str) -> _Prepared:
         """Everything before the reply: routing, slots, tools, guidelines → the context."""

@@ -14,8 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from prometheus_client import CollectorRegistry
+
 from colloquy.agent.audit import AuditLog
 from colloquy.agent.engine.engine import DEFAULT_SWITCH_THRESHOLD, AgentEngine, AgentParts
+from colloquy.agent.engine.metrics import AgentMetrics
 from colloquy.agent.engine.ports import AuditPort, ResponderPort
 from colloquy.agent.guidelines import GuidelineMatcher, bundled_guidelines, load_guideline_files
 from colloquy.agent.guidelines.records import Guideline
@@ -34,6 +37,7 @@ from colloquy.agent.respond import LLMResponder, TemplateResponder
 from colloquy.agent.tools import ToolExecutor
 from colloquy.agent.tools.cache import MemoryToolCache, RedisToolCache, ToolCache
 from colloquy.agent.tools.limits import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from colloquy.agent.tools.metrics import ToolMetrics
 from colloquy.agent.tools.registry import ToolRegistry
 from colloquy.agent.validation import ReplyValidator
 from colloquy.config.settings import Settings
@@ -71,6 +75,8 @@ class AgentOptions:
     """Share one activation cache between engines of a process (default: one per engine)."""
     guideline_cache: MemoryCache | None = None
     tool_cache: ToolCache | None = None
+    metrics_registry: CollectorRegistry | None = None
+    """Where the agent's and its tools' Prometheus metrics go (default: a private registry)."""
     extra_guidelines: Sequence[Guideline] = field(default_factory=tuple)
 
 
@@ -110,7 +116,13 @@ def build_agent(
     registry = opts.tools or desk_tools(
         DeskServices.from_store(store), verify_attempts_per_hour=opts.verify_attempts_per_hour
     )
-    executor = ToolExecutor(registry, cache=_tool_cache(opts), limiter=_limiter(opts))
+    prometheus = opts.metrics_registry or CollectorRegistry()
+    executor = ToolExecutor(
+        registry,
+        cache=_tool_cache(opts),
+        limiter=_limiter(opts),
+        metrics=ToolMetrics(prometheus),
+    )
     template = TemplateResponder()
     responder: ResponderPort = template
     if opts.llm is not None and opts.llm_replies:
@@ -139,6 +151,7 @@ def build_agent(
         audit=opts.audit or AuditLog(store),
         journey_store=JourneyStore(store),
         switch_threshold=opts.switch_threshold,
+        metrics=AgentMetrics(prometheus),
     )
     return AgentEngine(parts)
 

@@ -63,6 +63,7 @@ def agent_engine(app: FastAPI) -> AgentEngine:
             if options.redis_url is None and settings.redis_url:
                 # The API's Redis (COLLOQUY_REDIS_URL) serves the agent too unless it has its own.
                 options = replace(options, redis_url=settings.redis_url)
+            options = replace(options, metrics_registry=app.state.metrics.registry)
             engine = build_agent(store, SentenceEmbedder(), options)
             app.state.agent_engine = engine
         return engine
