@@ -9,6 +9,8 @@ from pathlib import Path
 from prometheus_client import CollectorRegistry
 from sqlalchemy import create_engine
 
+from colloquy.agent.engine.metrics import AgentMetrics
+from colloquy.agent.tools.metrics import ToolMetrics
 from colloquy.llm.metrics import LLMMetrics
 from colloquy.monitoring.metrics import MonitorMetrics, install_health_collectors
 from colloquy.services.api.metrics import ApiMetrics
@@ -25,7 +27,11 @@ def _exported(tmp_path: Path) -> set[str]:
     monitor = MonitorMetrics.create()
     engine = create_engine(url)
     install_health_collectors(monitor.registry, engine, ttl=0)
+    agent = CollectorRegistry()
+    AgentMetrics(agent)
+    ToolMetrics(agent)
     registries: list[CollectorRegistry] = [
+        agent,
         ApiMetrics.create().registry,
         LLMMetrics().registry,
         monitor.registry,
