@@ -194,8 +194,10 @@ def _probe(entry: dict[str, object]) -> bool:
 
 
 def _button(driver: webdriver.Chrome, text: str) -> WebElement:
+    """The first button labelled ``text``, scrolled to the middle of the window."""
     found = driver.find_elements(By.XPATH, f"//button[contains(., {json.dumps(text)})]")
     assert found, f"no button {text!r}"
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", found[0])
     return found[0]
 
 
