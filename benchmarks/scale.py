@@ -172,7 +172,10 @@ def study(folder: Path, trials: int, method: str) -> dict[str, Any]:
     train.to_parquet(splits / "train.parquet")
     validation.to_parquet(splits / "validation.parquet")
     objective = IntentObjective(
-        splits, {"method": method, "head": "logreg"}, "accuracy", folder / "embeddings.db"
+        splits,
+        {"method": method, "head": "logreg", "tfidf_weight": 0.0},
+        "accuracy",
+        folder / "embeddings.db",
     )
     config = TuneConfig.model_validate(
         {
@@ -284,7 +287,7 @@ def main() -> None:
     parser.add_argument("--method", default="tfidf", help="intent model method (tfidf, frozen)")
     parser.add_argument("--trials", type=int, default=20)
     parser.add_argument(
-        "--study-method", default="tfidf", help="intent method tuned (tfidf, frozen)"
+        "--study-method", default="frozen", help="intent method tuned (tfidf, frozen)"
     )
     parser.add_argument("--skip-study", action="store_true")
     parser.add_argument("--no-write", action="store_true", help="do not touch BENCHMARKS.md")
