@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from colloquy.desk.customers import CustomerService
-from colloquy.storage.ids import uuid7
 from colloquy.desk.records import Claim, ClaimStatus, ClaimType, PolicyType
 from colloquy.desk.rows import claim, claim_row
 from colloquy.errors import ConflictError, NotFoundError, UsageError
 from colloquy.storage.desk import DeskRepository
+from colloquy.storage.ids import uuid7
 
 NOTIFICATION_WINDOW = timedelta(days=365)
 MAX_CLAIM_CENTS = 100_000_000
