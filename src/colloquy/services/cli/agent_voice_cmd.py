@@ -47,6 +47,10 @@ def _is_file(path: Path) -> bool:
 def serve(
     ctx: typer.Context,
     sip_port: Annotated[int, typer.Option("--sip-port", help="UDP port for SIP.")] = 5060,
+    ws_port: Annotated[
+        int | None,
+        typer.Option("--ws-port", help="Also serve Twilio Media Streams on ws://HOST:PORT/twilio."),
+    ] = None,
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "0.0.0.0",
     advertise: Annotated[
         str,
@@ -94,10 +98,22 @@ def serve(
             )
             port = await server.start()
             stderr.print(f"SIP on udp/{host}:{port}; call sip:agent@{advertise}:{port}")
+            web_runner = None
+            if ws_port is not None:
+                from aiohttp import web
+
+                from colloquy.agent.voice.websocket import TwilioServer
+
+                web_runner = web.AppRunner(TwilioServer(stack, server.ledger).app())
+                await web_runner.setup()
+                await web.TCPSite(web_runner, host, ws_port).start()
+                stderr.print(f"Twilio Media Streams on ws://{advertise}:{ws_port}/twilio")
             try:
                 await asyncio.Event().wait()
             finally:
                 await server.stop()
+                if web_runner is not None:
+                    await web_runner.cleanup()
 
         try:
             asyncio.run(main())
