@@ -6,7 +6,7 @@ import sys
 from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
@@ -241,6 +241,14 @@ def batch(
         str | None,
         typer.Option("--id-column", help="A column of row ids (default: the row number)."),
     ] = None,
+    execution: Annotated[
+        str | None,
+        typer.Option(
+            "--execution",
+            help="local, ray or dask (default: the execution.backend setting); "
+            "execution.address joins a running cluster.",
+        ),
+    ] = None,
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Predict every row of a large input into Parquet, chunk by chunk.
@@ -250,6 +258,7 @@ def batch(
     """
     from contextlib import ExitStack
 
+    from colloquy.execution import BackendName, open_backend
     from colloquy.pipelines.batch import predict_batch
     from colloquy.services.cli.context import state
     from colloquy.services.cli.main import writing
@@ -260,6 +269,10 @@ def batch(
         store = (
             None if Path(input_).expanduser().is_file() else stack.enter_context(cli.open_store())
         )
+        if execution not in (None, "local", "ray", "dask"):
+            raise UsageError(f"unknown --execution {execution!r}", hint="use local, ray or dask")
+        chosen = cast("BackendName | None", execution)
+        backend = stack.enter_context(open_backend(cli.settings, backend=chosen))
         progress = stack.enter_context(progress_bars())
         stack.enter_context(writing(output))
         result = predict_batch(
@@ -272,6 +285,7 @@ def batch(
             id_column=id_column,
             settings=cli.settings,
             progress=progress,
+            execution=backend,
         )
     summary = result.to_dict()
     if fmt is OutputFormat.JSON:
