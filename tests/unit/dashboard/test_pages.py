@@ -134,6 +134,7 @@ def test_sentiment_page(home: Path) -> None:
     at = _open("sentiment", dataset="twitter")
     titles = " ".join(m.value for m in at.markdown)
     assert "Sentiment per speaker" in titles
+    assert "Sentiment per speaker over time" in titles
     assert "Customer sentiment by brand" in titles
     assert "Worst conversations" in titles
 

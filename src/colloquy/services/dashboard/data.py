@@ -90,6 +90,16 @@ class GroupSentiment:
 
 
 @dataclass(frozen=True, slots=True)
+class SpeakerPoint:
+    """One speaker's mean turn polarity over the conversations of one day."""
+
+    day: date
+    speaker: str
+    mean: float
+    conversations: int
+
+
+@dataclass(frozen=True, slots=True)
 class IntentCount:
     """Conversations with one intent in one trend bucket."""
 
@@ -248,6 +258,20 @@ def sentiment_by(records: Iterable[ConversationAnalysis], key: str) -> list[Grou
         scored = [v for v in values if v is not None]
         result.append(GroupSentiment(group, len(values), fmean(scored) if scored else None))
     return sorted(result, key=lambda g: (-g.conversations, g.group))
+
+
+def speaker_trend(records: Iterable[ConversationAnalysis]) -> list[SpeakerPoint]:
+    """Per day and speaker, the mean of the conversations' mean polarity (dated ones only)."""
+    groups: defaultdict[tuple[date, str], list[float]] = defaultdict(list)
+    for record in records:
+        if record.day is None or record.sentiment is None:
+            continue
+        for speaker in record.sentiment.speakers:
+            groups[(record.day, speaker.speaker.value)].append(speaker.mean)
+    return [
+        SpeakerPoint(day, speaker, fmean(values), len(values))
+        for (day, speaker), values in sorted(groups.items())
+    ]
 
 
 def worst_conversations(

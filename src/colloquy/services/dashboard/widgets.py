@@ -55,7 +55,8 @@ def table(
 def figure(report: PageReport, title: str, fig: go.Figure, data: pd.DataFrame, *, key: str) -> None:
     """A titled plotly chart with the CSV of its data."""
     st.markdown(f"**{title}**")
-    fig.update_layout(margin={"l": 10, "r": 10, "t": 30, "b": 10}, height=360)
+    # The heading above is the title; the report figures carry their own, drawn once only.
+    fig.update_layout(title_text="", margin={"l": 10, "r": 10, "t": 10, "b": 10}, height=360)
     st.plotly_chart(fig, width="stretch", key=f"chart-{key}")
     _csv_button(title, data, key)
     report.tables.append(ExportTable(title, data))

@@ -32,6 +32,29 @@ def render() -> None:
         widgets.table(report, table.title, frame, key=f"sentiment-table-{i}")
         if table.note:
             st.caption(table.note)
+    records = data.kept(loaded.records, context.filters.where())
+    points = data.speaker_trend(records)
+    if len({p.day for p in points}) > 1:
+        per_speaker = pd.DataFrame(
+            [
+                {
+                    "day": p.day.isoformat(),
+                    "speaker": p.speaker,
+                    "mean polarity": p.mean,
+                    "conversations": p.conversations,
+                }
+                for p in points
+            ],
+            columns=["day", "speaker", "mean polarity", "conversations"],
+        )
+        fig = px.line(per_speaker, x="day", y="mean polarity", color="speaker", markers=True)
+        widgets.figure(
+            report,
+            "Sentiment per speaker over time",
+            fig,
+            per_speaker,
+            key="sentiment-speakers-trend",
+        )
     lines = sentiment_trend_lines(summary)
     if lines is not None:
         trend = pd.DataFrame(
@@ -55,7 +78,6 @@ def render() -> None:
     )
     if summary.csat_bins:
         widgets.report_chart(report, csat_chart(summary.csat_bins), bins, key="csat")
-    records = data.kept(loaded.records, context.filters.where())
     for key in ("channel", "brand"):
         groups = data.sentiment_by(records, key)
         if len(groups) < 2:
