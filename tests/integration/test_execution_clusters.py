@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import secrets
 import signal
@@ -17,7 +18,10 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+from colloquy.analytics.analysis import analyze_dataset
+from colloquy.data.loaders import get_loader
 from colloquy.execution import ExecutionSettings, open_backend
+from colloquy.execution.dask_backend import DaskBackend
 from colloquy.pipelines.batch import predict_batch
 from colloquy.pipelines.intent import IntentTrainingConfig, train_intent
 
@@ -172,3 +176,21 @@ def test_batch_prediction_on_a_dask_scheduler_with_two_worker_processes(
 ) -> None:
     settings = ExecutionSettings(backend="dask", address=dask_cluster, workers=2)
     run_on(settings, model_and_input, "dask")
+
+
+def test_dataset_analysis_and_partitioned_files_on_a_dask_cluster(
+    dask_cluster: str, model_and_input: Path, datasets_dir: Path
+) -> None:
+    dialogues = list(
+        itertools.islice(get_loader("sgd").load(datasets_dir / "sgd/dev/dialogues_001.json"), 60)
+    )
+    local = analyze_dataset(dialogues, dataset="sgd", batch_size=16)
+    settings = ExecutionSettings(backend="dask", address=dask_cluster, workers=2)
+    with open_backend(settings) as backend:
+        assert isinstance(backend, DaskBackend)
+        spread = analyze_dataset(dialogues, dataset="sgd", batch_size=16, execution=backend)
+        frame = backend.read_parquet([model_and_input / "local.parquet"], columns=["intent"])
+        counts = backend.compute(frame.groupby("intent").size())
+    assert spread == local
+    expected = pq.read_table(model_and_input / "local.parquet").to_pandas()["intent"]
+    assert counts.sort_index().to_dict() == expected.value_counts().sort_index().to_dict()
