@@ -23,6 +23,9 @@ TWITTER_ROWS = 600
 SGD_FILE = "dialogues_001.json"
 SGD_DIALOGUES = 40
 CRAIGSLIST_DIALOGUES = 40
+FULL = "DASHBOARD_DEMO_FULL"
+"""Set to 1 to build the store from the whole files instead (the benchmark's "full demo
+data": every twitter_support row, all SGD dev dialogues, every CraigslistBargain dev deal)."""
 
 
 def datasets_dir() -> Path:
