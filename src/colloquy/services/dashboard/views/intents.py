@@ -2,28 +2,31 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 import plotly.express as px  # type: ignore[import-untyped]
 import streamlit as st
 
 from colloquy.analytics.report.charts import intent_chart
 from colloquy.errors import ColloquyError
+from colloquy.schema import Speaker
 from colloquy.services.dashboard import data, shell, widgets
 from colloquy.services.dashboard.exports import PageReport
 from colloquy.services.dashboard.models_data import confusion_hot_spots
+
+if TYPE_CHECKING:
+    from colloquy.storage import Store
 
 TITLE = "Intents"
 EXAMPLES = 5
 
 
 @st.cache_resource(show_spinner=False, ttl=600)
-def _examples(_context_store: object, url: str, dataset: str, ids: tuple[str, ...]) -> list[str]:
-    from colloquy.schema import Speaker
-    from colloquy.storage import Store
-
-    assert isinstance(_context_store, Store)
+def _examples(_store: Store, url: str, dataset: str, ids: tuple[str, ...]) -> list[str]:
+    """The first customer turn of each conversation (read once, then cached)."""
     texts = []
-    for conversation in _context_store.conversations_by_id(dataset, ids):
+    for conversation in _store.conversations_by_id(dataset, ids):
         first = next((t.text for t in conversation.turns if t.speaker is Speaker.CUSTOMER), "")
         texts.append(first)
     return texts
