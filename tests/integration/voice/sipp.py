@@ -73,9 +73,11 @@ def caller_files(folder: Path, lines: list[Audio], listen_s: list[float]) -> lis
     return paths
 
 
-def scenario(folder: Path, files: list[Path], record_port: int, greeting_s: float) -> Path:
+def scenario(folder: Path, files: list[Path], record_port: int | None, greeting_s: float) -> Path:
+    """The caller: INVITE (media to ``record_port``, or SIPp's own port), lines, BYE."""
+    media = str(record_port) if record_port is not None else "[media_port]"
     steps = [
-        f'<send retrans="500"><![CDATA[\n      {_INVITE.format(record_port=record_port)}]]></send>',
+        f'<send retrans="500"><![CDATA[\n      {_INVITE.format(record_port=media)}]]></send>',
         '<recv response="100" optional="true"/>',
         '<recv response="200" rrs="true"/>',
         f"<send><![CDATA[\n      {_ACK}]]></send>",

@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
 from tests.integration.voice.sipp import SIPP, Recorder, caller_files, free_port, run_sipp, scenario
 
-from colloquy.agent.voice.audio import read_wav
+from colloquy.agent.engine.engine import AgentEngine
+from colloquy.agent.turn import EventKind
+from colloquy.agent.voice.audio import Audio, read_wav
 from colloquy.agent.voice.pipeline import VoiceStack
 from colloquy.agent.voice.server import VoiceServer
 from colloquy.agent.voice.sip import SipConfig
+from colloquy.agent.voice.stt import SpeechToText, Transcript
 from colloquy.agent.voice.tts import text_to_speech
 
 pytestmark = [
@@ -117,3 +121,42 @@ def test_payout_refused_before_verification(voice: VoiceStack, tmp_path: Path) -
     assert "verify your identity" in said[-1]
     assert "$" not in said[-1]
     assert "verify" in heard.lower()
+
+
+class HearsOneLine(SpeechToText):
+    """Not a model: every caller turn is this line (the load test is about calls, not words)."""
+
+    name = "stand-in"
+
+    def transcribe(self, audio: Audio) -> Transcript:
+        return Transcript("Is theft of a phone covered by my policy?", 0.0, self.name)
+
+
+def test_ten_concurrent_calls_for_a_minute(engine: AgentEngine, tmp_path: Path) -> None:
+    """No call dropped, every session's audit complete, with the speech models stood in."""
+    stack = VoiceStack(engine, HearsOneLine(), text_to_speech("espeak"))
+
+    async def load() -> tuple[VoiceServer, subprocess.CompletedProcess[str]]:
+        caller = text_to_speech("espeak")
+        server = VoiceServer(
+            stack, SipConfig(host="127.0.0.1", port=0, rtp_ports=range(33000, 33400))
+        )
+        port = await server.start()
+        line = caller.synthesize("Is theft of a phone covered by my policy?")
+        files = caller_files(tmp_path, [line, line], [25.0, 25.0])
+        xml = scenario(tmp_path, files, None, 5.0)
+        result = await asyncio.to_thread(run_sipp, xml, port, calls=10, concurrent=10)
+        await asyncio.sleep(2.0)
+        await server.stop()
+        return server, result
+
+    server, result = asyncio.run(load())
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    counters = server.sip.counters
+    assert (counters.calls_started, counters.calls_ended, counters.calls_failed) == (10, 10, 0)
+    assert len(server.records) == 10
+    for record in server.records:
+        kinds = [e.kind for e in engine.parts.audit.events(record.session_id)]  # type: ignore[attr-defined]
+        assert kinds[0] is EventKind.SESSION_STARTED
+        assert kinds[-1] is EventKind.SESSION_ENDED
+        assert kinds.count(EventKind.REPLY) >= 2
