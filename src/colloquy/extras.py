@@ -65,6 +65,21 @@ EXTRAS: Mapping[str, Extra] = MappingProxyType(
                 ("fastapi", "uvicorn", "multipart", "prometheus_client", "redis"),
                 "the HTTP API (colloquy serve): FastAPI on uvicorn, Prometheus metrics, Redis",
             ),
+            Extra(
+                "dashboard",
+                ("streamlit", "fpdf"),
+                "the dashboard (colloquy dashboard): Streamlit and its PDF export (fpdf2)",
+            ),
+            Extra(
+                "voice",
+                ("pipecat", "faster_whisper", "piper", "pocketsphinx"),
+                "the voice channel (colloquy agent voice): Pipecat, offline Whisper and Piper",
+            ),
+            Extra(
+                "scale",
+                ("ray", "dask", "distributed"),
+                "scale-out execution backends (execution.backend: ray | dask)",
+            ),
         )
     }
 )
