@@ -329,7 +329,7 @@ def markdown(results: dict[str, Any]) -> str:
             "with and without it (validation / test %, test scored once):",
             "",
             markdown_table(
-                ["seed", "intents with LLM texts", "chosen on validation", "plain", "augmented"],
+                ["seed", "intents with LLM texts (of 77)", "chosen", "plain", "augmented"],
                 final_rows,
             ),
             "",
