@@ -1,11 +1,15 @@
 """Drawing helpers: a table or chart always comes with its CSV, a page with its PDF.
 
+Both files are made when their button is clicked (Streamlit calls the function then), so a
+page run pays for none of them, and a download does not rerun the page.
+
 Each helper also records what it drew in the page's :class:`PageReport`, so the PDF holds
 exactly the tables and chart data the reader saw.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -26,9 +30,10 @@ from colloquy.services.dashboard.exports import (
 def _csv_button(title: str, frame: pd.DataFrame, key: str) -> None:
     st.download_button(
         "Download CSV",
-        data=csv_bytes(frame),
+        data=partial(csv_bytes, frame),
         file_name=f"{file_stem(title)}.csv",
         mime="text/csv",
+        on_click="ignore",
         key=f"csv-{key}",
         help=f"{title}: every row as CSV",
     )
@@ -72,9 +77,10 @@ def pdf_button(report: PageReport) -> None:
     st.divider()
     st.download_button(
         "Download PDF report",
-        data=pdf_bytes(report),
+        data=partial(pdf_bytes, report),
         file_name=f"{file_stem(report.title)}.pdf",
         mime="application/pdf",
+        on_click="ignore",
         key="pdf-report",
         type="primary",
     )
