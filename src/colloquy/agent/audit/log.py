@@ -11,7 +11,7 @@ verification succeeded.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from colloquy.agent.audit.payload import payload_json
@@ -77,6 +77,26 @@ class AuditLog:
             self._pin_journey(session_id, text)
         elif kind is EventKind.TOOL_CALL:
             self._note_customer(session_id, text)
+
+    def record_many(
+        self, session_id: str, events: Sequence[tuple[int, EventKind, object, float]]
+    ) -> None:
+        """Append several events of one session in one transaction, in order.
+
+        ``events`` are ``(turn, kind, payload, latency_ms)``; the engine buffers a turn's
+        stages and writes them together, one commit instead of one per stage.
+        """
+        if not events:
+            return
+        texts = [(turn, kind, payload_json(payload), ms) for turn, kind, payload, ms in events]
+        self.repository.append(
+            session_id, [NewEvent(turn, kind.value, text, ms) for turn, kind, text, ms in texts]
+        )
+        for _, kind, text, _ in texts:
+            if kind is EventKind.TRANSITION:
+                self._pin_journey(session_id, text)
+            elif kind is EventKind.TOOL_CALL:
+                self._note_customer(session_id, text)
 
     def record_validation(self, session_id: str, turn: int, outcome: ValidationOutcome) -> None:
         """Every verdict as a ``validation_audit`` row and the outcome as one event, together."""

@@ -37,6 +37,7 @@ from colloquy.agent.engine.ports import AuditPort, ResponderPort, ValidatorPort
 from colloquy.agent.engine.replying import StreamTally, record_stream, reply_whole, stream_reply
 from colloquy.agent.engine.session import SessionRegistry, SessionState
 from colloquy.agent.engine.slotting import carried_slots, fill_slots
+from colloquy.agent.engine.turn_log import TurnLog
 from colloquy.agent.guidelines.matcher import GuidelineMatcher
 from colloquy.agent.guidelines.records import AppliedGuidelines
 from colloquy.agent.journeys.activation import ActivationResult, JourneyActivator
@@ -154,8 +155,13 @@ class AgentEngine:
         if not text:
             raise UsageError("an agent message must contain some text")
         with self.sessions.locked(session_id) as state:
-            prepared = self._prepare(state, text)
-            answer, validation = reply_whole(self.parts, prepared.ctx, prepared.clock)
+            log = TurnLog(self.parts.audit, session_id)
+            parts = replace(self.parts, audit=log)
+            try:
+                prepared = self._prepare(parts, state, text)
+                answer, validation = reply_whole(parts, prepared.ctx, prepared.clock)
+            finally:
+                log.flush()
             result, next_state = self._complete(prepared, answer, validation)
             self.sessions.put(next_state)
         self.parts.metrics.observe(result)
@@ -173,24 +179,32 @@ class AgentEngine:
         if not text:
             raise UsageError("an agent message must contain some text")
         with self.sessions.locked(session_id) as state:
-            prepared = self._prepare(state, text)
+            log = TurnLog(self.parts.audit, session_id)
+            parts = replace(self.parts, audit=log)
+            try:
+                prepared = self._prepare(parts, state, text)
+            except BaseException:
+                log.flush()
+                raise
             spoken: list[str] = []
             interrupted = True
             tally = StreamTally()
             try:
-                yield from stream_reply(self.parts, prepared.ctx, spoken, tally)
+                yield from stream_reply(parts, prepared.ctx, spoken, tally)
                 interrupted = False
             finally:
-                validation = record_stream(
-                    self.parts, prepared.ctx, prepared.clock, spoken, tally, interrupted=interrupted
-                )
+                try:
+                    validation = record_stream(
+                        parts, prepared.ctx, prepared.clock, spoken, tally, interrupted=interrupted
+                    )
+                finally:
+                    log.flush()
                 result, next_state = self._complete(prepared, " ".join(spoken), validation)
                 self.sessions.put(next_state)
                 self.parts.metrics.observe(result)
 
-    def _prepare(self, state: SessionState, message: str) -> _Prepared:
+    def _prepare(self, parts: AgentParts, state: SessionState, message: str) -> _Prepared:
         """Everything before the reply: routing, slots, tools, guidelines → the context."""
-        parts = self.parts
         sid = state.session_id
         turn = state.turn + 1
         clock = StageClock()
@@ -205,7 +219,7 @@ class AgentEngine:
         parts.audit.record(
             sid, turn, EventKind.ACTIVATION, activation.to_json(), clock.spent["activation"]
         )
-        state, switched, asked = self._route(state, message, activation, turn)
+        state, switched, asked = self._route(parts.audit, state, message, activation, turn)
 
         labels = frozenset({classify_act(message).value})
         journey = state.journey
@@ -232,7 +246,9 @@ class AgentEngine:
                     state.state,
                     slots,
                     labels=labels,
-                    run_tool=lambda name, args: self._run_tool(state, turn, name, args, reused),
+                    run_tool=lambda name, args: self._run_tool(
+                        parts.audit, state, turn, name, args, reused
+                    ),
                     tool_slots=frozenset(k for k, v in sources.items() if v.startswith("tool:")),
                 )
             # Reused verifications steer the journey but are not news to the caller.
@@ -329,7 +345,12 @@ class AgentEngine:
         return result, state
 
     def _route(
-        self, state: SessionState, message: str, activation: ActivationResult, turn: int
+        self,
+        audit: AuditPort,
+        state: SessionState,
+        message: str,
+        activation: ActivationResult,
+        turn: int,
     ) -> tuple[SessionState, bool, str | None]:
         """Start, keep or switch the journey; returns the state, whether it switched, and the
         slot the message answers (the asked one, or the new journey's first question)."""
@@ -338,12 +359,12 @@ class AgentEngine:
         if current is None:
             if chosen is None:
                 return state, False, None
-            return self._begin(state, chosen, turn, carry=False), False, first_ask(chosen)
+            return self._begin(audit, state, chosen, turn, carry=False), False, first_ask(chosen)
         if chosen is None or chosen.name == current.name:
             return state, False, state.asking
         if activation.score < self.parts.switch_threshold or self._answers(state, message):
             return state, False, state.asking
-        return self._begin(state, chosen, turn, carry=True), True, first_ask(chosen)
+        return self._begin(audit, state, chosen, turn, carry=True), True, first_ask(chosen)
 
     def _answers(self, state: SessionState, message: str) -> bool:
         """Whether ``message`` holds a value for the slot the agent just asked for."""
@@ -352,12 +373,12 @@ class AgentEngine:
         return extract(state.journey.slot(state.asking), message) is not None
 
     def _begin(
-        self, state: SessionState, journey: Journey, turn: int, *, carry: bool
+        self, audit: AuditPort, state: SessionState, journey: Journey, turn: int, *, carry: bool
     ) -> SessionState:
         """Start ``journey``: the verified identity always comes along; on a switch
         mid-way, so does what the caller already told the previous journey."""
         slots, kept = carried_slots(state, journey, carry=carry)
-        self.parts.audit.record(
+        audit.record(
             state.session_id,
             turn,
             EventKind.TRANSITION,
@@ -382,6 +403,7 @@ class AgentEngine:
 
     def _run_tool(
         self,
+        audit: AuditPort,
         state: SessionState,
         turn: int,
         name: str,
@@ -402,7 +424,7 @@ class AgentEngine:
             reused.add(id(outcome))
         else:
             outcome = self.parts.tools.call(name, dict(arguments))
-        self.parts.audit.record(
+        audit.record(
             state.session_id,
             turn,
             EventKind.TOOL_CALL,

@@ -7,7 +7,7 @@ in-memory one (the benchmark) plug in without the engine knowing which.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Protocol
 
 from colloquy.agent.turn import EventKind, Reply, TurnContext, ValidationOutcome
@@ -40,6 +40,10 @@ class AuditPort(Protocol):
 
     def record(
         self, session_id: str, turn: int, kind: EventKind, payload: str, latency_ms: float = 0.0
+    ) -> None: ...
+
+    def record_many(
+        self, session_id: str, events: Sequence[tuple[int, EventKind, object, float]]
     ) -> None: ...
 
     def record_validation(self, session_id: str, turn: int, outcome: ValidationOutcome) -> None: ...
