@@ -136,8 +136,8 @@ def call(
     stt: SttOption = "whisper",
     tts: TtsOption = "piper",
     caller_voice: Annotated[
-        str, typer.Option("--caller-voice", help="TTS that speaks the caller: espeak | piper.")
-    ] = "espeak",
+        str, typer.Option("--caller-voice", help="TTS that speaks the caller: piper | espeak.")
+    ] = "piper",
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """A local test call: the caller's speech goes through the whole voice pipeline."""
@@ -183,7 +183,14 @@ def call(
                     }
                     for ln in record.lines
                 ],
-                "turns": [{"turn": t.turn, **t.stages(), "total": t.total} for t in record.turns],
+                "turns": [
+                    {
+                        "turn": t.turn,
+                        **{k: round(v, 1) for k, v in t.stages().items()},
+                        "total": round(t.total, 1),
+                    }
+                    for t in record.turns
+                ],
             }
         )
         return
