@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from colloquy.errors import ColloquyError, ConfigError, DataError, UsageError
+from colloquy.llm.provenance import record_prompts
 from colloquy.logging import get_logger, new_correlation_id
 from colloquy.pipelines.components.base import StageContext, StageInput, StageInputs
 from colloquy.pipelines.orchestrator.cache import StageCache, stage_key
@@ -318,7 +319,8 @@ def _run_stage(
             progress=options.progress,
         )
         try:
-            output = component.run(context, inputs)
+            with record_prompts(tracking.run):
+                output = component.run(context, inputs)
         except BaseException:
             cache.discard(scratch)
             raise
