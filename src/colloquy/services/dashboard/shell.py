@@ -25,12 +25,13 @@ from colloquy.services.dashboard.data import (
     LoadedAnalyses,
     StoredDataset,
     filter_choices,
+    kept,
 )
 from colloquy.services.dashboard.exports import PageReport
 from colloquy.services.dashboard.filters import KEYS, Filters, from_query
 
 if TYPE_CHECKING:
-    from colloquy.analytics.analysis.records import DatasetAnalysis
+    from colloquy.analytics.analysis.records import ConversationAnalysis, DatasetAnalysis
     from colloquy.config import Settings
     from colloquy.storage import Store
 
@@ -239,6 +240,43 @@ def need_analyses(context: PageContext) -> tuple[LoadedAnalyses, DatasetAnalysis
             f"`colloquy analyze {context.loaded.dataset}` rewrites them."
         )
     return context.loaded, view
+
+
+@dataclass
+class AnalysisPage:
+    """What a page over stored analyses works with, once the store and data are there."""
+
+    context: PageContext
+    report: PageReport
+    loaded: LoadedAnalyses
+    view: DatasetAnalysis
+
+    @property
+    def records(self) -> list[ConversationAnalysis]:
+        """The stored per-conversation records the filters keep."""
+        return kept(self.loaded.records, self.context.filters.where())
+
+
+def analysis_page(title: str) -> AnalysisPage | None:
+    """Title the page; its data, or ``None`` after saying why there is none."""
+    st.title(title)
+    context = current()
+    found = need_analyses(context)
+    if found is None:
+        return None
+    loaded, view = found
+    return AnalysisPage(context, new_report(context, title), loaded, view)
+
+
+def store_page(title: str) -> tuple[PageContext, PageReport, Store] | None:
+    """Title the page; its context, PDF record and store, or ``None`` after the store error."""
+    st.title(title)
+    context = current()
+    if context.store is None:
+        if context.store_error is not None:
+            show_store_error(context.store_error)
+        return None
+    return context, new_report(context, title), context.store
 
 
 def new_report(context: PageContext, title: str) -> PageReport:

@@ -170,15 +170,12 @@ def _turns(replay: SessionReplay) -> pd.DataFrame:
 
 
 def render() -> None:
-    st.title(TITLE)
-    context = shell.current()
-    report = shell.new_report(context, TITLE)
-    if context.store is None:
-        if context.store_error is not None:
-            shell.show_store_error(context.store_error)
+    opened = shell.store_page(TITLE)
+    if opened is None:
         return
+    context, report, store = opened
     try:
-        sessions, replays, verdicts = _load(context.store, context.url)
+        sessions, replays, verdicts = _load(store, context.url)
     except ColloquyError as exc:
         st.warning(f"The agent's sessions cannot be read: {exc.one_line()}")
         return

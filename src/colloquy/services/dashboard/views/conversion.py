@@ -18,7 +18,7 @@ import streamlit as st
 
 from colloquy.analytics.analysis.records import ConversationAnalysis
 from colloquy.errors import ColloquyError
-from colloquy.services.dashboard import data, shell, widgets
+from colloquy.services.dashboard import shell, widgets
 from colloquy.services.dashboard.exports import PageReport
 
 if TYPE_CHECKING:
@@ -179,14 +179,11 @@ def _replay(conversation: Conversation, running: list[float]) -> None:
 
 
 def render() -> None:
-    st.title(TITLE)
-    context = shell.current()
-    found = shell.need_analyses(context)
-    if found is None:
+    page = shell.analysis_page(TITLE)
+    if page is None:
         return
-    loaded, _view = found
-    report = shell.new_report(context, TITLE)
-    records = data.kept(loaded.records, context.filters.where())
+    context, report, loaded = page.context, page.report, page.loaded
+    records = page.records
     _funnel(report, records)
     reference = context.config.conversion_model
     if reference is None or context.settings is None:

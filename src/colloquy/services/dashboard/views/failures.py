@@ -25,13 +25,11 @@ def _step_choice(steps: list[str]) -> str:
 
 
 def render() -> None:
-    st.title(TITLE)
-    context = shell.current()
-    found = shell.need_analyses(context)
-    if found is None:
+    page = shell.analysis_page(TITLE)
+    if page is None:
         return
-    loaded, view = found
-    report = shell.new_report(context, TITLE)
+    context, report, loaded = page.context, page.report, page.loaded
+    view = page.view
     ranking = view.failures
     report.facts.append(("Conversations checked", f"{ranking.conversations:,}"))
     ranks = pd.DataFrame(
@@ -48,7 +46,7 @@ def render() -> None:
         columns=["failure", "points", "conversations", "share of conversations", "example"],
     )
     widgets.table(report, "Failure types, most frequent first", ranks, key="failure-ranks")
-    records = data.kept(loaded.records, context.filters.where())
+    records = page.records
     rows = data.failure_rows(records, view.flow.level)
     if not rows:
         st.info("No failure point in these conversations.")

@@ -16,13 +16,11 @@ STEP_KEY = "step"
 
 
 def render() -> None:
-    st.title(TITLE)
-    context = shell.current()
-    found = shell.need_analyses(context)
-    if found is None:
+    page = shell.analysis_page(TITLE)
+    if page is None:
         return
-    loaded, view = found
-    report = shell.new_report(context, TITLE)
+    context, report, loaded = page.context, page.report, page.loaded
+    view = page.view
     flow = view.flow
     report.facts += [
         ("Conversations traced", f"{flow.conversations:,}"),
@@ -45,7 +43,7 @@ def render() -> None:
         columns=["from", "to", "count", "share"],
     )
     widgets.report_chart(report, sankey_chart(flow.edges, flow.conversations), edges, key="sankey")
-    records = data.kept(loaded.records, context.filters.where())
+    records = page.records
     failures = data.failure_rows(records, flow.level)
     at_step = Counter(row.step for row in failures if row.step)
     steps = pd.DataFrame(

@@ -49,14 +49,12 @@ def _confusions(context: shell.PageContext, report: PageReport) -> None:
 
 
 def render() -> None:
-    st.title(TITLE)
-    context = shell.current()
-    found = shell.need_analyses(context)
-    if found is None:
+    page = shell.analysis_page(TITLE)
+    if page is None:
         return
-    loaded, view = found
-    report = shell.new_report(context, TITLE)
-    records = data.kept(loaded.records, context.filters.where())
+    context, report, loaded = page.context, page.report, page.loaded
+    view = page.view
+    records = page.records
     intents = view.intents
     oos = data.out_of_scope_share(records)
     cols = st.columns(3)

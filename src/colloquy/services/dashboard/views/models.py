@@ -12,18 +12,16 @@ TITLE = "Models"
 
 
 def render() -> None:
-    st.title(TITLE)
-    context = shell.current()
-    report = shell.new_report(context, TITLE)
-    st.subheader("Model registry")
-    if context.settings is None:
-        if context.store_error is not None:
-            shell.show_store_error(context.store_error)
+    opened = shell.store_page(TITLE)
+    if opened is None:
         return
+    context, report, store = opened
+    settings = context.settings
+    if settings is None:
+        return
+    st.subheader("Model registry")
     try:
-        versions = registry_versions(
-            context.settings, context.settings.resolved_mlflow_tracking_uri
-        )
+        versions = registry_versions(settings, settings.resolved_mlflow_tracking_uri)
     except ColloquyError as exc:
         st.warning(f"The model registry cannot be read: {exc.one_line()}")
         versions = ()
@@ -39,16 +37,10 @@ def render() -> None:
             "`colloquy models list` shows the same registry."
         )
     st.subheader("Training jobs")
-    if context.store is None:
-        if context.store_error is not None:
-            shell.show_store_error(context.store_error)
-        widgets.pdf_button(report)
-        return
 
     @st.fragment(run_every=context.config.refresh_seconds)
     def jobs() -> None:
-        assert context.store is not None
-        frame = jobs_frame(context.store)
+        frame = jobs_frame(store)
         if frame.empty:
             st.info("No jobs yet. `POST /v1/jobs/train` or `colloquy serve` workers create them.")
             return

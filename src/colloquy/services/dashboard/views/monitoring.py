@@ -151,13 +151,10 @@ def _alerts(report: PageReport, store: Store) -> None:
 
 
 def render() -> None:
-    st.title(TITLE)
-    context = shell.current()
-    report = shell.new_report(context, TITLE)
-    if context.store is None:
-        if context.store_error is not None:
-            shell.show_store_error(context.store_error)
+    opened = shell.store_page(TITLE)
+    if opened is None:
         return
+    context, report, store = opened
     st.subheader("Drift")
     path = drift_path(context)
     if path is not None and path.is_file():
@@ -173,5 +170,5 @@ def render() -> None:
             f"colloquy monitor report --reference baseline --current twitter --metrics-out {path}",
             language="bash",
         )
-    _alerts(report, context.store)
+    _alerts(report, store)
     widgets.pdf_button(report)

@@ -118,13 +118,11 @@ def kpi_panel(context: shell.PageContext, report: PageReport) -> None:
 
 
 def render() -> None:
-    st.title(TITLE)
-    context = shell.current()
-    found = shell.need_analyses(context)
-    if found is None:
+    page = shell.analysis_page(TITLE)
+    if page is None:
         return
-    loaded, view = found
-    report = shell.new_report(context, TITLE)
+    context, report, loaded = page.context, page.report, page.loaded
+    view = page.view
     refresh = context.config.refresh_seconds
 
     @st.fragment(run_every=refresh if st.session_state.get("auto_refresh") else None)

@@ -14,13 +14,10 @@ TITLE = "Sentiment"
 
 
 def render() -> None:
-    st.title(TITLE)
-    context = shell.current()
-    found = shell.need_analyses(context)
-    if found is None:
+    page = shell.analysis_page(TITLE)
+    if page is None:
         return
-    loaded, view = found
-    report = shell.new_report(context, TITLE)
+    report, view = page.report, page.view
     summary = view.sentiment
     report.facts += [
         ("Model", summary.model),
@@ -32,7 +29,7 @@ def render() -> None:
         widgets.table(report, table.title, frame, key=f"sentiment-table-{i}")
         if table.note:
             st.caption(table.note)
-    records = data.kept(loaded.records, context.filters.where())
+    records = page.records
     points = data.speaker_trend(records)
     if len({p.day for p in points}) > 1:
         per_speaker = pd.DataFrame(
