@@ -33,12 +33,13 @@ import pandas as pd
 import psutil  # type: ignore[import-untyped]
 import pyarrow.parquet as pq
 
-from benchmarks._report import datasets_dir, markdown_table, write_section
+from benchmarks._report import RESULTS, datasets_dir, markdown_table, write_section
 from colloquy.execution import ExecutionSettings, open_backend
 from colloquy.pipelines.batch import predict_batch
 from colloquy.pipelines.intent import IntentTrainingConfig, train_intent
 
 WORKERS = 2
+TITLE = "Scale-out: local vs Ray vs Dask, Ray Tune vs Optuna"
 CHUNK_ROWS = 10_000
 
 
@@ -235,7 +236,12 @@ def report(scorings: list[Scoring], tuning: dict[str, Any] | None, method: str) 
         f"Parquet partitions, on {os.cpu_count()} cores shared with other work. Start-up "
         "(starting the engine) is not in the throughput. Memory: the driver's peak RSS, "
         "the largest other process's peak (an engine worker, raylet or nanny), and the "
-        "peak of their sum.\n\n"
+        "peak of their sum. The machine was shared (load average about 10 on 2 cores): "
+        "there, three processes (driver and two workers) get a larger share of the cores "
+        "than one, so the ratio over local is not a parallel speed-up; on an idle 2-core "
+        "machine expect at most 2x, less the engine's overhead (start-up, writing and "
+        "reading the partitions, one model load per worker; Ray also runs its raylet, GCS "
+        "and object store, hence its larger memory total).\n\n"
         + markdown_table(
             [
                 "backend",
@@ -291,9 +297,23 @@ def main() -> None:
     )
     parser.add_argument("--skip-study", action="store_true")
     parser.add_argument("--no-write", action="store_true", help="do not touch BENCHMARKS.md")
+    parser.add_argument(
+        "--rewrite", action="store_true", help="rewrite the section from the saved JSON"
+    )
     parser.add_argument("--score-only", help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.rewrite:
+        saved = json.loads((RESULTS / "scale.json").read_text(encoding="utf-8"))
+        scorings = [Scoring(**item) for item in saved["scoring"]]
+        write_section(
+            "scale",
+            TITLE,
+            saved["command"],
+            report(scorings, saved["tuning"], saved["method"]),
+            {key: saved[key] for key in ("command", "method", "scoring", "tuning")},
+        )
+        return
     if args.score_only:
         folder = args.folder
         scoring = score(args.score_only, folder / "model", folder / "input.csv", folder)
@@ -317,10 +337,15 @@ def main() -> None:
         )
         write_section(
             "scale",
-            "Scale-out: local vs Ray vs Dask, Ray Tune vs Optuna",
+            TITLE,
             command,
             body,
-            {"scoring": [s.__dict__ for s in scorings], "tuning": tuning},
+            {
+                "command": command,
+                "method": args.method,
+                "scoring": [s.__dict__ for s in scorings],
+                "tuning": tuning,
+            },
         )
 
 
