@@ -25,6 +25,7 @@ from colloquy.agent.voice.pipeline.build import silero_vad, smart_turn_v3
 from colloquy.agent.voice.pipeline.frames import (
     CallerTextFrame,
     SentenceFrame,
+    SpeculativeUtteranceFrame,
     SpeechFrame,
     UtteranceFrame,
 )
@@ -141,6 +142,10 @@ def test_turn_detector_hears_a_turn_and_barges_in() -> None:
     assert kinds[:2] == [UserStartedSpeakingFrame, InterruptionFrame]
     assert UserStoppedSpeakingFrame in kinds
     (utterance,) = [f for f in down if isinstance(f, UtteranceFrame)]
+    guesses = [f for f in down if isinstance(f, SpeculativeUtteranceFrame)]
+    assert guesses
+    assert utterance.speculation == guesses[-1].speculation
+    assert utterance.audio.pcm.startswith(guesses[-1].audio.pcm)
     assert 1.5 < utterance.audio.seconds < speech.seconds + 1.5
     marks = utterance.clock.marks
     assert marks["speech_end"] < marks["vad_stop"] <= marks["turn_decision"]

@@ -11,11 +11,22 @@ from colloquy.agent.voice.pipeline.latency import TurnClock
 
 
 @dataclass
+class SpeculativeUtteranceFrame(DataFrame):
+    """The caller's audio at a VAD stop, before the turn model decided: transcribe it now,
+    so a turn that is over does not wait for the transcript after the decision."""
+
+    audio: Audio
+    speculation: int
+
+
+@dataclass
 class UtteranceFrame(DataFrame):
     """A finished caller turn's audio, once VAD and the turn model said it ended."""
 
     audio: Audio
     clock: TurnClock
+    speculation: int | None = None
+    """The speculative frame this turn's speech was all in (only silence since), if any."""
 
 
 @dataclass
@@ -44,4 +55,10 @@ class SpeechFrame(DataFrame):
     first: bool = False
 
 
-__all__ = ["CallerTextFrame", "SentenceFrame", "SpeechFrame", "UtteranceFrame"]
+__all__ = [
+    "CallerTextFrame",
+    "SentenceFrame",
+    "SpeculativeUtteranceFrame",
+    "SpeechFrame",
+    "UtteranceFrame",
+]

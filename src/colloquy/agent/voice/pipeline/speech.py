@@ -13,13 +13,15 @@ from concurrent.futures import Executor
 from pipecat.frames.frames import Frame
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 
+from colloquy.agent.voice.audio import Audio
 from colloquy.agent.voice.pipeline.frames import (
     CallerTextFrame,
     SentenceFrame,
+    SpeculativeUtteranceFrame,
     SpeechFrame,
     UtteranceFrame,
 )
-from colloquy.agent.voice.stt.base import SpeechToText
+from colloquy.agent.voice.stt.base import SpeechToText, Transcript
 from colloquy.agent.voice.tts.base import TextToSpeech
 from colloquy.logging import get_logger
 
@@ -31,20 +33,31 @@ class TranscribeProcessor(FrameProcessor):
         super().__init__()
         self._stt = stt
         self._executor = executor
+        self._guess: tuple[int, Transcript] | None = None
 
     async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         await super().process_frame(frame, direction)
+        if isinstance(frame, SpeculativeUtteranceFrame):
+            self._guess = (frame.speculation, await self._transcribe(frame.audio))
+            return
         if not isinstance(frame, UtteranceFrame):
             await self.push_frame(frame, direction)
             return
-        loop = asyncio.get_running_loop()
-        transcript = await loop.run_in_executor(self._executor, self._stt.transcribe, frame.audio)
+        guess, self._guess = self._guess, None
+        if guess is not None and frame.speculation is not None and guess[0] == frame.speculation:
+            transcript = guess[1]
+        else:
+            transcript = await self._transcribe(frame.audio)
         frame.clock.mark("stt")
         frame.clock.transcript = transcript.text
         if transcript.text.strip():
             await self.push_frame(CallerTextFrame(text=transcript.text, clock=frame.clock))
         else:
             log.info("voice_empty_transcript", turn=frame.clock.turn)
+
+    async def _transcribe(self, audio: Audio) -> Transcript:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self._stt.transcribe, audio)
 
 
 class SpeakProcessor(FrameProcessor):

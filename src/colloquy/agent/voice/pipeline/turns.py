@@ -1,7 +1,10 @@
 """VAD and turn decision: Silero says when speech stops, smart-turn v3 whether the turn is over.
 
-Both models are the ones bundled in ``pipecat-ai``. A caller who pauses mid-sentence keeps
-the turn (smart-turn says "incomplete") until the turn model agrees or the silence runs past
+Both models are the ones bundled in ``pipecat-ai``. At each VAD stop the audio so far goes
+downstream at once to be transcribed while the turn model thinks; when the turn ends with
+no speech since (only the silence that ended it), that transcript is already (nearly) done.
+
+A caller who pauses mid-sentence keeps the turn (smart-turn says "incomplete") until the turn model agrees or the silence runs past
 its ``stop_secs``. Speech that starts while the agent is answering is a barge-in: an
 :class:`~pipecat.frames.frames.InterruptionFrame` cancels the reply downstream.
 """
@@ -25,7 +28,7 @@ from pipecat.frames.frames import (
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 
 from colloquy.agent.voice.audio import Audio
-from colloquy.agent.voice.pipeline.frames import UtteranceFrame
+from colloquy.agent.voice.pipeline.frames import SpeculativeUtteranceFrame, UtteranceFrame
 from colloquy.agent.voice.pipeline.latency import TurnClock
 
 PRE_ROLL_S = 0.3
@@ -53,6 +56,8 @@ class TurnDetector(FrameProcessor):
         self._in_turn = False
         self._turns = 0
         self._vad_stop_at = 0.0
+        self._speculations = 0
+        self._speculation: int | None = None
 
     async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         await super().process_frame(frame, direction)
@@ -87,6 +92,13 @@ class TurnDetector(FrameProcessor):
             if self._turn_model is None:
                 await self._finish(self._vad_stop_at)
                 return
+            self._speculations += 1
+            self._speculation = self._speculations
+            await self.push_frame(
+                SpeculativeUtteranceFrame(
+                    audio=Audio(b"".join(self._turn), self._rate), speculation=self._speculation
+                )
+            )
             ended, _ = await self._turn_model.analyze_end_of_turn()
         if self._in_turn and not self._speaking and ended is EndOfTurnState.COMPLETE:
             await self._finish(self._vad_stop_at)
@@ -95,6 +107,7 @@ class TurnDetector(FrameProcessor):
 
     async def _started(self) -> None:
         self._speaking = True
+        self._speculation = None
         if not self._in_turn:
             self._in_turn = True
             self._turn = list(self._pre_roll)
@@ -117,7 +130,9 @@ class TurnDetector(FrameProcessor):
         if self._turn_model is not None:
             self._turn_model.clear()  # type: ignore[no-untyped-call]
         await self.push_frame(UserStoppedSpeakingFrame())
-        await self.push_frame(UtteranceFrame(audio=audio, clock=clock))
+        await self.push_frame(
+            UtteranceFrame(audio=audio, clock=clock, speculation=self._speculation)
+        )
 
 
 __all__ = ["TurnDetector"]
