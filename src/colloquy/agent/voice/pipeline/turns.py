@@ -4,9 +4,10 @@ Both models are the ones bundled in ``pipecat-ai``. At each VAD stop the audio s
 downstream at once to be transcribed while the turn model thinks; when the turn ends with
 no speech since (only the silence that ended it), that transcript is already (nearly) done.
 
-A caller who pauses mid-sentence keeps the turn (smart-turn says "incomplete") until the turn model agrees or the silence runs past
-its ``stop_secs``. Speech that starts while the agent is answering is a barge-in: an
-:class:`~pipecat.frames.frames.InterruptionFrame` cancels the reply downstream.
+A caller who pauses mid-sentence keeps the turn (smart-turn says "incomplete") until the
+turn model agrees or the silence runs past its ``stop_secs``. Speech that starts while the
+agent is answering is a barge-in: an :class:`~pipecat.frames.frames.InterruptionFrame`
+cancels the reply downstream.
 """
 
 from __future__ import annotations
