@@ -63,7 +63,7 @@ demo-data: install ## Fetch the demo's datasets into $COLLOQUY_DATA_DIR unless t
 	  fi; \
 	done
 
-demo: install demo-data ## Ingest BANKING77, train an intent model, run it as a tracked pipeline and register it; train a conversion model and explain a call; analyse a dataset (tables and an HTML report); serve both models over HTTP and call each once; talk to the claims-desk agent and print its audit trail
+demo: install demo-data ## Ingest BANKING77, train an intent model, run it as a tracked pipeline and register it; train a conversion model and explain a call; analyse a dataset (tables and an HTML report); serve both models over HTTP and call each once; talk to the claims-desk agent and print its audit trail; print the command that opens the dashboard
 	$(BIN)/colloquy db upgrade
 	$(BIN)/colloquy data ingest banking77 $(B77) --dataset banking77
 	$(BIN)/colloquy data show banking77
@@ -89,6 +89,7 @@ demo: install demo-data ## Ingest BANKING77, train an intent model, run it as a 
 		--output $(DEMO_HOME)/reports/craigslist-analysis.html
 	$(BIN)/colloquy agent seed
 	$(BIN)/colloquy agent chat --script examples/agent/claim-inquiry.txt --audit
+	@echo "The dashboard on this demo data: $(BIN)/colloquy dashboard   (then open http://127.0.0.1:8501)"
 	@set -e; port=8765; log=$(DEMO_HOME)/demo-api.log; \
 	$(BIN)/colloquy serve --port $$port --intent-model banking77-intent@champion \
 		--conversion-model $(DEMO_HOME)/models/craigslist-conversion > $$log 2>&1 & \
