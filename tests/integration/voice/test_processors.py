@@ -144,8 +144,12 @@ def test_turn_detector_hears_a_turn_and_barges_in() -> None:
     (utterance,) = [f for f in down if isinstance(f, UtteranceFrame)]
     guesses = [f for f in down if isinstance(f, SpeculativeUtteranceFrame)]
     assert guesses
-    assert utterance.speculation == guesses[-1].speculation
-    assert utterance.audio.pcm.startswith(guesses[-1].audio.pcm)
+    # The utterance reuses the last guess unless the VAD heard speech again after it (then
+    # the turn is transcribed afresh); which happens can flip on a VAD score near the
+    # threshold, so both are accepted — but a reused guess must be that guess's audio.
+    assert utterance.speculation in (None, guesses[-1].speculation)
+    if utterance.speculation is not None:
+        assert utterance.audio.pcm.startswith(guesses[-1].audio.pcm)
     assert 1.5 < utterance.audio.seconds < speech.seconds + 1.5
     marks = utterance.clock.marks
     assert marks["speech_end"] < marks["vad_stop"] <= marks["turn_decision"]
