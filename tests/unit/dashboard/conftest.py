@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +19,16 @@ def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = root / "home"
     build_demo_home(home, root / "work")
     return home
+
+
+@pytest.fixture(autouse=True)
+def _keep_main_module() -> Iterator[None]:
+    """Streamlit's AppTest installs each script it runs as ``sys.modules["__main__"]`` and
+    leaves it there; a later test that spawns processes (the tuning workers) would then
+    re-run that script in every child, which dies on it. Put the real one back."""
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main
 
 
 @pytest.fixture(autouse=True)
