@@ -151,12 +151,9 @@ class AgentEngine:
 
     def turn(self, session_id: str, message: str) -> TurnResult:
         """Answer one customer message."""
-        text = message.strip()
-        if not text:
-            raise UsageError("an agent message must contain some text")
+        text = _message_text(message)
         with self.sessions.locked(session_id) as state:
-            log = TurnLog(self.parts.audit, session_id)
-            parts = replace(self.parts, audit=log)
+            log, parts = self._turn_parts(session_id)
             try:
                 prepared = self._prepare(parts, state, text)
                 answer, validation = reply_whole(parts, prepared.ctx, prepared.clock)
@@ -175,12 +172,9 @@ class AgentEngine:
         the audit records that text as the reply, marked interrupted. Missing disclaimers
         are yielded last. The session's turn lock is held until the generator finishes.
         """
-        text = message.strip()
-        if not text:
-            raise UsageError("an agent message must contain some text")
+        text = _message_text(message)
         with self.sessions.locked(session_id) as state:
-            log = TurnLog(self.parts.audit, session_id)
-            parts = replace(self.parts, audit=log)
+            log, parts = self._turn_parts(session_id)
             try:
                 prepared = self._prepare(parts, state, text)
             except BaseException:
@@ -202,6 +196,11 @@ class AgentEngine:
                 result, next_state = self._complete(prepared, " ".join(spoken), validation)
                 self.sessions.put(next_state)
                 self.parts.metrics.observe(result)
+
+    def _turn_parts(self, session_id: str) -> tuple[TurnLog, AgentParts]:
+        """This turn's buffered audit log, and the engine's parts writing to it."""
+        log = TurnLog(self.parts.audit, session_id)
+        return log, replace(self.parts, audit=log)
 
     def _prepare(self, parts: AgentParts, state: SessionState, message: str) -> _Prepared:
         """Everything before the reply: routing, slots, tools, guidelines → the context."""
@@ -438,3 +437,10 @@ class AgentEngine:
         if not succeeded(outcome) or outcome.tool not in self.parts.tools.registry:
             return False
         return not self.parts.tools.registry.get(outcome.tool).invalidates
+
+
+def _message_text(message: str) -> str:
+    text = message.strip()
+    if not text:
+        raise UsageError("an agent message must contain some text")
+    return text
