@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import random
 
@@ -78,11 +79,11 @@ def test_mutated_messages_never_escape_as_other_errors() -> None:
                 del data[position : position + rng.randrange(1, 20)]
             else:
                 data[position:position] = rng.choice([b"\r\n", b":", b" ", b"\x00", b";tag="])
-        try:
+        # A mutation may make the message invalid; the only allowed failures are the
+        # parser's own one-line errors, never another exception.
+        with contextlib.suppress(SipParseError, SdpError):
             message = parse(bytes(data))
             sdp.answer(sdp.parse_offer(message.body))
-        except (SipParseError, SdpError):
-            pass
 
 
 def test_sdp_answer_keeps_the_callers_codec_and_dtmf() -> None:

@@ -10,6 +10,7 @@ was wrong. A stream is an iterator of sentences that also knows, once drained, t
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections import deque
 from collections.abc import Generator, Iterator
 from typing import ClassVar
 
@@ -47,8 +48,7 @@ class ReplyStream(Iterator[str]):
     @property
     def reply(self) -> Reply:
         """The whole reply; reading it before the stream is drained drains the rest."""
-        for _ in self:
-            pass
+        deque(self, maxlen=0)
         if self._reply is None:
             raise RuntimeError("the reply stream ended without a reply")
         return self._reply
