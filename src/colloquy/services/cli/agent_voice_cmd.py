@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -15,12 +16,15 @@ from colloquy.services.cli.render import OutputFormat, print_json, print_table, 
 
 if TYPE_CHECKING:
     from colloquy.agent.engine.engine import AgentEngine
+    from colloquy.agent.voice.sip.register import Account
     from colloquy.storage.store import Store
 
 app = typer.Typer(help="Talk to the agent by voice: a SIP server or a local test call.")
 
 SttOption = Annotated[str, typer.Option("--stt", help="Speech-to-text: whisper | pocketsphinx.")]
 TtsOption = Annotated[str, typer.Option("--tts", help="Text-to-speech: piper | espeak.")]
+
+SIP_PASSWORD_ENV = "COLLOQUY_VOICE_SIP_PASSWORD"
 
 
 def _engine(ctx: typer.Context, store: Store) -> AgentEngine:
@@ -60,15 +64,54 @@ def serve(
         str, typer.Option("--rtp-ports", help="Media port range FIRST-LAST.")
     ] = "20000-29999",
     recordings: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
-            "--recordings", help="Folder for each call's audio and transcript (default: home)."
+            "--recordings",
+            envvar="COLLOQUY_VOICE_RECORDINGS",
+            help="Where each call's audio and transcript go: a folder or s3://BUCKET/PREFIX "
+            "(default: <home>/voice/calls).",
+        ),
+    ] = None,
+    s3_endpoint: Annotated[
+        str | None,
+        typer.Option(
+            "--s3-endpoint",
+            envvar="COLLOQUY_VOICE_S3_ENDPOINT",
+            help="Endpoint URL of an S3-compatible store (MinIO, Ceph…); credentials are read "
+            "as boto3 reads them (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, ~/.aws).",
+        ),
+    ] = None,
+    calls_dataset: Annotated[
+        str,
+        typer.Option(
+            "--calls-dataset",
+            help="Dataset each call is stored in as a conversation (for colloquy analyze).",
+        ),
+    ] = "voice_calls",
+    conversion_model: Annotated[
+        str | None,
+        typer.Option(
+            "--conversion-model",
+            envvar="COLLOQUY_VOICE_CONVERSION_MODEL",
+            help="Score each call after every turn: a conversion model directory, NAME@ALIAS "
+            "or NAME/VERSION of the model registry.",
+        ),
+    ] = None,
+    register: Annotated[
+        str | None,
+        typer.Option(
+            "--register",
+            envvar="COLLOQUY_VOICE_REGISTER",
+            help="Register with a PBX or SIP trunk as sip:USER@REGISTRAR[:PORT] while serving; "
+            f"the password is read from ${SIP_PASSWORD_ENV}.",
         ),
     ] = None,
     stt: SttOption = "whisper",
     tts: TtsOption = "piper",
 ) -> None:
     """Answer SIP calls with the agent until interrupted (Ctrl-C)."""
+    from colloquy.agent.voice.calls.archive import CallArchive
+    from colloquy.agent.voice.calls.stores import open_recording_store
     from colloquy.agent.voice.server import VoiceServer
     from colloquy.agent.voice.setup import SpeechChoice, voice_stack
     from colloquy.agent.voice.sip.ua import SipConfig
@@ -76,7 +119,17 @@ def serve(
     first, _, last = rtp_ports.partition("-")
     if not (first.isdigit() and last.isdigit() and int(first) < int(last)):
         raise UsageError(f"bad --rtp-ports {rtp_ports!r}", hint="give FIRST-LAST, e.g. 20000-20999")
+    account = _account(register)
     cli = state(ctx)
+    recordings_store = open_recording_store(
+        recordings or cli.settings.resolved_home / "voice" / "calls", endpoint_url=s3_endpoint
+    )
+    scorer = None
+    if conversion_model is not None:
+        from colloquy.agent.voice.calls.scoring import load_call_scorer
+
+        with stderr.status("loading the conversion model…"):
+            scorer = load_call_scorer(conversion_model, cli.settings)
     with cli.open_store() as store:
         engine = _engine(ctx, store)
         with stderr.status("loading the speech models…"):
@@ -89,15 +142,18 @@ def serve(
             advertised_host=advertise,
             rtp_ports=range(int(first), int(last) + 1),
         )
+        archive = CallArchive(recordings_store, store, calls_dataset, scorer)
 
         async def main() -> None:
-            server = VoiceServer(
-                stack,
-                config,
-                recordings=recordings or cli.settings.resolved_home / "voice" / "calls",
-            )
+            server = VoiceServer(stack, config, archive=archive, account=account)
             port = await server.start()
             stderr.print(f"SIP on udp/{host}:{port}; call sip:agent@{advertise}:{port}")
+            stderr.print(
+                f"recordings to {recordings_store.location('')}; calls stored in dataset "
+                f"{calls_dataset!r}" + (f"; scored live by {scorer.name}" if scorer else "")
+            )
+            if account is not None:
+                _report_registration(account, await server.first_registration())
             web_runner = None
             if ws_port is not None:
                 from aiohttp import web
@@ -121,6 +177,42 @@ def serve(
             stderr.print("stopped")
         finally:
             engine.parts.tools.close()
+            if scorer is not None:
+                scorer.close()
+
+
+def _account(register: str | None) -> Account | None:
+    """The PBX account ``--register`` names, its password from the environment only."""
+    if register is None:
+        return None
+    from colloquy.agent.voice.sip.register import parse_account
+
+    password = os.environ.get(SIP_PASSWORD_ENV)
+    if password is None:
+        raise UsageError(
+            f"--register {register} needs the account's password in ${SIP_PASSWORD_ENV}",
+            hint=f"export {SIP_PASSWORD_ENV}=… (set it empty for a registrar that does not "
+            "authenticate); it is never taken from the command line, where ps shows it",
+        )
+    return parse_account(register, password)
+
+
+def _report_registration(account: Account, status: int | None) -> None:
+    registrar = f"{account.registrar[0]}:{account.registrar[1]}"
+    if status == 200:
+        stderr.print(f"registered as {account.aor} with {registrar}")
+        return
+    why = {
+        None: "no answer yet",
+        0: "no answer",
+        401: "refused the credentials",
+        403: "refused the credentials",
+        404: "does not know the user",
+    }.get(status, f"answered {status}")
+    stderr.print(
+        f"[yellow]registration with {registrar} failed: {why}[/] — check the user, "
+        f"${SIP_PASSWORD_ENV} and --advertise; retrying in the background"
+    )
 
 
 @app.command("call")
