@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from colloquy.agent.voice.config import VoiceSettings
 from colloquy.data.clean import CleaningConfig
 from colloquy.data.pii import PiiConfig
 from colloquy.execution.config import ExecutionSettings
@@ -83,6 +84,17 @@ class LLMSettings(BaseModel):
     )
     n_threads: int = Field(default=1, ge=1, le=256, description="local backend CPU threads")
     max_retries: int = Field(default=2, ge=0, le=10, description="retries on 429/5xx/timeouts")
+    cache: Literal["off", "sqlite", "redis"] = Field(
+        default="off",
+        description="response cache keyed by backend, model, prompt version and input: "
+        "sqlite = a file (cache_url or <home>/llm/responses.db), redis = shared by workers",
+    )
+    cache_url: str | None = Field(
+        default=None, description="the SQLite file or the redis:// URL of the response cache"
+    )
+    cache_ttl_seconds: int = Field(
+        default=7 * 86_400, ge=1, description="how long Redis keeps a cached answer"
+    )
 
 
 class AgentSettings(BaseModel):
@@ -152,6 +164,7 @@ class Settings(BaseSettings):
     agent: AgentSettings = Field(default_factory=AgentSettings)
     mlflow: MlflowSettings = Field(default_factory=MlflowSettings)
     execution: ExecutionSettings = Field(default_factory=ExecutionSettings)
+    voice: VoiceSettings = Field(default_factory=VoiceSettings)
 
     @classmethod
     def settings_customise_sources(
