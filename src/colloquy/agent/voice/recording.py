@@ -10,6 +10,7 @@ and each turn's stage timings. Where the files go (a folder, an S3 bucket) is th
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
@@ -28,8 +29,8 @@ TRANSCRIPT = "transcript.json"
 
 
 def timeline(frames: list[tuple[float, bytes]], seconds: float) -> Audio:
-    """Frames stamped with seconds from the call's start, laid on one track."""
-    track = np.zeros(int((seconds + 1) * SAMPLE_RATE), dtype="<i2")
+    """Frames stamped with seconds from the call's start, laid on a track ``seconds`` long."""
+    track = np.zeros(math.ceil(seconds * SAMPLE_RATE), dtype="<i2")
     for at, pcm in frames:
         samples = np.frombuffer(pcm, dtype="<i2")
         start = int(at * SAMPLE_RATE)
@@ -76,7 +77,7 @@ def save_call(
     """
     target = LocalRecordingStore(store) if isinstance(store, Path) else store
     session = record.session_id
-    seconds = max([at for at, _ in heard + said] or [0.0])
+    seconds = max([at + len(pcm) / 2 / SAMPLE_RATE for at, pcm in heard + said] or [0.0])
     target.put(f"{session}/{CALLER_WAV}", timeline(heard, seconds).to_wav(), "audio/wav")
     target.put(f"{session}/{AGENT_WAV}", timeline(said, seconds).to_wav(), "audio/wav")
     document = transcript_document(record, started, scores)

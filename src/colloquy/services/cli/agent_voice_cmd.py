@@ -16,15 +16,47 @@ from colloquy.services.cli.render import OutputFormat, print_json, print_table, 
 
 if TYPE_CHECKING:
     from colloquy.agent.engine.engine import AgentEngine
+    from colloquy.agent.voice.config import VoiceSettings
     from colloquy.agent.voice.sip.register import Account
+    from colloquy.config.settings import Settings
     from colloquy.storage.store import Store
 
 app = typer.Typer(help="Talk to the agent by voice: a SIP server or a local test call.")
 
-SttOption = Annotated[str, typer.Option("--stt", help="Speech-to-text: whisper | pocketsphinx.")]
-TtsOption = Annotated[str, typer.Option("--tts", help="Text-to-speech: piper | espeak.")]
+SttOption = Annotated[
+    str | None,
+    typer.Option(
+        "--stt",
+        help="Speech-to-text: whisper | pocketsphinx (offline) | openai | elevenlabs "
+        "(cloud, keyed by voice.<provider>.api_key); default voice.stt.",
+    ),
+]
+TtsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--tts",
+        help="Text-to-speech: piper | espeak (offline) | openai | cartesia | elevenlabs "
+        "(cloud, keyed by voice.<provider>.api_key); default voice.tts.",
+    ),
+]
 
 SIP_PASSWORD_ENV = "COLLOQUY_VOICE_SIP_PASSWORD"
+
+
+STAGE_LABELS = {
+    "vad_stop": "vad stop",
+    "turn_decision": "turn",
+    "llm_first_token": "llm 1st",
+    "tts_first_audio": "tts",
+    "first_packet": "1st packet",
+}
+
+
+def _voice_settings(settings: Settings) -> VoiceSettings:
+    from colloquy.agent.voice.config import VoiceSettings
+
+    section = getattr(settings, "voice", None)
+    return section if isinstance(section, VoiceSettings) else VoiceSettings()
 
 
 def _engine(ctx: typer.Context, store: Store) -> AgentEngine:
@@ -106,14 +138,14 @@ def serve(
             f"the password is read from ${SIP_PASSWORD_ENV}.",
         ),
     ] = None,
-    stt: SttOption = "whisper",
-    tts: TtsOption = "piper",
+    stt: SttOption = None,
+    tts: TtsOption = None,
 ) -> None:
     """Answer SIP calls with the agent until interrupted (Ctrl-C)."""
     from colloquy.agent.voice.calls.archive import CallArchive
     from colloquy.agent.voice.calls.stores import open_recording_store
     from colloquy.agent.voice.server import VoiceServer
-    from colloquy.agent.voice.setup import SpeechChoice, voice_stack
+    from colloquy.agent.voice.setup import speech_choice, voice_stack
     from colloquy.agent.voice.sip.ua import SipConfig
 
     first, _, last = rtp_ports.partition("-")
@@ -134,7 +166,9 @@ def serve(
         engine = _engine(ctx, store)
         with stderr.status("loading the speech models…"):
             stack = voice_stack(
-                engine, cli.settings.resolved_home / "models" / "voice", SpeechChoice(stt, tts)
+                engine,
+                cli.settings.resolved_home / "models" / "voice",
+                speech_choice(_voice_settings(cli.settings), stt, tts),
             )
         config = SipConfig(
             host=host,
@@ -225,8 +259,8 @@ def call(
             "caller's lines as text separated by '|'."
         ),
     ],
-    stt: SttOption = "whisper",
-    tts: TtsOption = "piper",
+    stt: SttOption = None,
+    tts: TtsOption = None,
     caller_voice: Annotated[
         str, typer.Option("--caller-voice", help="TTS that speaks the caller: piper | espeak.")
     ] = "piper",
@@ -235,8 +269,9 @@ def call(
     """A local test call: the caller's speech goes through the whole voice pipeline."""
     from colloquy.agent.voice.audio import read_wav
     from colloquy.agent.voice.localcall import local_call
-    from colloquy.agent.voice.setup import SpeechChoice, voice_stack
-    from colloquy.agent.voice.tts import text_to_speech
+    from colloquy.agent.voice.pipeline.latency import STAGES
+    from colloquy.agent.voice.setup import speech_choice, voice_stack
+    from colloquy.agent.voice.tts import offline_voice
 
     cli = state(ctx)
     path = Path(caller)
@@ -244,7 +279,9 @@ def call(
         engine = _engine(ctx, store)
         with stderr.status("loading the speech models…"):
             stack = voice_stack(
-                engine, cli.settings.resolved_home / "models" / "voice", SpeechChoice(stt, tts)
+                engine,
+                cli.settings.resolved_home / "models" / "voice",
+                speech_choice(_voice_settings(cli.settings), stt, tts),
             )
             if _is_file(path) and path.suffix.lower() == ".wav":
                 utterances = [read_wav(path)]
@@ -255,7 +292,7 @@ def call(
                     raise UsageError(
                         "no caller lines given", hint="give text, a text file or a WAV"
                     )
-                voice = text_to_speech(caller_voice)
+                voice = offline_voice(caller_voice)
                 utterances = [voice.synthesize(line) for line in lines]
         try:
             with stderr.status("calling…"):
@@ -291,7 +328,7 @@ def call(
         stdout.print(f"{who} {line.text}")
     print_table(
         "stage timings (ms)",
-        ["turn", "vad stop", "turn", "stt", "engine", "tts", "1st packet", "total"],
+        ["turn", *(STAGE_LABELS.get(stage, stage) for stage in STAGES), "total"],
         [
             (
                 t.turn,

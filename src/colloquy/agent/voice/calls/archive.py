@@ -80,7 +80,10 @@ class CallArchive:
                 log.error("voice_recording_failed", call_id=record.session_id, error=repr(exc))
         model = self.scorer.name if self.scorer is not None else None
         conversation = call_conversation(
-            record, replace(facts, recording=recording) if recording else facts, scores=scores, model=model
+            record,
+            replace(facts, recording=recording) if recording else facts,
+            scores=scores,
+            model=model,
         )
         stored = await self._store(conversation)
         return ArchivedCall(conversation, recording, tuple(scores), stored)

@@ -38,11 +38,16 @@ class S3RecordingStore(RecordingStore):
         self.bucket = bucket
         self.prefix = prefix.strip("/")
         self.endpoint_url = endpoint_url
-        self._client = client if client is not None else _boto3().client("s3", endpoint_url=endpoint_url)
+        self._client = (
+            client if client is not None else _boto3().client("s3", endpoint_url=endpoint_url)
+        )
         self._check_bucket()
 
     def _check_bucket(self) -> None:
-        from botocore.exceptions import BotoCoreError, ClientError
+        from botocore.exceptions import (  # type: ignore[import-untyped]
+            BotoCoreError,
+            ClientError,
+        )
 
         where = self.endpoint_url or "the default S3 endpoint"
         try:

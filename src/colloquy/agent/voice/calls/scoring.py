@@ -87,9 +87,7 @@ class CallScorer:
     async def running(self, conversation: Conversation) -> list[float]:
         """P(convert) after each spoken turn (what a call in progress saw, turn by turn)."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            self._thread, self.predictor.running_scores, conversation
-        )
+        return await loop.run_in_executor(self._thread, self.predictor.running_scores, conversation)
 
     def _score(self, conversation: Conversation) -> Scored:
         began = time.perf_counter()
