@@ -323,6 +323,13 @@ class Cleaner:
             return conversation
         return conversation.model_copy(update={"turns": turns})
 
+    def add(self, other: CleaningRecord) -> None:
+        """Count what another cleaner with this configuration did (a worker's partition)."""
+        for name, changed in other.changed_counts.items():
+            self._changed[name] = self._changed.get(name, 0) + changed
+        self._conversations += other.conversations
+        self._turns += other.turns
+
     def record(self) -> dict[str, Any]:
         """``{config, steps, changed_counts, conversations, turns}`` as JSON-serialisable data."""
         return self.summary().to_dict()

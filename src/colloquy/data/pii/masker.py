@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -91,6 +91,15 @@ class PiiMasker:
     def counts(self) -> dict[str, int]:
         """Matches masked so far, per kind (every enabled kind present, zeros included)."""
         return {kind.value: self._counts[kind.value] for kind in _ordered_kinds(self.config.kinds)}
+
+    @property
+    def turns_changed(self) -> int:
+        return self._turns_changed
+
+    def add(self, counts: Mapping[str, int], turns_changed: int) -> None:
+        """Count what another masker with this configuration did (a worker's partition)."""
+        self._counts.update(counts)
+        self._turns_changed += turns_changed
 
     def apply(self, conversation: Conversation) -> Conversation:
         """``conversation`` with every turn's text masked; ids, speakers and the rest kept."""

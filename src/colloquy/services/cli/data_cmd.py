@@ -7,7 +7,7 @@ so ``data list`` and ``data show`` start without them.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
 import typer
 
@@ -25,7 +25,9 @@ from colloquy.services.cli.render import (
 )
 
 if TYPE_CHECKING:
-    from colloquy.data.loaders.base import OnError
+    from colloquy.config import IngestSettings
+    from colloquy.data.loaders.base import Loader, OnError
+    from colloquy.pipelines.ingest import IngestResult
 
 app = typer.Typer(help="Ingest and inspect conversation datasets.", no_args_is_help=True)
 
@@ -102,6 +104,14 @@ def ingest(
     mask_pii: Annotated[
         bool, typer.Option("--mask-pii/--no-mask-pii", help="Mask emails, phones, cards…")
     ] = True,
+    execution: Annotated[
+        str | None,
+        typer.Option(
+            "--execution",
+            help="csv/jsonl/parquet folders: load, clean and mask each file on local, ray or "
+            "dask workers (execution.address joins a running cluster).",
+        ),
+    ] = None,
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Read SOURCE data at PATH, clean it, mask PII and store it, all or nothing.
@@ -127,10 +137,15 @@ def ingest(
     settings = state(ctx).settings
     ingest_settings = settings.ingest.model_copy(update={"clean": clean, "mask_pii": mask_pii})
     name = dataset or source
-    with state(ctx).open_store() as store, progress_bars() as progress:
-        result = run_ingest(
-            store, loader, target, dataset=name, settings=ingest_settings, on_batch=progress
+    if execution is not None:
+        result = _ingest_on_backend(
+            ctx, loader, target, execution, dataset=name, settings=ingest_settings
         )
+    else:
+        with state(ctx).open_store() as store, progress_bars() as progress:
+            result = run_ingest(
+                store, loader, target, dataset=name, settings=ingest_settings, on_batch=progress
+            )
     summary = result.to_dict()
     if fmt is OutputFormat.JSON:
         print_json(summary)
@@ -143,6 +158,39 @@ def ingest(
         stderr.print(f"[yellow]skipped[/] {problem}")
     if result.load.skipped > 20:
         stderr.print(f"… and {result.load.skipped - 20} more skipped rows")
+
+
+def _ingest_on_backend(
+    ctx: typer.Context,
+    loader: Loader,
+    target: Path,
+    execution: str,
+    *,
+    dataset: str,
+    settings: IngestSettings,
+) -> IngestResult:
+    from colloquy.execution import BackendName, open_backend
+    from colloquy.pipelines.ingest_partitions import ingest_partitioned
+    from colloquy.services.cli.progress import progress_bars
+
+    if execution not in ("local", "ray", "dask"):
+        raise UsageError(f"unknown --execution {execution!r}", hint="use local, ray or dask")
+    chosen = cast("BackendName", execution)
+    cli = state(ctx)
+    with (
+        cli.open_store() as store,
+        open_backend(cli.settings, backend=chosen) as backend,
+        progress_bars() as progress,
+    ):
+        return ingest_partitioned(
+            store,
+            loader,
+            target,
+            dataset=dataset,
+            backend=backend,
+            settings=settings,
+            on_batch=progress,
+        )
 
 
 def _loader_options(

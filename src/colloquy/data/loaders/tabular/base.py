@@ -13,7 +13,14 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import ClassVar
 
-from colloquy.data.loaders.base import Loader, OnError, read_failure, regular_files
+from colloquy.data.loaders.base import (
+    Loader,
+    LoadReport,
+    OnError,
+    check_input,
+    read_failure,
+    regular_files,
+)
 from colloquy.data.loaders.tabular.assembly import Assembler, Record
 from colloquy.data.loaders.tabular.mapping import ColumnMapping
 from colloquy.errors import UsageError
@@ -43,6 +50,18 @@ class TabularLoader(Loader):
             self.note_file(file)
             assembler = self._assembler(str(file), file.stem, origins)
             yield from assembler.run(self._readable(file))
+
+    def partition_files(self, path: Path | str) -> list[Path]:
+        """The files :meth:`load` would read at ``path``, in order, each loadable on its own
+        (a partition); files whose single-turn ids would clash are reported and left out."""
+        root = Path(path).expanduser()
+        check_input(root, f"{self.name} expects {self.layout}")
+        self.report = LoadReport(source=self.name)
+        stems: dict[str, Path] = {}
+        files = self._files(root)
+        if not self.mapping.single_turn:
+            return files
+        return [file for file in files if self._new_stem(file, stems)]
 
     def _assembler(self, where: str, stem: str, origins: dict[str, str]) -> Assembler:
         return Assembler(self.mapping, self.name, self.problem, where, stem, origins)
