@@ -50,7 +50,7 @@ from colloquy.storage import Store
 pytestmark = pytest.mark.slow
 
 BUCKET = "recordings"
-LINE = "Hi, I'd like to know the status of my claim."
+LINE = "I would like to know the status of my claim."
 FRAME = SAMPLE_RATE // 50
 QUIET_S = 1.5
 ANSWER_TIMEOUT_S = 90.0
@@ -233,7 +233,8 @@ def test_a_call_is_recorded_scored_stored_and_analysed(
     assert kept.stored
     transcript = json.loads(recordings.get(f"{call_id}/transcript.json"))
     roles = [line["role"] for line in transcript["lines"]]
-    assert roles == ["agent", "caller", "agent", "caller", "agent"]
+    assert roles[0] == roles[-1] == "agent"
+    assert roles.count("caller") >= 2
     assert all(0 <= line["conversion_score"] <= 1 for line in transcript["lines"])
     caller_wav = recordings.get(f"{call_id}/caller.wav")
     agent_wav = recordings.get(f"{call_id}/agent.wav")
@@ -242,10 +243,16 @@ def test_a_call_is_recorded_scored_stored_and_analysed(
     events = engine.parts.audit.events(call_id)  # type: ignore[attr-defined]
     live = [json.loads(e.payload) for e in events if e.kind is EventKind.VOICE_TIMING]
     live = [p for p in live if "conversion_score" in p]
-    assert 1 <= len(live) <= 2
+    assert 1 <= len(live) <= roles.count("caller")
     assert all(0 <= p["conversion_score"] <= 1 and p["model"] == scorer.name for p in live)
-    assert live[0]["voice_turn"] == 1
-    assert live[0]["conversion_score"] == pytest.approx(kept.scores[2], abs=1e-4)
+    first = live[0]["voice_turn"]
+    (answer,) = [
+        t.index
+        for t in kept.conversation.turns
+        if t.speaker.value == "agent" and t.extra["voice_turn"] == first
+    ]
+    assert live[0]["spoken_turns"] == answer + 1
+    assert live[0]["conversion_score"] == pytest.approx(kept.scores[answer], abs=1e-4)
     observed = scorer.metrics.registry.get_sample_value("voice_conversion_score_count")
     assert observed is not None
     assert observed >= len(live)
@@ -253,11 +260,10 @@ def test_a_call_is_recorded_scored_stored_and_analysed(
     (stored,) = list(desk_store.conversations("voice_calls"))
     assert stored.channel == "voice"
     assert [t.speaker.value for t in stored.turns] == [
-        "agent",
-        "customer",
-        "agent",
-        "customer",
-        "agent",
+        "customer" if role == "caller" else "agent" for role in roles
+    ]
+    assert [t.extra["conversion_score"] for t in stored.turns] == [
+        pytest.approx(score, abs=1e-4) for score in kept.scores
     ]
     assert stored.metadata["telephony"] == "sip"
     assert stored.metadata["recording"] == kept.recording
@@ -270,6 +276,7 @@ def test_a_call_is_recorded_scored_stored_and_analysed(
     monkeypatch.setenv("COLLOQUY_DATABASE_URL", str(desk_store.engine.url))
     monkeypatch.setenv("COLLOQUY_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("COLLOQUY_LOGGING__LEVEL", "warning")
+    capsys.readouterr()
     with logging_restored():
         assert main(["analyze", "voice_calls", "--format", "json"]) == 0
     analysis = json.loads(capsys.readouterr().out)
