@@ -1,0 +1,111 @@
+"""``colloquy agent voice serve`` as a process: it registers with a registrar on loopback,
+checks its recordings bucket on a local S3 server (moto), and unregisters on Ctrl-C."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from tests.integration.voice.s3 import moto_s3
+from tests.unit.voice.test_register import Registrar
+
+from colloquy.desk import seed_desk
+from colloquy.storage import Store
+
+pytestmark = pytest.mark.slow
+
+BUCKET = "desk-calls"
+START_TIMEOUT_S = 180.0
+
+
+@pytest.fixture
+def registrar() -> Iterator[tuple[Registrar, int]]:
+    """A registrar answering on loopback from an event loop in a thread of its own."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    registrar = Registrar("s3cret")
+    opening = loop.create_datagram_endpoint(lambda: registrar, local_addr=("127.0.0.1", 0))
+    transport, _ = asyncio.run_coroutine_threadsafe(opening, loop).result(10)
+    try:
+        yield registrar, int(transport.get_extra_info("sockname")[1])
+    finally:
+        loop.call_soon_threadsafe(transport.close)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.close()
+
+
+def test_serve_registers_and_unregisters(
+    registrar: tuple[Registrar, int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'desk.db'}"
+    with Store.open(url) as store:
+        seed_desk(store)
+    registry, port = registrar
+    with moto_s3(monkeypatch, BUCKET) as endpoint:
+        env = {
+            **os.environ,
+            "COLLOQUY_DATABASE_URL": url,
+            "COLLOQUY_HOME": str(tmp_path / "home"),
+            "COLLOQUY_LOGGING__LEVEL": "warning",
+            "COLLOQUY_VOICE_SIP_PASSWORD": "s3cret",
+            "COLLOQUY_VOICE_S3_ENDPOINT": endpoint,
+            "HF_HUB_OFFLINE": "1",
+        }
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "colloquy",
+                "agent",
+                "voice",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--sip-port",
+                "0",
+                "--rtp-ports",
+                "35000-35099",
+                "--recordings",
+                f"s3://{BUCKET}/desk",
+                "--register",
+                f"sip:1001@127.0.0.1:{port}",
+                "--stt",
+                "pocketsphinx",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert server.stderr is not None
+        lines: list[str] = []
+        deadline = time.monotonic() + START_TIMEOUT_S
+        try:
+            while time.monotonic() < deadline and server.poll() is None:
+                line = server.stderr.readline()
+                lines.append(line)
+                if "registered as" in line or "registration with" in line:
+                    break
+            assert any(
+                f"registered as sip:1001@127.0.0.1 with 127.0.0.1:{port}" in x for x in lines
+            ), "".join(lines)
+            assert any(f"recordings to s3://{BUCKET}/desk/" in x for x in lines)
+            server.send_signal(signal.SIGINT)
+            _, rest = server.communicate(timeout=60)
+        finally:
+            if server.poll() is None:
+                server.kill()
+                server.wait()
+    assert "stopped" in rest
+    answered = [r.header("expires") for r in registry.seen if r.header("authorization")]
+    assert answered == ["300", "0"]
