@@ -43,8 +43,9 @@ from colloquy.agent.turn import Reply, TurnContext
 from colloquy.agent.voice.audio import Audio
 from colloquy.agent.voice.localcall import local_call
 from colloquy.agent.voice.pipeline import LatencyLedger, TurnTimings, VoiceStack
+from colloquy.agent.voice.pipeline.latency import STAGES
 from colloquy.agent.voice.stt import SpeechToText, Transcript, speech_to_text
-from colloquy.agent.voice.tts import TextToSpeech, text_to_speech
+from colloquy.agent.voice.tts import TextToSpeech, offline_voice
 from colloquy.desk import seed_desk
 from colloquy.features.embeddings import SentenceEmbedder
 from colloquy.storage import Store
@@ -59,7 +60,6 @@ CALLER_LINES = (
     "It's CLM-2026-00002.",
     "Thank you, that is all.",
 )
-STAGES = ("vad_stop", "turn_decision", "stt", "engine", "tts_first_audio", "first_packet")
 
 
 class StandInSTT(SpeechToText):
@@ -132,7 +132,7 @@ def _summary(turns: Sequence[TurnTimings]) -> dict[str, float]:
 
 
 def _utterances(lines: Sequence[str]) -> list[Audio]:
-    voice = text_to_speech("espeak")
+    voice = offline_voice("espeak")
     return [voice.synthesize(line) for line in lines]
 
 
@@ -182,7 +182,7 @@ def main() -> None:
     }
     if not args.skip_offline:
         whisper = speech_to_text("whisper", folder / "models")
-        piper = text_to_speech("piper")
+        piper = offline_voice("piper")
         configs = {"offline": lambda: VoiceStack(engine, whisper, piper), **configs}
     for name, make in configs.items():
         turns = args.offline_turns if name == "offline" else args.turns

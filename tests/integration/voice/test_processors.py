@@ -30,12 +30,12 @@ from colloquy.agent.voice.pipeline.frames import (
     UtteranceFrame,
 )
 from colloquy.agent.voice.pipeline.journey import CallState, JourneyProcessor
-from colloquy.agent.voice.pipeline.latency import LatencyLedger, TurnClock, VoiceMetrics
+from colloquy.agent.voice.pipeline.latency import STAGES, LatencyLedger, TurnClock, VoiceMetrics
 from colloquy.agent.voice.pipeline.sink import BufferSink
 from colloquy.agent.voice.pipeline.speech import SpeakProcessor
 from colloquy.agent.voice.pipeline.turns import TurnDetector
 from colloquy.agent.voice.stt import SpeechToText, Transcript
-from colloquy.agent.voice.tts import text_to_speech
+from colloquy.agent.voice.tts import offline_voice
 
 
 class StandInSTT(SpeechToText):
@@ -89,7 +89,7 @@ def test_barge_in_ends_the_reply_as_interrupted(engine: AgentEngine) -> None:
     pipeline = Pipeline(
         [
             JourneyProcessor(engine, sid, CallState(sink)),
-            SpeakProcessor(text_to_speech("espeak")),
+            SpeakProcessor(offline_voice("espeak")),
             sink,
         ]
     )
@@ -110,7 +110,7 @@ def test_barge_in_ends_the_reply_as_interrupted(engine: AgentEngine) -> None:
 
 @pytest.mark.slow
 def test_a_local_call_records_stage_timings_in_the_audit(engine: AgentEngine) -> None:
-    tts = text_to_speech("espeak")
+    tts = offline_voice("espeak")
     stack = VoiceStack(engine, StandInSTT(), tts)
     sid = str(uuid.uuid4())
     record, sink = asyncio.run(
@@ -129,7 +129,7 @@ def test_a_local_call_records_stage_timings_in_the_audit(engine: AgentEngine) ->
 
 
 def test_turn_detector_hears_a_turn_and_barges_in() -> None:
-    speech = text_to_speech("espeak").synthesize("I would like to file a new claim please.")
+    speech = offline_voice("espeak").synthesize("I would like to file a new claim please.")
     pcm = (Audio.silence(0.5, 16000) + speech + Audio.silence(2.0, 16000)).resampled(16000).pcm
     step = 640
     frames = [
@@ -159,9 +159,7 @@ def test_sink_closes_the_turn_at_its_first_audio() -> None:
     metrics = VoiceMetrics()
     ledger = LatencyLedger(metrics)
     clock = TurnClock(1, 100.0)
-    for offset, stage in enumerate(
-        ("vad_stop", "turn_decision", "stt", "engine", "tts_first_audio")
-    ):
+    for offset, stage in enumerate(STAGES[:-1]):
         clock.mark(stage, 100.0 + 0.1 * (offset + 1))
     frame = SpeechFrame(audio=Audio.silence(0.2, 16000), clock=clock, first=True)
     sink = BufferSink(ledger)
@@ -170,4 +168,8 @@ def test_sink_closes_the_turn_at_its_first_audio() -> None:
     assert round(timings.vad_stop) == 100
     assert timings.total > 500
     assert metrics.registry.get_sample_value("voice_response_seconds_count") == 1.0
+    for stage in ("engine", "llm_first_token", "validator"):
+        assert round(getattr(timings, stage)) == 100
+        count = metrics.registry.get_sample_value("voice_stage_seconds_count", {"stage": stage})
+        assert count == 1.0
     assert len(sink.audio) == 1

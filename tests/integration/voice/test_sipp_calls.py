@@ -21,7 +21,7 @@ from colloquy.agent.voice.pipeline import VoiceStack
 from colloquy.agent.voice.server import VoiceServer
 from colloquy.agent.voice.sip import SipConfig
 from colloquy.agent.voice.stt import SpeechToText, Transcript
-from colloquy.agent.voice.tts import text_to_speech
+from colloquy.agent.voice.tts import offline_voice
 
 pytestmark = [
     pytest.mark.slow,
@@ -35,7 +35,7 @@ GREETING_S = 14.0
 async def _call(
     stack: VoiceStack, folder: Path, lines: list[str], listen_s: float = LISTEN_S
 ) -> tuple[str, VoiceServer, str]:
-    caller = text_to_speech("piper")
+    caller = offline_voice("piper")
     loop = asyncio.get_running_loop()
     recorder = Recorder()
     record_port = free_port()
@@ -59,6 +59,7 @@ async def _call(
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert len(recorder.packets) == 1
     (ssrc,) = recorder.packets
+    assert isinstance(stack.stt, SpeechToText)
     heard = await asyncio.to_thread(stack.stt.transcribe, recorder.audio(ssrc))
     return heard.text, server, result.stdout
 
@@ -134,10 +135,10 @@ class HearsOneLine(SpeechToText):
 
 def test_ten_concurrent_calls_for_a_minute(engine: AgentEngine, tmp_path: Path) -> None:
     """No call dropped, every session's audit complete, with the speech models stood in."""
-    stack = VoiceStack(engine, HearsOneLine(), text_to_speech("espeak"))
+    stack = VoiceStack(engine, HearsOneLine(), offline_voice("espeak"))
 
     async def load() -> tuple[VoiceServer, subprocess.CompletedProcess[str]]:
-        caller = text_to_speech("espeak")
+        caller = offline_voice("espeak")
         server = VoiceServer(
             stack, SipConfig(host="127.0.0.1", port=0, rtp_ports=range(33000, 33400))
         )

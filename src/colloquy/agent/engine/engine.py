@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Generator, Mapping
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import asdict, dataclass, field, replace
 
 from colloquy.agent.engine.acts import classify_act
@@ -164,13 +164,22 @@ class AgentEngine:
         self.parts.metrics.observe(result)
         return result
 
-    def stream(self, session_id: str, message: str) -> Generator[str, None, None]:
+    def stream(
+        self,
+        session_id: str,
+        message: str,
+        *,
+        on_stage: Callable[[str], None] | None = None,
+    ) -> Generator[str, None, None]:
         """Answer one message sentence by sentence, each validated before it is yielded.
 
         For voice: a sentence can go to text-to-speech while the next is generated. Closing
         the generator early (the caller barged in) ends the turn with what was yielded, and
         the audit records that text as the reply, marked interrupted. Missing disclaimers
         are yielded last. The session's turn lock is held until the generator finishes.
+        ``on_stage`` hears ``"prepared"`` once the turn is decided (before the responder)
+        and ``"first_chunk"`` when the responder's first sentence arrives (before the
+        validator), so a voice call can time those stages apart.
         """
         text = _message_text(message)
         with self.sessions.locked(session_id) as state:
@@ -180,11 +189,13 @@ class AgentEngine:
             except BaseException:
                 log.flush()
                 raise
+            if on_stage is not None:
+                on_stage("prepared")
             spoken: list[str] = []
             interrupted = True
             tally = StreamTally()
             try:
-                yield from stream_reply(parts, prepared.ctx, spoken, tally)
+                yield from stream_reply(parts, prepared.ctx, spoken, tally, on_stage)
                 interrupted = False
             finally:
                 try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Protocol
 
@@ -69,7 +69,11 @@ def reply_whole(
 
 
 def stream_reply(
-    parts: ReplyParts, ctx: TurnContext, spoken: list[str], tally: StreamTally
+    parts: ReplyParts,
+    ctx: TurnContext,
+    spoken: list[str],
+    tally: StreamTally,
+    on_stage: Callable[[str], None] | None = None,
 ) -> Iterator[str]:
     index = 0
     chunks = iter(parts.responder.stream(ctx))
@@ -80,6 +84,8 @@ def stream_reply(
         tally.responder_ms += (time.perf_counter() - began) * 1e3
         if chunk is None:
             break
+        if index == 0 and on_stage is not None:
+            on_stage("first_chunk")
         began = time.perf_counter()
         outcome = parts.validator.validate_sentence(ctx, chunk, index)
         tally.validate_ms += (time.perf_counter() - began) * 1e3

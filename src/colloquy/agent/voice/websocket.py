@@ -1,10 +1,13 @@
-"""Cloud telephony without SIP: Twilio Media Streams over a WebSocket, Pipecat's serializer.
+"""Cloud telephony without SIP: media streams over a WebSocket, through Pipecat's serializers.
 
-Twilio (``<Connect><Stream url="wss://HOST/twilio"/>``) opens one WebSocket per call and
-sends JSON events: ``start`` (stream and call ids), ``media`` (base64 µ-law at 8 kHz),
-``dtmf``, ``stop``. Pipecat's :class:`TwilioFrameSerializer` turns them into audio frames
-and the agent's audio back into ``media`` events; a barge-in sends ``clear`` so Twilio
-drops what it has buffered. Each connection runs the same pipeline as a SIP call.
+Twilio (``<Connect><Stream url="wss://HOST/twilio"/>``) and Telnyx (``stream_url`` set to
+``wss://HOST/telnyx`` with bidirectional streaming) open one WebSocket per call and send
+JSON events: ``connected``, ``start`` (stream and call ids), ``media`` (base64 G.711 at
+8 kHz), ``dtmf``, ``stop``. The providers differ only in how the ``start`` event names the
+stream and the call, and in which Pipecat serializer speaks their dialect, so one handler
+serves them all from :data:`PROVIDERS`. The serializer turns media events into audio frames
+and the agent's audio back into ``media`` events; a barge-in sends ``clear`` so the
+provider drops what it has buffered. Each connection runs the same pipeline as a SIP call.
 """
 
 from __future__ import annotations
@@ -12,12 +15,15 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any, cast
 
 from aiohttp import WSMsgType, web
 from pipecat.frames.frames import InputAudioRawFrame, InterruptionFrame, OutputAudioRawFrame
+from pipecat.serializers.base_serializer import FrameSerializer
+from pipecat.serializers.telnyx import TelnyxFrameSerializer
 from pipecat.serializers.twilio import TwilioFrameSerializer
 
 from colloquy.agent.voice.audio import Audio
@@ -30,14 +36,65 @@ from colloquy.logging import get_logger
 log = get_logger(__name__)
 
 
+@dataclass(frozen=True, slots=True)
+class StreamStart:
+    """What a provider's ``start`` event says: the call's id and its serializer."""
+
+    call_id: str
+    serializer: FrameSerializer
+
+
+@dataclass(frozen=True, slots=True)
+class Provider:
+    """One media-stream dialect: its path, and how to read its ``start`` event."""
+
+    name: str
+    path: str
+    start: Callable[[Mapping[str, Any]], StreamStart]
+
+
+def _twilio(event: Mapping[str, Any]) -> StreamStart:
+    stream_sid = str(event.get("streamSid", ""))
+    call_sid = str(_section(event, "start").get("callSid", "") or stream_sid)
+    serializer = TwilioFrameSerializer(
+        stream_sid,
+        call_sid,
+        params=TwilioFrameSerializer.InputParams(auto_hang_up=False, sample_rate=SAMPLE_RATE),
+    )
+    return StreamStart(call_sid, serializer)
+
+
+def _telnyx(event: Mapping[str, Any]) -> StreamStart:
+    start = _section(event, "start")
+    stream_id = str(event.get("stream_id", ""))
+    call_id = str(start.get("call_control_id", "") or stream_id)
+    encoding = str(_section(start, "media_format").get("encoding", "PCMU")).upper()
+    serializer = TelnyxFrameSerializer(
+        stream_id,
+        outbound_encoding=encoding if encoding in ("PCMU", "PCMA") else "PCMU",
+        inbound_encoding="PCMU",
+        call_control_id=call_id,
+        params=TelnyxFrameSerializer.InputParams(auto_hang_up=False, sample_rate=SAMPLE_RATE),
+    )
+    return StreamStart(call_id, serializer)
+
+
+PROVIDERS = (
+    Provider("twilio", "/twilio", _twilio),
+    Provider("telnyx", "/telnyx", _telnyx),
+)
+"""Hanging up stays with the provider (the caller or the provider's call flow ends the
+stream), so no serializer needs the provider's REST credentials."""
+
+
 class WebSocketSink(AudioSink):
-    """Sends the agent's audio as Twilio ``media`` events; Twilio plays them in real time."""
+    """Sends the agent's audio as the provider's ``media`` events; it plays them in real time."""
 
     def __init__(
         self,
         ledger: LatencyLedger,
         socket: web.WebSocketResponse,
-        serializer: TwilioFrameSerializer,
+        serializer: FrameSerializer,
     ) -> None:
         super().__init__(ledger)
         self.socket = socket
@@ -69,39 +126,42 @@ class WebSocketSink(AudioSink):
 
 
 @dataclass
-class TwilioServer:
+class MediaStreamServer:
+    """Serves every provider in :data:`PROVIDERS`, each on its own path."""
+
     stack: VoiceStack
     ledger: LatencyLedger = field(default_factory=LatencyLedger)
     records: list[CallRecord] = field(default_factory=list)
 
     def app(self) -> web.Application:
         application = web.Application()
-        application.router.add_get("/twilio", self.handle)
+        for provider in PROVIDERS:
+            application.router.add_get(provider.path, self._handler(provider))
         return application
 
-    async def handle(self, request: web.Request) -> web.WebSocketResponse:
+    def _handler(self, provider: Provider) -> Callable[[web.Request], Any]:
+        async def handle(request: web.Request) -> web.WebSocketResponse:
+            return await self.handle(provider, request)
+
+        return handle
+
+    async def handle(self, provider: Provider, request: web.Request) -> web.WebSocketResponse:
         socket = web.WebSocketResponse()
         await socket.prepare(request)
-        start = await self._start(socket)
-        if start is None:
+        event = await self._start(provider, socket)
+        if event is None:
             await socket.close()
             return socket
-        stream_sid = str(start.get("streamSid", ""))
-        call_sid = str(start.get("start", {}).get("callSid", "") or stream_sid)
-        serializer = TwilioFrameSerializer(
-            stream_sid,
-            call_sid,
-            params=TwilioFrameSerializer.InputParams(auto_hang_up=False, sample_rate=SAMPLE_RATE),
-        )
-        await serializer.setup(cast(Any, SimpleNamespace(audio_in_sample_rate=SAMPLE_RATE)))
+        start = provider.start(event)
+        await start.serializer.setup(cast(Any, SimpleNamespace(audio_in_sample_rate=SAMPLE_RATE)))
         frames: asyncio.Queue[bytes | None] = asyncio.Queue()
         call = asyncio.create_task(
             run_call(
                 self.stack,
-                session_id=call_sid,
+                session_id=start.call_id,
                 frames=frames,
                 sample_rate=SAMPLE_RATE,
-                sink=WebSocketSink(self.ledger, socket, serializer),
+                sink=WebSocketSink(self.ledger, socket, start.serializer),
             )
         )
         async for message in socket:
@@ -109,7 +169,7 @@ class TwilioServer:
                 continue
             if _event(message.data) == "stop":
                 break
-            frame = await serializer.deserialize(message.data)
+            frame = await start.serializer.deserialize(message.data)
             if isinstance(frame, InputAudioRawFrame):
                 await frames.put(frame.audio)
         await frames.put(None)
@@ -117,19 +177,30 @@ class TwilioServer:
         await socket.close()
         return socket
 
-    async def _start(self, socket: web.WebSocketResponse) -> dict[str, Any] | None:
-        """Read Twilio's ``connected`` and ``start`` events; ``None`` if the stream never starts."""
+    async def _start(
+        self, provider: Provider, socket: web.WebSocketResponse
+    ) -> dict[str, Any] | None:
+        """Read up to the ``start`` event; ``None`` if the stream never starts."""
         async for message in socket:
             if message.type is not WSMsgType.TEXT:
                 continue
             try:
                 event = json.loads(message.data)
             except json.JSONDecodeError:
-                log.info("twilio_bad_message")
+                log.info("media_stream_bad_message", provider=provider.name)
                 continue
             if isinstance(event, dict) and event.get("event") == "start":
                 return event
         return None
+
+
+TwilioServer = MediaStreamServer
+"""The name the ``serve`` command knew it by, from when Twilio was the only provider."""
+
+
+def _section(event: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = event.get(key)
+    return value if isinstance(value, dict) else {}
 
 
 def _event(data: str) -> str | None:
@@ -140,4 +211,11 @@ def _event(data: str) -> str | None:
     return parsed.get("event") if isinstance(parsed, dict) else None
 
 
-__all__ = ["TwilioServer", "WebSocketSink"]
+__all__ = [
+    "PROVIDERS",
+    "MediaStreamServer",
+    "Provider",
+    "StreamStart",
+    "TwilioServer",
+    "WebSocketSink",
+]

@@ -3,7 +3,9 @@
 caller PCM → :class:`TurnDetector` (Silero VAD + smart-turn v3) → :class:`TranscribeProcessor`
 → :class:`JourneyProcessor` (the agent engine, validated sentences) → :class:`SpeakProcessor`
 → sink (RTP or buffer). The speech models are loaded once per process
-(:class:`VoiceStack`) and shared by every call; VAD and turn state are per call.
+(:class:`VoiceStack`) and shared by every call; VAD and turn state are per call. A cloud
+engine is a Pipecat service made for the call, placed right after its stage, with the call's
+HTTP session (one per call, opened whatever the engines).
 """
 
 from __future__ import annotations
@@ -14,22 +16,30 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+import aiohttp
 from pipecat.audio.turn.base_turn_analyzer import BaseTurnAnalyzer
 from pipecat.audio.vad.vad_analyzer import VADAnalyzer
 from pipecat.frames.frames import EndFrame, InputAudioRawFrame
 from pipecat.pipeline.pipeline import Pipeline
 from pipecat.pipeline.worker import PipelineParams, PipelineWorker
+from pipecat.processors.frame_processor import FrameProcessor
 from pipecat.workers.runner import WorkerRunner
 
 from colloquy.agent.engine.engine import AgentEngine
 from colloquy.agent.turn import EventKind
 from colloquy.agent.voice.pipeline.journey import CallState, JourneyProcessor, SpokenLine
 from colloquy.agent.voice.pipeline.latency import TurnTimings
+from colloquy.agent.voice.pipeline.services import (
+    ServiceSpeakProcessor,
+    ServiceTranscribeProcessor,
+)
 from colloquy.agent.voice.pipeline.sink import AudioSink
 from colloquy.agent.voice.pipeline.speech import SpeakProcessor, TranscribeProcessor
 from colloquy.agent.voice.pipeline.turns import TurnDetector
 from colloquy.agent.voice.stt.base import SpeechToText
+from colloquy.agent.voice.stt.service import ServiceSTT
 from colloquy.agent.voice.tts.base import TextToSpeech
+from colloquy.agent.voice.tts.service import ServiceTTS
 from colloquy.errors import NotFoundError
 
 
@@ -56,8 +66,8 @@ class VoiceStack:
     """What every call shares: the engine, the speech models, a pool for their threads."""
 
     engine: AgentEngine
-    stt: SpeechToText
-    tts: TextToSpeech
+    stt: SpeechToText | ServiceSTT
+    tts: TextToSpeech | ServiceTTS
     vad: Callable[[], VADAnalyzer] = silero_vad
     turn_model: Callable[[], BaseTurnAnalyzer | None] | None = smart_turn_v3
     speech_threads: ThreadPoolExecutor = field(
@@ -107,15 +117,36 @@ async def run_call(
         replying=lambda: state.thinking or sink.playing(),
         sample_rate=sample_rate,
     )
-    pipeline = Pipeline(
-        [
-            detector,
-            TranscribeProcessor(stack.stt, stack.speech_threads),
-            JourneyProcessor(stack.engine, session_id, state),
-            SpeakProcessor(stack.tts, stack.speech_threads),
-            sink,
-        ]
-    )
+    async with aiohttp.ClientSession() as http:
+        pipeline = Pipeline(
+            [
+                detector,
+                *_hearing(stack, http),
+                JourneyProcessor(stack.engine, session_id, state),
+                *_speaking(stack, http),
+                sink,
+            ]
+        )
+        await _run(pipeline, frames, sample_rate)
+    mine = tuple(t for t in sink.ledger.turns[first_turn:])
+    return CallRecord(session_id, tuple(state.lines), mine)
+
+
+def _hearing(stack: VoiceStack, http: aiohttp.ClientSession) -> list[FrameProcessor]:
+    if isinstance(stack.stt, ServiceSTT):
+        service = stack.stt.make(http)
+        return [ServiceTranscribeProcessor(service, stack.stt.name), service]
+    return [TranscribeProcessor(stack.stt, stack.speech_threads)]
+
+
+def _speaking(stack: VoiceStack, http: aiohttp.ClientSession) -> list[FrameProcessor]:
+    if isinstance(stack.tts, ServiceTTS):
+        service = stack.tts.make(http)
+        return [ServiceSpeakProcessor(service, stack.tts.name), service]
+    return [SpeakProcessor(stack.tts, stack.speech_threads)]
+
+
+async def _run(pipeline: Pipeline, frames: asyncio.Queue[bytes | None], sample_rate: int) -> None:
     worker = PipelineWorker(
         pipeline,
         params=PipelineParams(audio_in_sample_rate=sample_rate, audio_out_sample_rate=sample_rate),
@@ -132,8 +163,6 @@ async def run_call(
         await worker.queue_frame(EndFrame())
 
     await asyncio.gather(runner.run(), feed())
-    mine = tuple(t for t in sink.ledger.turns[first_turn:])
-    return CallRecord(session_id, tuple(state.lines), mine)
 
 
 __all__ = ["CallRecord", "VoiceStack", "run_call", "silero_vad", "smart_turn_v3"]

@@ -35,6 +35,9 @@ LOOKAHEAD_S = 1.0
 POLL_S = 0.01
 STALL_S = 30.0
 """A sentence that never reaches the sink (speech failed) stops holding the reply back."""
+ENGINE_MARKS = {"prepared": "engine", "first_chunk": "llm_first_token"}
+"""The engine's stream stages as turn clock marks; the first sentence it yields is the
+validator's mark. A stage the engine did not report takes the next one's time."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,8 +127,12 @@ class JourneyProcessor(FrameProcessor):
         self._state.thinking = True
         self._state.lines.append(SpokenLine("caller", text, clock.turn, loop.time()))
 
+        def reached(stage: str) -> None:
+            if stage in ENGINE_MARKS:
+                clock.mark(ENGINE_MARKS[stage])
+
         def work() -> None:
-            stream = self._engine.stream(self._session_id, text)
+            stream = self._engine.stream(self._session_id, text, on_stage=reached)
             try:
                 while wanted.get() and not stop.is_set():
                     sentence = next(stream, None)
@@ -141,7 +148,8 @@ class JourneyProcessor(FrameProcessor):
         spoken: list[str] = []
         wanted.put(True)
         while (sentence := await sentences.get()) is not None:
-            clock.mark("engine")
+            for mark in ("engine", "llm_first_token", "validator"):
+                clock.mark(mark)
             spoken.append(sentence)
             self._said = True
             await self.push_frame(SentenceFrame(text=sentence, clock=clock, first=len(spoken) == 1))

@@ -17,7 +17,16 @@ from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
-STAGES = ("vad_stop", "turn_decision", "stt", "engine", "tts_first_audio", "first_packet")
+STAGES = (
+    "vad_stop",
+    "turn_decision",
+    "stt",
+    "engine",
+    "llm_first_token",
+    "validator",
+    "tts_first_audio",
+    "first_packet",
+)
 BUCKETS = (0.025, 0.05, 0.1, 0.15, 0.25, 0.4, 0.52, 0.8, 1.2, 2, 3, 5, 8, 13)
 
 
@@ -71,7 +80,11 @@ class TurnTimings:
     turn_decision: float
     stt: float
     engine: float
-    """Engine, responder (LLM first sentence) and validator until the first sentence."""
+    """The engine deciding the turn: routing, slots, tools, guidelines."""
+    llm_first_token: float
+    """The responder (an LLM, or the templates) until its first sentence."""
+    validator: float
+    """Checking that sentence until one passes (or is fixed) for speech."""
     tts_first_audio: float
     first_packet: float
     total: float

@@ -1,13 +1,16 @@
 """The speech stages as processors: an utterance to its transcript, a sentence to its audio.
 
-The models run in a worker thread so the event loop keeps feeding audio (and hearing a
-barge-in) while they work; an interruption cancels the waiting processor, and what the
-thread still returns is dropped.
+The offline models run in a worker thread so the event loop keeps feeding audio (and
+hearing a barge-in) while they work; an interruption cancels the waiting processor, and
+what the thread still returns is dropped. The stages that reach a hosted service instead
+(:mod:`colloquy.agent.voice.pipeline.services`) replace only how one utterance or sentence
+is turned over, so the clock marks and the speculative transcript work the same for both.
 """
 
 from __future__ import annotations
 
 import asyncio
+from abc import abstractmethod
 from concurrent.futures import Executor
 
 from pipecat.frames.frames import Frame
@@ -28,11 +31,11 @@ from colloquy.logging import get_logger
 log = get_logger(__name__)
 
 
-class TranscribeProcessor(FrameProcessor):
-    def __init__(self, stt: SpeechToText, executor: Executor | None = None) -> None:
+class Transcriber(FrameProcessor):
+    """A finished caller turn's audio in, its transcript out as a :class:`CallerTextFrame`."""
+
+    def __init__(self) -> None:
         super().__init__()
-        self._stt = stt
-        self._executor = executor
         self._guess: tuple[int, Transcript] | None = None
 
     async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
@@ -55,27 +58,49 @@ class TranscribeProcessor(FrameProcessor):
         else:
             log.info("voice_empty_transcript", turn=frame.clock.turn)
 
+    @abstractmethod
     async def _transcribe(self, audio: Audio) -> Transcript:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self._stt.transcribe, audio)
+        """The words in one utterance."""
 
 
-class SpeakProcessor(FrameProcessor):
-    def __init__(self, tts: TextToSpeech, executor: Executor | None = None) -> None:
-        super().__init__()
-        self._tts = tts
-        self._executor = executor
+class Speaker(FrameProcessor):
+    """A validated sentence in, its audio out as a :class:`SpeechFrame`."""
 
     async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         await super().process_frame(frame, direction)
         if not isinstance(frame, SentenceFrame):
             await self.push_frame(frame, direction)
             return
-        loop = asyncio.get_running_loop()
-        audio = await loop.run_in_executor(self._executor, self._tts.synthesize, frame.text)
+        audio = await self._synthesize(frame.text)
         if frame.clock is not None and frame.first:
             frame.clock.mark("tts_first_audio")
         await self.push_frame(SpeechFrame(audio=audio, clock=frame.clock, first=frame.first))
 
+    @abstractmethod
+    async def _synthesize(self, text: str) -> Audio:
+        """One sentence spoken."""
 
-__all__ = ["SpeakProcessor", "TranscribeProcessor"]
+
+class TranscribeProcessor(Transcriber):
+    def __init__(self, stt: SpeechToText, executor: Executor | None = None) -> None:
+        super().__init__()
+        self._stt = stt
+        self._executor = executor
+
+    async def _transcribe(self, audio: Audio) -> Transcript:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self._stt.transcribe, audio)
+
+
+class SpeakProcessor(Speaker):
+    def __init__(self, tts: TextToSpeech, executor: Executor | None = None) -> None:
+        super().__init__()
+        self._tts = tts
+        self._executor = executor
+
+    async def _synthesize(self, text: str) -> Audio:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self._tts.synthesize, text)
+
+
+__all__ = ["SpeakProcessor", "Speaker", "TranscribeProcessor", "Transcriber"]
