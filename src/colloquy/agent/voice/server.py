@@ -52,7 +52,7 @@ class VoiceServer:
     records: list[CallRecord] = field(default_factory=list)
     archived: list[ArchivedCall] = field(default_factory=list)
     registrations: list[int] = field(default_factory=list)
-    """The final status of every REGISTER attempt, oldest first (0: no answer)."""
+    """The final status of every REGISTER attempt, oldest first (zero: nothing answered)."""
     sip: SipServer = field(init=False)
     _registering: asyncio.Task[None] | None = field(default=None, init=False)
     _registered: asyncio.Event | None = field(default=None, init=False)

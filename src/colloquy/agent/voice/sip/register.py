@@ -139,7 +139,7 @@ async def keep_registered(
 ) -> None:
     """Register now and renew at 80 % of the expiry, until cancelled.
 
-    ``on_status`` hears every attempt's final status (0: no answer or no address).
+    ``on_status`` hears every attempt's final status (zero when nothing answered).
     """
     while True:
         try:
