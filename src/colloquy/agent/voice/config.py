@@ -49,7 +49,7 @@ class CloudSpeechSettings(BaseModel):
 
 
 class VoiceSettings(BaseModel):
-    """The voice channel: speech engines, cloud providers, listening ports."""
+    """The voice channel: speech engines, cloud providers, ports, recordings, registration."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -71,6 +71,27 @@ class VoiceSettings(BaseModel):
         ge=0,
         le=65535,
         description="port for Twilio/Telnyx media streams; unset = off",
+    )
+    recordings: str | None = Field(
+        default=None,
+        description="a folder or s3://bucket/prefix for calls; unset = <home>/voice/calls",
+    )
+    s3_endpoint: str | None = Field(
+        default=None, description="an S3-compatible endpoint (MinIO) for s3:// recordings"
+    )
+    calls_dataset: str = Field(
+        default="voice_calls", min_length=1, description="the dataset calls are stored in"
+    )
+    conversion_model: str | None = Field(
+        default=None,
+        description="DIR | NAME@ALIAS | NAME/VERSION scoring calls live; unset = no scoring",
+    )
+    sip_account: str | None = Field(
+        default=None,
+        description="sip:USER@REGISTRAR[:PORT] to register as (serve --register); unset = none",
+    )
+    sip_password: SecretStr | None = Field(
+        default=None, description="the SIP account's password (COLLOQUY_VOICE__SIP_PASSWORD)"
     )
 
     def provider(self, name: str) -> CloudSpeechSettings:
