@@ -1,5 +1,7 @@
 """``colloquy agent voice serve`` as a process: it registers with a registrar on loopback,
-checks its recordings bucket on a local S3 server (moto), and unregisters on Ctrl-C."""
+checks its recordings bucket on a local S3 server (moto), and unregisters on Ctrl-C. The
+bucket and password come from the ``voice.*`` settings (environment), the account from
+``--register``."""
 
 from __future__ import annotations
 
@@ -57,8 +59,9 @@ def test_serve_registers_and_unregisters(
             "COLLOQUY_DATABASE_URL": url,
             "COLLOQUY_HOME": str(tmp_path / "home"),
             "COLLOQUY_LOGGING__LEVEL": "warning",
-            "COLLOQUY_VOICE_SIP_PASSWORD": "s3cret",
-            "COLLOQUY_VOICE_S3_ENDPOINT": endpoint,
+            "COLLOQUY_VOICE__SIP_PASSWORD": "s3cret",
+            "COLLOQUY_VOICE__RECORDINGS": f"s3://{BUCKET}/desk",
+            "COLLOQUY_VOICE__S3_ENDPOINT": endpoint,
             "HF_HUB_OFFLINE": "1",
         }
         server = subprocess.Popen(
@@ -75,8 +78,6 @@ def test_serve_registers_and_unregisters(
                 "0",
                 "--rtp-ports",
                 "35000-35099",
-                "--recordings",
-                f"s3://{BUCKET}/desk",
                 "--register",
                 f"sip:1001@127.0.0.1:{port}",
                 "--stt",

@@ -11,7 +11,7 @@ from tests.integration.voice.s3 import moto_s3
 
 from colloquy.services.cli.main import main
 
-PASSWORD = "COLLOQUY_VOICE_SIP_PASSWORD"
+PASSWORD = "COLLOQUY_VOICE__SIP_PASSWORD"
 
 
 @pytest.fixture
@@ -73,3 +73,20 @@ def test_an_empty_desk_is_still_refused_after_the_options_pass(
     )
     assert code == 2
     assert "colloquy agent seed" in err
+
+
+def test_the_account_and_bucket_settings_apply_without_options(
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(PASSWORD, "s3cret")
+    monkeypatch.setenv("COLLOQUY_VOICE__SIP_ACCOUNT", "pbx.example.com")
+    code, err = _serve(capsys)
+    assert code == 2
+    assert "bad SIP account 'pbx.example.com'" in err
+    monkeypatch.delenv("COLLOQUY_VOICE__SIP_ACCOUNT")
+    with moto_s3(monkeypatch) as endpoint:
+        monkeypatch.setenv("COLLOQUY_VOICE__RECORDINGS", "s3://elsewhere")
+        monkeypatch.setenv("COLLOQUY_VOICE__S3_ENDPOINT", endpoint)
+        code, err = _serve(capsys)
+    assert code == 2
+    assert "'elsewhere'" in err

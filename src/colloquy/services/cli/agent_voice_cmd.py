@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -40,7 +39,7 @@ TtsOption = Annotated[
     ),
 ]
 
-SIP_PASSWORD_ENV = "COLLOQUY_VOICE_SIP_PASSWORD"
+SIP_PASSWORD_ENV = "COLLOQUY_VOICE__SIP_PASSWORD"
 
 
 STAGE_LABELS = {
@@ -82,10 +81,15 @@ def _is_file(path: Path) -> bool:
 @app.command("serve")
 def serve(
     ctx: typer.Context,
-    sip_port: Annotated[int, typer.Option("--sip-port", help="UDP port for SIP.")] = 5060,
+    sip_port: Annotated[
+        int | None, typer.Option("--sip-port", help="UDP port for SIP; default voice.sip_port.")
+    ] = None,
     ws_port: Annotated[
         int | None,
-        typer.Option("--ws-port", help="Also serve Twilio Media Streams on ws://HOST:PORT/twilio."),
+        typer.Option(
+            "--ws-port",
+            help="Also serve Twilio Media Streams on ws://HOST:PORT/twilio; default voice.ws_port.",
+        ),
     ] = None,
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "0.0.0.0",
     advertise: Annotated[
@@ -99,43 +103,41 @@ def serve(
         str | None,
         typer.Option(
             "--recordings",
-            envvar="COLLOQUY_VOICE_RECORDINGS",
-            help="Where each call's audio and transcript go: a folder or s3://BUCKET/PREFIX "
-            "(default: <home>/voice/calls).",
+            help="Where each call's audio and transcript go: a folder or s3://BUCKET/PREFIX; "
+            "default voice.recordings, else <home>/voice/calls.",
         ),
     ] = None,
     s3_endpoint: Annotated[
         str | None,
         typer.Option(
             "--s3-endpoint",
-            envvar="COLLOQUY_VOICE_S3_ENDPOINT",
-            help="Endpoint URL of an S3-compatible store (MinIO, Ceph…); credentials are read "
-            "as boto3 reads them (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, ~/.aws).",
+            help="Endpoint URL of an S3-compatible store (MinIO, Ceph…); default "
+            "voice.s3_endpoint. Credentials are read as boto3 reads them (AWS_ACCESS_KEY_ID, "
+            "AWS_SECRET_ACCESS_KEY, ~/.aws).",
         ),
     ] = None,
     calls_dataset: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--calls-dataset",
-            help="Dataset each call is stored in as a conversation (for colloquy analyze).",
+            help="Dataset each call is stored in as a conversation (for colloquy analyze); "
+            "default voice.calls_dataset (voice_calls).",
         ),
-    ] = "voice_calls",
+    ] = None,
     conversion_model: Annotated[
         str | None,
         typer.Option(
             "--conversion-model",
-            envvar="COLLOQUY_VOICE_CONVERSION_MODEL",
             help="Score each call after every turn: a conversion model directory, NAME@ALIAS "
-            "or NAME/VERSION of the model registry.",
+            "or NAME/VERSION of the model registry; default voice.conversion_model.",
         ),
     ] = None,
     register: Annotated[
         str | None,
         typer.Option(
             "--register",
-            envvar="COLLOQUY_VOICE_REGISTER",
             help="Register with a PBX or SIP trunk as sip:USER@REGISTRAR[:PORT] while serving; "
-            f"the password is read from ${SIP_PASSWORD_ENV}.",
+            f"default voice.sip_account. The password is voice.sip_password (${SIP_PASSWORD_ENV}).",
         ),
     ] = None,
     stt: SttOption = None,
@@ -151,32 +153,36 @@ def serve(
     first, _, last = rtp_ports.partition("-")
     if not (first.isdigit() and last.isdigit() and int(first) < int(last)):
         raise UsageError(f"bad --rtp-ports {rtp_ports!r}", hint="give FIRST-LAST, e.g. 20000-20999")
-    account = _account(register)
     cli = state(ctx)
+    voice = _voice_settings(cli.settings)
+    account = _account(register or voice.sip_account, voice)
     recordings_store = open_recording_store(
-        recordings or cli.settings.resolved_home / "voice" / "calls", endpoint_url=s3_endpoint
+        recordings or voice.recordings or cli.settings.resolved_home / "voice" / "calls",
+        endpoint_url=s3_endpoint or voice.s3_endpoint,
     )
+    dataset = calls_dataset or voice.calls_dataset
+    model_reference = conversion_model or voice.conversion_model
     scorer = None
-    if conversion_model is not None:
+    if model_reference is not None:
         from colloquy.agent.voice.calls.scoring import load_call_scorer
 
         with stderr.status("loading the conversion model…"):
-            scorer = load_call_scorer(conversion_model, cli.settings)
+            scorer = load_call_scorer(model_reference, cli.settings)
     with cli.open_store() as store:
         engine = _engine(ctx, store)
         with stderr.status("loading the speech models…"):
             stack = voice_stack(
                 engine,
                 cli.settings.resolved_home / "models" / "voice",
-                speech_choice(_voice_settings(cli.settings), stt, tts),
+                speech_choice(voice, stt, tts),
             )
         config = SipConfig(
             host=host,
-            port=sip_port,
+            port=voice.sip_port if sip_port is None else sip_port,
             advertised_host=advertise,
             rtp_ports=range(int(first), int(last) + 1),
         )
-        archive = CallArchive(recordings_store, store, calls_dataset, scorer)
+        archive = CallArchive(recordings_store, store, dataset, scorer)
 
         async def main() -> None:
             server = VoiceServer(stack, config, archive=archive, account=account)
@@ -184,20 +190,21 @@ def serve(
             stderr.print(f"SIP on udp/{host}:{port}; call sip:agent@{advertise}:{port}")
             stderr.print(
                 f"recordings to {recordings_store.location('')}; calls stored in dataset "
-                f"{calls_dataset!r}" + (f"; scored live by {scorer.name}" if scorer else "")
+                f"{dataset!r}" + (f"; scored live by {scorer.name}" if scorer else "")
             )
             if account is not None:
                 _report_registration(account, await server.first_registration())
             web_runner = None
-            if ws_port is not None:
+            web_port = voice.ws_port if ws_port is None else ws_port
+            if web_port is not None:
                 from aiohttp import web
 
                 from colloquy.agent.voice.websocket import TwilioServer
 
                 web_runner = web.AppRunner(TwilioServer(stack, server.ledger).app())
                 await web_runner.setup()
-                await web.TCPSite(web_runner, host, ws_port).start()
-                stderr.print(f"Twilio Media Streams on ws://{advertise}:{ws_port}/twilio")
+                await web.TCPSite(web_runner, host, web_port).start()
+                stderr.print(f"Twilio Media Streams on ws://{advertise}:{web_port}/twilio")
             try:
                 await asyncio.Event().wait()
             finally:
@@ -215,20 +222,19 @@ def serve(
                 scorer.close()
 
 
-def _account(register: str | None) -> Account | None:
-    """The PBX account ``--register`` names, its password from the environment only."""
+def _account(register: str | None, voice: VoiceSettings) -> Account | None:
+    """The PBX account to register as, its password from the settings (never an option)."""
     if register is None:
         return None
     from colloquy.agent.voice.sip.register import parse_account
 
-    password = os.environ.get(SIP_PASSWORD_ENV)
-    if password is None:
+    if voice.sip_password is None:
         raise UsageError(
-            f"--register {register} needs the account's password in ${SIP_PASSWORD_ENV}",
-            hint=f"export {SIP_PASSWORD_ENV}=… (set it empty for a registrar that does not "
+            f"registering as {register} needs the account's password in voice.sip_password",
+            hint=f"export {SIP_PASSWORD_ENV}=… (empty for a registrar that does not "
             "authenticate); it is never taken from the command line, where ps shows it",
         )
-    return parse_account(register, password)
+    return parse_account(register, voice.sip_password.get_secret_value())
 
 
 def _report_registration(account: Account, status: int | None) -> None:
