@@ -7,16 +7,20 @@ JSON events: ``connected``, ``start`` (stream and call ids), ``media`` (base64 G
 stream and the call, and in which Pipecat serializer speaks their dialect, so one handler
 serves them all from :data:`PROVIDERS`. The serializer turns media events into audio frames
 and the agent's audio back into ``media`` events; a barge-in sends ``clear`` so the
-provider drops what it has buffered. Each connection runs the same pipeline as a SIP call.
+provider drops what it has buffered. Each connection runs the same pipeline as a SIP call,
+and with a :class:`~colloquy.agent.voice.calls.archive.CallArchive` is kept like one: both
+legs recorded, the transcript stored as a conversation, scored live with a conversion model.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -27,6 +31,9 @@ from pipecat.serializers.telnyx import TelnyxFrameSerializer
 from pipecat.serializers.twilio import TwilioFrameSerializer
 
 from colloquy.agent.voice.audio import Audio
+from colloquy.agent.voice.calls.archive import ArchivedCall, CallArchive
+from colloquy.agent.voice.calls.conversation import CallFacts
+from colloquy.agent.voice.calls.live import LiveScoring
 from colloquy.agent.voice.g711 import SAMPLE_RATE
 from colloquy.agent.voice.pipeline.build import CallRecord, VoiceStack, run_call
 from colloquy.agent.voice.pipeline.latency import LatencyLedger
@@ -42,6 +49,7 @@ class StreamStart:
 
     call_id: str
     serializer: FrameSerializer
+    caller: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +84,7 @@ def _telnyx(event: Mapping[str, Any]) -> StreamStart:
         call_control_id=call_id,
         params=TelnyxFrameSerializer.InputParams(auto_hang_up=False, sample_rate=SAMPLE_RATE),
     )
-    return StreamStart(call_id, serializer)
+    return StreamStart(call_id, serializer, str(start.get("from", "")) or None)
 
 
 PROVIDERS = (
@@ -99,6 +107,9 @@ class WebSocketSink(AudioSink):
         super().__init__(ledger)
         self.socket = socket
         self.serializer = serializer
+        self.opened_at = time.perf_counter()
+        self.said: list[tuple[float, bytes]] = []
+        """The agent's leg: (seconds since the stream opened, 8 kHz PCM) as it plays."""
         self._until = 0.0
 
     async def deliver(self, audio: Audio) -> float:
@@ -108,7 +119,9 @@ class WebSocketSink(AudioSink):
         sent = time.perf_counter()
         if message is not None and not self.socket.closed:
             await self.socket.send_str(str(message))
-        self._until = max(self._until, sent) + pcm.seconds
+        plays = max(self._until, sent)
+        self.said.append((plays - self.opened_at, pcm.pcm))
+        self._until = plays + pcm.seconds
         return sent
 
     def flush(self) -> None:
@@ -131,7 +144,10 @@ class MediaStreamServer:
 
     stack: VoiceStack
     ledger: LatencyLedger = field(default_factory=LatencyLedger)
+    archive: CallArchive | None = None
+    """What is kept of each call: recording, conversation in the store, conversion scores."""
     records: list[CallRecord] = field(default_factory=list)
+    archived: list[ArchivedCall] = field(default_factory=list)
 
     def app(self) -> web.Application:
         application = web.Application()
@@ -139,7 +155,9 @@ class MediaStreamServer:
             application.router.add_get(provider.path, self._handler(provider))
         return application
 
-    def _handler(self, provider: Provider) -> Callable[[web.Request], Any]:
+    def _handler(
+        self, provider: Provider
+    ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
         async def handle(request: web.Request) -> web.WebSocketResponse:
             return await self.handle(provider, request)
 
@@ -155,15 +173,20 @@ class MediaStreamServer:
         start = provider.start(event)
         await start.serializer.setup(cast(Any, SimpleNamespace(audio_in_sample_rate=SAMPLE_RATE)))
         frames: asyncio.Queue[bytes | None] = asyncio.Queue()
+        loop = asyncio.get_running_loop()
+        started, started_at = loop.time(), datetime.now(UTC)
+        sink = WebSocketSink(self.ledger, socket, start.serializer)
+        heard: list[tuple[float, bytes]] = []
         call = asyncio.create_task(
             run_call(
                 self.stack,
                 session_id=start.call_id,
                 frames=frames,
                 sample_rate=SAMPLE_RATE,
-                sink=WebSocketSink(self.ledger, socket, start.serializer),
+                sink=sink,
             )
         )
+        scoring = self._score_live(start.call_id)
         async for message in socket:
             if message.type is not WSMsgType.TEXT:
                 continue
@@ -171,11 +194,30 @@ class MediaStreamServer:
                 break
             frame = await start.serializer.deserialize(message.data)
             if isinstance(frame, InputAudioRawFrame):
+                heard.append((time.perf_counter() - sink.opened_at, frame.audio))
                 await frames.put(frame.audio)
         await frames.put(None)
-        self.records.append(await call)
+        record = await call
+        if scoring is not None:
+            scoring.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await scoring
+        self.records.append(record)
+        if self.archive is not None:
+            facts = CallFacts(
+                provider.name, started_at, started, loop.time() - started, caller=start.caller
+            )
+            kept = await self.archive.keep(record, facts, heard=heard, said=sink.said)
+            self.archived.append(kept)
         await socket.close()
+        log.info("media_stream_call_ended", provider=provider.name, call_id=record.session_id)
         return socket
+
+    def _score_live(self, call_id: str) -> asyncio.Task[None] | None:
+        if self.archive is None or self.archive.scorer is None:
+            return None
+        live = LiveScoring(self.stack.engine, call_id, self.archive.scorer)
+        return asyncio.create_task(live.watch())
 
     async def _start(
         self, provider: Provider, socket: web.WebSocketResponse
