@@ -1,11 +1,12 @@
-"""A FAKE of the hosted speech APIs (OpenAI, Cartesia, ElevenLabs) for tests: not a service.
+"""A FAKE of the hosted speech APIs (OpenAI, Cartesia, ElevenLabs, Deepgram) for tests.
 
 The real services cannot be reached from here, so this aiohttp server on 127.0.0.1 stands
 in for them, speaking each wire protocol as Pipecat's service classes use it: OpenAI's
 ``/v1/audio/transcriptions`` (a multipart WAV upload) and ``/v1/audio/speech`` (raw 24 kHz
 PCM, streamed), Cartesia's ``/tts/bytes`` (raw PCM at the asked rate) and ElevenLabs'
 ``/v1/speech-to-text`` and ``/v1/text-to-speech/{voice}/stream/with-timestamps``
-(newline-delimited JSON with base64 audio). It checks each provider's key header.
+(newline-delimited JSON with base64 audio), Deepgram's ``/v1/speak`` (raw linear16 at the
+asked rate). It checks each provider's key header. It is not a service of any of them.
 
 It understands no speech: a transcription answers the next of the lines the test says the
 caller spoke (and keeps the uploaded audio so the test can check it), and speech is made by
@@ -64,6 +65,7 @@ class FakeSpeechApi:
         app.router.add_post(
             "/v1/text-to-speech/{voice}/stream/with-timestamps", self.elevenlabs_speech
         )
+        app.router.add_post("/v1/speak", self.deepgram_speak)
         return app
 
     async def start(self) -> str:
@@ -150,6 +152,24 @@ class FakeSpeechApi:
         for start in range(0, len(pcm), step):
             chunk = base64.b64encode(pcm[start : start + step]).decode()
             await response.write(json.dumps({"audio_base64": chunk}).encode() + b"\n")
+        await response.write_eof()
+        return response
+
+    async def deepgram_speak(self, request: web.Request) -> web.StreamResponse:
+        token = request.headers.get("Authorization", "").removeprefix("Token ")
+        if refused := self._refused(token):
+            return refused
+        body = await request.json()
+        query = request.query
+        if (query.get("encoding"), query.get("container")) != ("linear16", "none"):
+            return web.json_response({"err_msg": "unsupported format"}, status=400)
+        rate = int(query["sample_rate"])
+        pcm = self._speech("deepgram", {"voice": query.get("model", "")}, str(body["text"]), rate)
+        response = web.StreamResponse(headers={"Content-Type": "audio/l16"})
+        await response.prepare(request)
+        # Odd-sized chunks: HTTP boundaries may fall mid-sample, as from the real service.
+        for start in range(0, len(pcm), 3001):
+            await response.write(pcm[start : start + 3001])
         await response.write_eof()
         return response
 

@@ -177,7 +177,12 @@ async def _one_frame(
 
 @pytest.mark.parametrize(
     ("name", "extra"),
-    [("openai", {}), ("cartesia", {"tts_voice": "v-1"}), ("elevenlabs", {"tts_voice": "v-2"})],
+    [
+        ("openai", {}),
+        ("cartesia", {"tts_voice": "v-1"}),
+        ("elevenlabs", {"tts_voice": "v-2"}),
+        ("deepgram", {"tts_voice": "aura-2-thalia-en"}),
+    ],
 )
 def test_each_text_to_speech_service_speaks_a_sentence(name: str, extra: dict[str, str]) -> None:
     sentence = SentenceFrame(text="Your claim is recorded.", clock=TurnClock(1, 0.0), first=True)

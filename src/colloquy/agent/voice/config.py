@@ -55,16 +55,18 @@ class VoiceSettings(BaseModel):
 
     stt: str = Field(
         default="whisper",
-        description="speech-to-text: whisper | pocketsphinx (offline) | openai | elevenlabs",
+        description="speech-to-text: whisper | pocketsphinx (offline); openai | elevenlabs (cloud)",
     )
     tts: str = Field(
         default="piper",
-        description="text-to-speech: piper | espeak (offline) | openai | cartesia | elevenlabs",
+        description="text-to-speech: piper | espeak (offline); openai | cartesia | elevenlabs "
+        "| deepgram (cloud)",
     )
     language: str = Field(default="en", description="the callers' language (ISO 639-1)")
     openai: CloudSpeechSettings = Field(default_factory=CloudSpeechSettings)
     cartesia: CloudSpeechSettings = Field(default_factory=CloudSpeechSettings)
     elevenlabs: CloudSpeechSettings = Field(default_factory=CloudSpeechSettings)
+    deepgram: CloudSpeechSettings = Field(default_factory=CloudSpeechSettings)
     sip_port: int = Field(default=5060, ge=0, le=65535, description="UDP port for SIP")
     ws_port: int | None = Field(
         default=None,
@@ -117,7 +119,7 @@ class VoiceSettings(BaseModel):
             ) from exc
 
 
-CLOUD_PROVIDERS = ("openai", "cartesia", "elevenlabs")
+CLOUD_PROVIDERS = ("openai", "cartesia", "elevenlabs", "deepgram")
 
 
 def service_settings(

@@ -67,6 +67,7 @@ def test_an_unknown_engine_names_the_choices(tmp_path: Path) -> None:
         (lambda: speech_to_text("openai", Path(), VoiceSettings()), "OPENAI"),
         (lambda: speech_to_text("elevenlabs", Path(), VoiceSettings()), "ELEVENLABS"),
         (lambda: text_to_speech("cartesia", VoiceSettings()), "CARTESIA"),
+        (lambda: text_to_speech("deepgram", VoiceSettings()), "DEEPGRAM"),
     ],
 )
 def test_a_cloud_engine_without_a_key_says_which_variable_to_set(

@@ -13,7 +13,7 @@ from colloquy.agent.voice.tts.service import ServiceTTS
 from colloquy.errors import ConfigError
 
 OFFLINE_TTS = ("piper", "espeak")
-CLOUD_TTS = ("openai", "cartesia", "elevenlabs")
+CLOUD_TTS = ("openai", "cartesia", "elevenlabs", "deepgram")
 TTS_ENGINES = (*OFFLINE_TTS, *CLOUD_TTS)
 
 
@@ -49,6 +49,10 @@ def text_to_speech(name: str, voice: VoiceSettings | None = None) -> TextToSpeec
         from colloquy.agent.voice.tts.elevenlabs import elevenlabs_tts
 
         return elevenlabs_tts(settings)
+    if name == "deepgram":
+        from colloquy.agent.voice.tts.deepgram import deepgram_tts
+
+        return deepgram_tts(settings)
     raise ConfigError(
         f"unknown text-to-speech engine {name!r}",
         hint=f"use one of {', '.join(OFFLINE_TTS)} (offline) or {', '.join(CLOUD_TTS)} "
