@@ -1,7 +1,7 @@
 """``colloquy agent voice serve`` as a process: it registers with a registrar on loopback,
-checks its recordings bucket on a local S3 server (moto), and unregisters on Ctrl-C. The
-bucket and password come from the ``voice.*`` settings (environment), the account from
-``--register``."""
+checks its recordings bucket on a local S3 server (moto), loads a conversion model, serves
+its Prometheus metrics, and unregisters on Ctrl-C. The bucket, model and password come from
+the ``voice.*`` settings (environment), the account from ``--register``."""
 
 from __future__ import annotations
 
@@ -12,14 +12,19 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from tests.integration.voice.s3 import moto_s3
+from tests.integration.voice.sipp import free_port
 from tests.unit.voice.test_register import Registrar
 
 from colloquy.desk import seed_desk
+from colloquy.models.conversion import ConversionPredictor
+from colloquy.pipelines.conversion import load_labelled
 from colloquy.storage import Store
 
 pytestmark = pytest.mark.slow
@@ -46,8 +51,24 @@ def registrar() -> Iterator[tuple[Registrar, int]]:
         loop.close()
 
 
+@pytest.fixture(scope="module")
+def conversion_model(datasets_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A TF-IDF conversion model on 150 negotiations (seconds, no encoder)."""
+    craigslist = load_labelled("craigslist_bargain", datasets_dir / "craigslist_bargain")
+    labels = np.asarray(craigslist.labels[:150], dtype=int)
+    model = ConversionPredictor(blocks=("tfidf",), inner_folds=3).fit(
+        list(craigslist.conversations[:150]), labels
+    )
+    output = tmp_path_factory.mktemp("conversion") / "model"
+    model.save(output)
+    return output
+
+
 def test_serve_registers_and_unregisters(
-    registrar: tuple[Registrar, int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    registrar: tuple[Registrar, int],
+    conversion_model: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     url = f"sqlite:///{tmp_path / 'desk.db'}"
     with Store.open(url) as store:
@@ -62,8 +83,10 @@ def test_serve_registers_and_unregisters(
             "COLLOQUY_VOICE__SIP_PASSWORD": "s3cret",
             "COLLOQUY_VOICE__RECORDINGS": f"s3://{BUCKET}/desk",
             "COLLOQUY_VOICE__S3_ENDPOINT": endpoint,
+            "COLLOQUY_VOICE__CONVERSION_MODEL": str(conversion_model),
             "HF_HUB_OFFLINE": "1",
         }
+        metrics_port = free_port()
         server = subprocess.Popen(
             [
                 sys.executable,
@@ -80,6 +103,8 @@ def test_serve_registers_and_unregisters(
                 "35000-35099",
                 "--register",
                 f"sip:1001@127.0.0.1:{port}",
+                "--metrics-port",
+                str(metrics_port),
                 "--stt",
                 "pocketsphinx",
             ],
@@ -101,6 +126,12 @@ def test_serve_registers_and_unregisters(
                 f"registered as sip:1001@127.0.0.1 with 127.0.0.1:{port}" in x for x in lines
             ), "".join(lines)
             assert any(f"recordings to s3://{BUCKET}/desk/" in x for x in lines)
+            assert any("scored live by model/" in x for x in lines)
+            url = f"http://127.0.0.1:{metrics_port}/metrics"
+            with urllib.request.urlopen(url, timeout=10) as page:
+                exposed = page.read().decode()
+            assert "voice_response_seconds_count 0.0" in exposed
+            assert "voice_conversion_score_count 0.0" in exposed
             server.send_signal(signal.SIGINT)
             _, rest = server.communicate(timeout=60)
         finally:

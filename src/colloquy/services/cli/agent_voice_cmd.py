@@ -140,12 +140,24 @@ def serve(
             f"default voice.sip_account. The password is voice.sip_password (${SIP_PASSWORD_ENV}).",
         ),
     ] = None,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(
+            "--metrics-port",
+            min=1,
+            max=65535,
+            help="Serve Prometheus metrics (stage timings, conversion scores) on "
+            "http://HOST:PORT/metrics.",
+        ),
+    ] = None,
     stt: SttOption = None,
     tts: TtsOption = None,
 ) -> None:
     """Answer SIP calls with the agent until interrupted (Ctrl-C)."""
     from colloquy.agent.voice.calls.archive import CallArchive
+    from colloquy.agent.voice.calls.scoring import ScoringMetrics
     from colloquy.agent.voice.calls.stores import open_recording_store
+    from colloquy.agent.voice.pipeline.latency import LatencyLedger, VoiceMetrics
     from colloquy.agent.voice.server import VoiceServer
     from colloquy.agent.voice.setup import speech_choice, voice_stack
     from colloquy.agent.voice.sip.ua import SipConfig
@@ -162,12 +174,15 @@ def serve(
     )
     dataset = calls_dataset or voice.calls_dataset
     model_reference = conversion_model or voice.conversion_model
+    metrics = VoiceMetrics()
     scorer = None
     if model_reference is not None:
         from colloquy.agent.voice.calls.scoring import load_call_scorer
 
         with stderr.status("loading the conversion model…"):
-            scorer = load_call_scorer(model_reference, cli.settings)
+            scorer = load_call_scorer(
+                model_reference, cli.settings, metrics=ScoringMetrics(metrics.registry)
+            )
     with cli.open_store() as store:
         engine = _engine(ctx, store)
         with stderr.status("loading the speech models…"):
@@ -185,9 +200,17 @@ def serve(
         archive = CallArchive(recordings_store, store, dataset, scorer)
 
         async def main() -> None:
-            server = VoiceServer(stack, config, archive=archive, account=account)
+            server = VoiceServer(
+                stack, config, LatencyLedger(metrics), archive=archive, account=account
+            )
             port = await server.start()
             stderr.print(f"SIP on udp/{host}:{port}; call sip:agent@{advertise}:{port}")
+            exporter = None
+            if metrics_port is not None:
+                from prometheus_client import start_http_server
+
+                exporter, _ = start_http_server(metrics_port, addr=host, registry=metrics.registry)
+                stderr.print(f"Prometheus metrics on http://{advertise}:{metrics_port}/metrics")
             stderr.print(
                 f"recordings to {recordings_store.location('')}; calls stored in dataset "
                 f"{dataset!r}" + (f"; scored live by {scorer.name}" if scorer else "")
@@ -211,6 +234,8 @@ def serve(
                 await server.stop()
                 if web_runner is not None:
                     await web_runner.cleanup()
+                if exporter is not None:
+                    exporter.shutdown()
 
         try:
             asyncio.run(main())
