@@ -11,6 +11,7 @@ Adapters, one per file: :mod:`~colloquy.execution.local`, :mod:`~colloquy.execut
 
 from __future__ import annotations
 
+import functools
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -23,6 +24,7 @@ from colloquy.execution.tasks import FileTask, PartitionTask
 if TYPE_CHECKING:
     import pyarrow as pa
 
+S = TypeVar("S")
 T = TypeVar("T")
 R = TypeVar("R")
 In = TypeVar("In")
@@ -54,6 +56,12 @@ class ExecutionBackend(ABC):
 
         ``fn`` and the items must pickle: module-level functions or frozen dataclasses.
         """
+
+    def map_shared(self, fn: Callable[[S, T], R], shared: S, items: Sequence[T]) -> list[R]:
+        """``fn(shared, item)`` on every item, results in order, with ``shared`` sent to the
+        workers once rather than pickled with every item: the data every cross-validation
+        fold reads, with the folds as items. ``fn`` must be a module-level function."""
+        return self.map(functools.partial(fn, shared), items)
 
     @abstractmethod
     def map_partitions(

@@ -10,13 +10,16 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 BackendName = Literal["local", "ray", "dask"]
+DeviceChoice = Literal["auto", "cpu", "cuda"]
 
 
 class ExecutionSettings(BaseModel):
     """``backend`` picks the engine; ``address`` joins a running cluster instead of
     starting one (``ray://host:10001`` or ``auto`` for Ray, ``tcp://host:8786`` for Dask);
     ``workers`` is the number of worker processes started locally (and the number of model
-    replicas in a Ray actor pool)."""
+    replicas in a Ray actor pool); ``device`` is where training and encoding run unless a
+    command or pipeline file says otherwise (the CPU, so results do not change with the
+    machine, unless a GPU is asked for)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -34,6 +37,9 @@ class ExecutionSettings(BaseModel):
     partition_rows: int = Field(
         default=10_000, ge=1, le=10_000_000, description="rows per Parquet partition"
     )
+    device: DeviceChoice = Field(
+        default="cpu", description="torch device for training and encoding: auto, cpu or cuda"
+    )
 
 
-__all__ = ["BackendName", "ExecutionSettings"]
+__all__ = ["BackendName", "DeviceChoice", "ExecutionSettings"]

@@ -22,6 +22,7 @@ from colloquy.extras import require
 if TYPE_CHECKING:
     import dask.dataframe as dd
 
+S = TypeVar("S")
 T = TypeVar("T")
 R = TypeVar("R")
 In = TypeVar("In")
@@ -70,6 +71,15 @@ class DaskBackend(ExecutionBackend):
     def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
         futures = self.client.map(fn, list(items), pure=False)
         return list(self.client.gather(futures))
+
+    def map_shared(self, fn: Callable[[S, T], R], shared: S, items: Sequence[T]) -> list[R]:
+        # Scattered once to every worker; each task is handed the future, not the data.
+        data = self.client.scatter(shared, broadcast=True, hash=False)
+        try:
+            futures = self.client.map(fn, [data] * len(items), list(items), pure=False)
+            return list(self.client.gather(futures))
+        finally:
+            data.release()
 
     def map_partitions(
         self, task: PartitionTask[In, Out], partitions: Iterable[In]

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from typing import Literal
+from typing import TYPE_CHECKING
 
 from colloquy.errors import ConfigError
+from colloquy.execution.config import DeviceChoice
 
-DeviceChoice = Literal["auto", "cpu", "cuda"]
+if TYPE_CHECKING:
+    import torch
+
 DEVICE_CHOICES: tuple[DeviceChoice, ...] = ("auto", "cpu", "cuda")
 
 
@@ -50,8 +53,24 @@ def autocast(device: str) -> Iterator[None]:
         return
     import torch
 
-    with torch.autocast(device_type="cuda", dtype=torch.float16):
+    with torch.autocast(device_type=torch.device(device).type, dtype=torch.float16):
         yield
 
 
-__all__ = ["DEVICE_CHOICES", "DeviceChoice", "autocast", "resolve_device", "uses_mixed_precision"]
+def grad_scaler(device: str) -> torch.amp.GradScaler:
+    """Loss scaling for the float16 gradients of :func:`autocast`; a pass-through where
+    autocast is off, so a training step is the same code on every device."""
+    import torch
+
+    kind = torch.device(device).type
+    return torch.amp.GradScaler(kind, enabled=uses_mixed_precision(device))
+
+
+__all__ = [
+    "DEVICE_CHOICES",
+    "DeviceChoice",
+    "autocast",
+    "grad_scaler",
+    "resolve_device",
+    "uses_mixed_precision",
+]

@@ -24,6 +24,7 @@ from colloquy.execution.config import ExecutionSettings
 from colloquy.execution.tasks import PartitionTask
 from colloquy.extras import require
 
+S = TypeVar("S")
 T = TypeVar("T")
 R = TypeVar("R")
 In = TypeVar("In")
@@ -55,6 +56,10 @@ def _score(replica: Any, partition: Any) -> Any:
 
 def _call(fn: Callable[[T], R], item: T) -> R:
     return fn(item)
+
+
+def _call_shared(fn: Callable[[S, T], R], shared: S, item: T) -> R:
+    return fn(shared, item)
 
 
 class RayBackend(ExecutionBackend):
@@ -90,6 +95,13 @@ class RayBackend(ExecutionBackend):
         ray: Any = importlib.import_module("ray")
         remote = ray.remote(num_cpus=1)(_call)
         return list(ray.get([remote.remote(fn, item) for item in items]))
+
+    def map_shared(self, fn: Callable[[S, T], R], shared: S, items: Sequence[T]) -> list[R]:
+        ray: Any = importlib.import_module("ray")
+        remote = ray.remote(num_cpus=1)(_call_shared)
+        # One copy in the object store; every task is handed the reference, not the data.
+        reference = ray.put(shared)
+        return list(ray.get([remote.remote(fn, reference, item) for item in items]))
 
     def map_partitions(
         self, task: PartitionTask[In, Out], partitions: Iterable[In]

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import numpy as np
 import numpy.typing as npt
@@ -70,6 +70,9 @@ from colloquy.progress import ProgressCallback
 from colloquy.schema import Conversation
 from colloquy.schema.conversation import JsonValue
 
+if TYPE_CHECKING:
+    from colloquy.execution.base import ExecutionBackend
+
 _PARAMS = (
     "blocks",
     "head",
@@ -87,6 +90,7 @@ _PARAMS = (
     "contrastive_folds",
     "contrastive_min_gain",
     "seed",
+    "device",
     "progress",
 )
 
@@ -122,6 +126,7 @@ class ConversionPredictor:
         contrastive_folds: int = 2,
         contrastive_min_gain: float = 0.005,
         seed: int = 0,
+        device: str = "cpu",
         progress: ProgressCallback | None = None,
     ) -> None:
         self.blocks = blocks
@@ -140,6 +145,7 @@ class ConversionPredictor:
         self.contrastive_folds = contrastive_folds
         self.contrastive_min_gain = contrastive_min_gain
         self.seed = seed
+        self.device = device
         self.progress = progress
 
     # ------------------------------------------------------------------ set-up
@@ -215,8 +221,11 @@ class ConversionPredictor:
         conversations: Sequence[Conversation],
         y: npt.ArrayLike,
         groups: Sequence[str] | None = None,
+        *,
+        execution: ExecutionBackend | None = None,
     ) -> Self:
-        """Fit on labelled conversations.
+        """Fit on labelled conversations (the inner cross-validation's fits on
+        ``execution``'s workers when given: a Ray or Dask backend).
 
         ``groups`` (e.g. customer ids) keeps every conversation of one group in the same
         inner fold. Pass it whenever a customer can appear more than once: otherwise trees
@@ -226,7 +235,7 @@ class ConversionPredictor:
         0.73; grouped by persuadee, the best metadata model was logistic regression at 0.63.
         """
         self._check_params()
-        self._adopt(train_conversion(self, conversations, y, groups))
+        self._adopt(train_conversion(self, conversations, y, groups, execution))
         return self
 
     def _adopt(self, fitted: FittedConversion) -> None:

@@ -82,10 +82,12 @@ def fine_tune(
     directory: Path,
     progress: ProgressCallback | None = None,
     stage: str = "contrastive fine-tune",
+    device: str = "cpu",
 ) -> SentenceEmbedder:
     """An encoder tuned on the outcomes of ``conversations``, saved under ``directory``.
 
-    Training steps are reported to ``progress`` as ``stage``.
+    Training steps are reported to ``progress`` as ``stage``; training and the returned
+    encoder run on ``device`` (auto, cpu or cuda).
     """
     from colloquy.models.contrastive import ContrastiveTrainer
 
@@ -98,9 +100,9 @@ def fine_tune(
         )
     supcon = config.model_copy(update={"loss": "supcon"})
     steps = _training_steps(progress, stage) if progress is not None else None
-    trainer = ContrastiveTrainer(base_model, supcon, directory, progress=steps)
+    trainer = ContrastiveTrainer(base_model, supcon, directory, progress=steps, device=device)
     result = trainer.fit(texts, outcomes)
-    return SentenceEmbedder(str(result.model_dir))
+    return SentenceEmbedder(str(result.model_dir), device=trainer.device)
 
 
 def _training_steps(progress: ProgressCallback, stage: str) -> ProgressCallback:
@@ -123,6 +125,7 @@ def cross_fitted_vectors(
     base_model: str | Path,
     config: ContrastiveConfig,
     progress: ProgressCallback | None = None,
+    device: str = "cpu",
 ) -> NDArray[np.float32]:
     """Each row's vector from an encoder tuned on the conversations of the other parts.
 
@@ -144,6 +147,7 @@ def cross_fitted_vectors(
                 directory=Path(scratch) / f"part-{part}",
                 progress=progress,
                 stage=f"contrastive cross-fit {step}/{len(names)}",
+                device=device,
             )
             held_out = np.flatnonzero(row_parts == part)
             vectors = transform(tuned, [rows[j] for j in held_out.tolist()])

@@ -2,25 +2,30 @@
 the grouped inner folds, and each block's regularisation picked by inner-CV ROC-AUC.
 
 The out-of-fold scores of the winning setting are what the stacker is trained on, so the
-stacker learns how far to trust each block on rows that block did not see.
+stacker learns how far to trust each block on rows that block did not see. The fits of
+every candidate on every fold are independent, so they run as one map on the execution
+backend when one is given (a Ray or Dask cluster), and in this process otherwise.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 
 from colloquy.errors import DataError
+from colloquy.execution.folds import Fold as Fold
+from colloquy.execution.folds import FoldData, FoldFit, rows, run_folds
 from colloquy.features.transcript import prefix
 from colloquy.models.conversion_blocks import FeatureBlock, HeadName
 from colloquy.schema import Conversation
 
-Fold = tuple[NDArray[np.intp], NDArray[np.intp]]
-"""Indices of the rows a model is fitted on and of the rows it then scores."""
+if TYPE_CHECKING:
+    from colloquy.execution.base import ExecutionBackend
+
 _EPS = 1e-4
 
 
@@ -38,7 +43,7 @@ def logit(p: NDArray[np.float64]) -> NDArray[np.float64]:
 
 
 def select_rows(features: Any, index: NDArray[np.intp]) -> Any:
-    return [features[i] for i in index] if isinstance(features, list) else features[index]
+    return rows(features, index)
 
 
 def roc_auc(y: NDArray[np.int_], score: NDArray[np.float64]) -> float:
@@ -92,15 +97,22 @@ def choose_setting(
     *,
     head: HeadName,
     seed: int,
+    execution: ExecutionBackend | None = None,
 ) -> SettingChoice:
-    """The candidate with the best inner-CV ROC-AUC, its out-of-fold scores and AUC."""
+    """The candidate with the best inner-CV ROC-AUC, its out-of-fold scores and AUC
+    (the fits on ``execution``'s workers when given)."""
+    candidates = block.candidates(head)
+    jobs = [
+        FoldFit(block.estimator(setting, head, seed), fold)
+        for setting in candidates
+        for fold in range(len(folds))
+    ]
+    scores = run_folds(FoldData(features, labels, folds), jobs, execution)
     best: SettingChoice | None = None
-    for setting in block.candidates(head):
+    for number, setting in enumerate(candidates):
         oof = np.zeros(len(labels), dtype=np.float64)
-        for train, test in folds:
-            model = block.estimator(setting, head, seed)
-            model.fit(select_rows(features, train), labels[train])
-            oof[test] = model.predict_proba(select_rows(features, test))[:, 1]
+        for fold, (_, test) in enumerate(folds):
+            oof[test] = scores[number * len(folds) + fold]
         auc = roc_auc(labels, oof)
         if best is None or auc > best.auc + 1e-9:
             best = SettingChoice(setting, oof, auc)

@@ -49,6 +49,7 @@ from colloquy.progress import emit
 from colloquy.schema import Conversation
 
 if TYPE_CHECKING:
+    from colloquy.execution.base import ExecutionBackend
     from colloquy.models.conversion import ConversionPredictor
 
 log = get_logger(__name__)
@@ -116,8 +117,10 @@ def train_conversion(
     conversations: Sequence[Conversation],
     y: npt.ArrayLike,
     groups: Sequence[str] | None,
+    execution: ExecutionBackend | None = None,
 ) -> FittedConversion:
-    """Fit a model with ``predictor``'s parameters (checked by the caller)."""
+    """Fit a model with ``predictor``'s parameters (checked by the caller); the inner
+    cross-validation fits run on ``execution`` when one is given."""
     target = np.asarray(y).astype(bool).astype(np.int_).ravel()
     if len(target) != len(conversations):
         raise UsageError(f"{len(conversations)} conversations but {len(target)} labels")
@@ -169,6 +172,7 @@ def train_conversion(
             row_groups,
             features["embedding"],
             folds,
+            execution,
         )
         features["embedding"], chosen["embedding"] = tuning.vectors, tuning.choice
     block_models: dict[BlockName, Any] = {}
@@ -178,7 +182,7 @@ def train_conversion(
     for column, (name, block) in enumerate(blocks.items()):
         emit(progress, f"block {name}", column, len(blocks))
         setting, oof, auc = chosen.get(name) or choose_setting(
-            block, features[name], labels, folds, head=head, seed=seed
+            block, features[name], labels, folds, head=head, seed=seed, execution=execution
         )
         out_of_fold[:, column] = oof
         block_settings[name], block_auc[name] = setting, auc
@@ -215,6 +219,7 @@ def _tune_encoder(
     row_groups: NDArray[np.int_],
     generic: NDArray[np.float32],
     folds: list[Fold],
+    execution: ExecutionBackend | None = None,
 ) -> _EncoderTuning:
     """The embedding block's training vectors (cross-fitted tuned ones if they help)
     with the winner's inner-CV setting, out-of-fold scores and ROC-AUC.
@@ -243,9 +248,14 @@ def _tune_encoder(
         base_model=base,
         config=config,
         progress=predictor.progress,
+        device=predictor.device,
     )
-    generic_result = choose_setting(block, generic, labels, folds, head=head, seed=seed)
-    tuned_result = choose_setting(block, tuned, labels, folds, head=head, seed=seed)
+    generic_result = choose_setting(
+        block, generic, labels, folds, head=head, seed=seed, execution=execution
+    )
+    tuned_result = choose_setting(
+        block, tuned, labels, folds, head=head, seed=seed, execution=execution
+    )
     kept = tuned_result.auc >= generic_result.auc + predictor.contrastive_min_gain
     encoder, scratch = None, None
     if kept:
@@ -258,6 +268,7 @@ def _tune_encoder(
             config=config,
             directory=Path(scratch.name),
             progress=predictor.progress,
+            device=predictor.device,
         )
         assert isinstance(block, EmbeddingBlock)
         block.pooled = PooledTurnEmbeddings(encoder, pools=pools)

@@ -68,6 +68,7 @@ _PARAMS = (
     "cache_path",
     "work_dir",
     "seed",
+    "device",
     "progress",
 )
 
@@ -91,6 +92,7 @@ class IntentClassifier:
         cache_path: Path | None = None,
         work_dir: Path | None = None,
         seed: int = 0,
+        device: str = "cpu",
         progress: ProgressCallback | None = None,
     ) -> None:
         self.method = method
@@ -106,6 +108,7 @@ class IntentClassifier:
         self.cache_path = cache_path
         self.work_dir = work_dir
         self.seed = seed
+        self.device = device
         self.progress = progress
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
@@ -155,6 +158,7 @@ class IntentClassifier:
                 work=self.work_dir or Path(tempfile.mkdtemp(prefix="colloquy-encoder-")),
                 seed=self.seed,
                 progress=self.progress,
+                device=self.device,
             )
         self.embedder_ = self._make_embedder()
         features = self._features(texts_)
@@ -214,7 +218,8 @@ class IntentClassifier:
         if self.method == "tfidf":
             return None
         source = self.encoder_dir_ if self.encoder_dir_ is not None else self.model
-        embedder: Embedder = SentenceEmbedder(source, backend=self.backend)
+        device = self.device if self.backend == "torch" else "cpu"
+        embedder: Embedder = SentenceEmbedder(source, backend=self.backend, device=device)
         if self.cache_path is not None:
             embedder = CachedEmbedder(embedder, EmbeddingCache(self.cache_path))
         return embedder
@@ -237,7 +242,7 @@ class IntentClassifier:
         self.tfidf_: TfidfEmbedder | TfidfTransform | None = None
         self.tfidf_head_: Any = None
         if "dense" in features and weight < 1.0:
-            self.head_ = make_head(self.head, C=self.C, seed=self.seed)
+            self.head_ = make_head(self.head, C=self.C, seed=self.seed, device=self.device)
             self.head_.fit(features["dense"][rows], fitted_labels)
             self.classes_ = np.asarray(self.head_.classes_, dtype=object)
         if weight > 0.0:

@@ -169,11 +169,13 @@ def fine_tune_encoder(
     work: Path,
     seed: int,
     progress: ProgressCallback | None,
+    device: str = "cpu",
 ) -> Path:
-    """The folder of ``model`` fine-tuned contrastively on ``texts`` and their ``labels``."""
+    """The folder of ``model`` fine-tuned contrastively on ``texts`` and their ``labels``
+    (on ``device``: auto, cpu or cuda)."""
     from colloquy.models.contrastive import ContrastiveTrainer
 
-    trainer = ContrastiveTrainer(model, config, work, progress=progress)
+    trainer = ContrastiveTrainer(model, config, work, progress=progress, device=device)
     n_classes = len(np.unique(labels))
     if len(labels) < MIN_PER_CLASS_FOR_EARLY_STOPPING * n_classes:
         # A tenth of a few-shot set is one or two examples per class: too noisy to stop

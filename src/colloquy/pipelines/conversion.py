@@ -25,7 +25,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -34,6 +34,8 @@ from colloquy.data.labeling import DealLabeler, DonatedLabeler, OutcomeLabeler
 from colloquy.data.loaders import get_loader
 from colloquy.errors import DataError, UsageError
 from colloquy.evaluation import binary_metrics, calibration_curve_png
+from colloquy.execution.config import DeviceChoice
+from colloquy.execution.device import resolve_device
 from colloquy.features.embeddings import DEFAULT_MODEL, Embedder, EmbeddingCache, get_embedder
 from colloquy.features.leakage import DEFAULT_DENYLIST
 from colloquy.features.transcript import POOLS, PoolName, has_customer_turn
@@ -50,6 +52,9 @@ from colloquy.pipelines.records import (
 )
 from colloquy.progress import ProgressCallback
 from colloquy.schema import Conversation
+
+if TYPE_CHECKING:
+    from colloquy.execution.base import ExecutionBackend
 
 _LOADER = {
     "persuasion4good": "persuasion4good",
@@ -127,6 +132,11 @@ class ConversionTrainingConfig(BaseModel):
         ge=-1,
         le=1,
         description="Inner-CV ROC-AUC the tuned encoder must add to be kept; -1 keeps it always",
+    )
+    device: DeviceChoice | None = Field(
+        default=None,
+        description="Where the encoder, the contrastive fine-tune and the MLP head run: auto, "
+        "cpu or cuda; None = the execution.device setting (the CPU by default)",
     )
     seed: int = 0
 
@@ -207,9 +217,9 @@ def conversation_groups(
     return [str(c.metadata.get(key) or f"conversation:{c.id}") for c in conversations]
 
 
-def _embedder(model: str, cache_path: Path | None) -> Embedder:
+def _embedder(model: str, cache_path: Path | None, device: str = "cpu") -> Embedder:
     cache = EmbeddingCache(cache_path) if cache_path is not None else None
-    embedder: Embedder = get_embedder(model, cache=cache)
+    embedder: Embedder = get_embedder(model, cache=cache, device=device)
     return embedder
 
 
@@ -231,13 +241,15 @@ def build_predictor(
     progress: ProgressCallback | None = None,
     embedder: Any = None,
 ) -> ConversionPredictor:
-    """The predictor ``config`` describes, with the source's metadata-ratio preset."""
+    """The predictor ``config`` describes, with the source's metadata-ratio preset
+    (a ``cuda`` device without a GPU is a ConfigError here, before any work)."""
+    device = resolve_device(config.device or "cpu")
     reference = config.price_reference or _SOURCE_PRICE_REFERENCE.get(source)
     blocks = config.blocks
     if blocks is None:
         blocks = [*DEFAULT_BLOCKS, "prices"] if reference else list(DEFAULT_BLOCKS)
     if embedder is None and "embedding" in blocks:
-        embedder = _embedder(config.model, cache_path)
+        embedder = _embedder(config.model, cache_path, device)
     ratios = config.metadata_ratios
     return ConversionPredictor(
         blocks=blocks,
@@ -260,6 +272,7 @@ def build_predictor(
         contrastive_folds=config.contrastive_folds,
         contrastive_min_gain=config.contrastive_min_gain,
         seed=config.seed,
+        device=device,
         progress=progress,
     )
 
@@ -273,10 +286,12 @@ def train_conversion(
     overwrite: bool = False,
     cache_path: Path | None = None,
     progress: ProgressCallback | None = None,
+    execution: ExecutionBackend | None = None,
 ) -> ConversionManifest:
     """Fit a conversion model on ``data`` and write it to ``output``; returns its manifest.
 
     ``overwrite`` allows replacing an existing model directory (never other files).
+    ``execution``: a Ray or Dask backend runs the inner cross-validation's fits.
     """
     check_output(output, overwrite=overwrite)
     labelled = load_labelled(source, data, min_price_ratio=config.min_price_ratio)
@@ -286,6 +301,7 @@ def train_conversion(
         labelled.conversations,
         labelled.labels,
         groups=conversation_groups(labelled.conversations, source, config.group_field),
+        execution=execution,
     )
     metrics = ConversionTrainingMetrics(
         source=source,

@@ -19,6 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from colloquy.data.tables import read_labelled_texts
 from colloquy.errors import DataError, UsageError
+from colloquy.execution.config import DeviceChoice
+from colloquy.execution.device import resolve_device
 from colloquy.models.artifacts import check_output, data_fingerprint
 from colloquy.models.choices import Backend, Method
 from colloquy.models.contrastive_config import ContrastiveConfig
@@ -58,6 +60,11 @@ class IntentTrainingConfig(BaseModel):
     )
     contrastive: ContrastiveConfig = Field(default_factory=ContrastiveConfig)
     oos_holdout: float = Field(default=0.1, gt=0.0, lt=0.5)
+    device: DeviceChoice | None = Field(
+        default=None,
+        description="Where the encoder, the contrastive fine-tune and the MLP head run: auto, "
+        "cpu or cuda; None = the execution.device setting (the CPU by default)",
+    )
     seed: int = 0
 
 
@@ -152,7 +159,9 @@ def train_intent(
     """Fit an intent model on ``data`` and write it to ``output``; returns its manifest.
 
     ``overwrite`` allows replacing an existing model directory (never other files).
+    A ``cuda`` device on a machine without a GPU is a ConfigError before any work.
     """
+    device = resolve_device(config.device or "cpu")
     check_output(output, overwrite=overwrite)
     texts, labels = read_labelled_texts(data, text_column=text_column, label_column=label_column)
     if oos_label is not None and oos_label not in labels:
@@ -172,6 +181,7 @@ def train_intent(
         contrastive=config.contrastive.model_copy(update={"seed": config.seed}),
         cache_path=cache_path,
         seed=config.seed,
+        device=device,
         progress=progress,
     )
     started = time.perf_counter()

@@ -8,6 +8,7 @@ commands); labels must be ``negative``, ``neutral`` or ``positive``.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
@@ -17,6 +18,9 @@ from colloquy.analytics.sentiment.trained import TrainedSentiment
 from colloquy.analytics.sentiment.vader import VaderSentiment
 from colloquy.data.tables import read_labelled_texts
 from colloquy.features.embeddings import DEFAULT_MODEL, SentenceEmbedder
+
+if TYPE_CHECKING:
+    from colloquy.execution.base import ExecutionBackend
 
 VADER = "vader"
 
@@ -51,11 +55,18 @@ def train_sentiment_file(
     overwrite: bool = False,
     encoder: str = DEFAULT_MODEL,
     seed: int = 0,
+    execution: ExecutionBackend | None = None,
 ) -> SentimentTrainingSummary:
-    """Train a :class:`TrainedSentiment` on ``data`` and save it at ``output``."""
+    """Train a :class:`TrainedSentiment` on ``data`` and save it at ``output`` (the
+    cross-validation's fits on ``execution`` when given)."""
     texts, labels = read_sentiment_file(data, text_column=text_column, label_column=label_column)
     model = TrainedSentiment.fit(
-        texts, labels, embedder=SentenceEmbedder(encoder), model_ref=encoder, seed=seed
+        texts,
+        labels,
+        embedder=SentenceEmbedder(encoder),
+        model_ref=encoder,
+        seed=seed,
+        execution=execution,
     )
     model.save(output, overwrite=overwrite)
     return SentimentTrainingSummary(

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -31,9 +31,13 @@ from colloquy.analytics.sentiment.base import LABELS, SentimentLabel, SentimentM
 from colloquy.analytics.sentiment.evaluation import score_predictions
 from colloquy.analytics.sentiment.vader import VaderSentiment
 from colloquy.errors import ArtifactError, ColloquyError, DataError
+from colloquy.execution.folds import FoldData, FoldFit, run_folds
 from colloquy.features.embeddings import Embedder, SentenceEmbedder
 from colloquy.models.artifacts import open_model, staged_directory, write_arrays, write_model
 from colloquy.models.heads import PlainHead
+
+if TYPE_CHECKING:
+    from colloquy.execution.base import ExecutionBackend
 
 KIND = "sentiment"
 HEAD = "head.safetensors"
@@ -93,9 +97,11 @@ class TrainedSentiment(SentimentModel):
         model_ref: str,
         folds: int = 5,
         seed: int = 0,
+        execution: ExecutionBackend | None = None,
     ) -> TrainedSentiment:
         """Choose the features and head settings by stratified ``folds``-fold macro recall on
-        ``texts``, then refit the best on all of them."""
+        ``texts``, then refit the best on all of them (the cross-validation's fits on
+        ``execution``'s workers when given: a Ray or Dask backend)."""
         from sklearn.linear_model import LogisticRegression
 
         y = np.asarray(labels, dtype=object)
@@ -109,10 +115,16 @@ class TrainedSentiment(SentimentModel):
         polarity = VaderSentiment().polarity(texts)
         k = min(folds, *counts.values())
         candidates = [
-            _cross_validate(embedded, polarity, y, vader, c, balanced, k, seed)
+            choice
             for vader in (False, True)
-            for c in C_GRID
-            for balanced in (False, True)
+            for choice in _cross_validate(
+                np.hstack([embedded, polarity]) if vader else embedded,
+                y,
+                vader=vader,
+                folds=k,
+                seed=seed,
+                execution=execution,
+            )
         ]
         best = max(candidates, key=lambda cand: cand.cv_macro_recall)
         X = np.hstack([embedded, polarity]) if best.vader_features else embedded  # noqa: N806
@@ -221,25 +233,44 @@ def _score(row: np.ndarray) -> SentimentScore:
 
 
 def _cross_validate(
-    embedded: np.ndarray,
-    polarity: np.ndarray,
+    X: np.ndarray,  # noqa: N803
     y: np.ndarray,
+    *,
     vader: bool,
-    c: float,
-    balanced: bool,
     folds: int,
     seed: int,
-) -> SentimentChoice:
+    execution: ExecutionBackend | None,
+) -> list[SentimentChoice]:
+    """Every setting of ``C`` and class weights on ``X``, by stratified k-fold macro recall;
+    the fits of all settings and folds are one map (on ``execution`` when given)."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
 
-    X = np.hstack([embedded, polarity]) if vader else embedded  # noqa: N806
-    predicted = np.empty(len(y), dtype=object)
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    for train, test in splitter.split(X, y):
-        estimator = LogisticRegression(
-            C=c, class_weight="balanced" if balanced else None, max_iter=3000, random_state=seed
-        ).fit(X[train], y[train])
-        predicted[test] = estimator.predict(X[test])
-    recall = score_predictions(list(y), list(predicted), model="cv").macro_recall
-    return SentimentChoice(vader_features=vader, C=c, balanced=balanced, cv_macro_recall=recall)
+    splits = list(splitter.split(X, y))
+    settings = [(c, balanced) for c in C_GRID for balanced in (False, True)]
+    jobs = [
+        FoldFit(
+            LogisticRegression(
+                C=c,
+                class_weight="balanced" if balanced else None,
+                max_iter=3000,
+                random_state=seed,
+            ),
+            fold,
+            output="label",
+        )
+        for c, balanced in settings
+        for fold in range(len(splits))
+    ]
+    labels = run_folds(FoldData(X, y, splits), jobs, execution)
+    choices = []
+    for number, (c, balanced) in enumerate(settings):
+        predicted = np.empty(len(y), dtype=object)
+        for fold, (_, test) in enumerate(splits):
+            predicted[test] = labels[number * len(splits) + fold]
+        recall = score_predictions(list(y), list(predicted), model="cv").macro_recall
+        choices.append(
+            SentimentChoice(vader_features=vader, C=c, balanced=balanced, cv_macro_recall=recall)
+        )
+    return choices

@@ -23,9 +23,10 @@ def get_embedder(
     model: str = DEFAULT_MODEL,
     backend: Backend = "torch",
     cache: EmbeddingCache | None = None,
+    device: str = "cpu",
 ) -> Embedder:
-    """A loaded :class:`SentenceEmbedder`, behind ``cache`` when one is given."""
-    embedder: Embedder = SentenceEmbedder(model, backend=backend)
+    """A loaded :class:`SentenceEmbedder` on ``device``, behind ``cache`` when one is given."""
+    embedder: Embedder = SentenceEmbedder(model, backend=backend, device=device)
     return CachedEmbedder(embedder, cache) if cache is not None else embedder
 
 

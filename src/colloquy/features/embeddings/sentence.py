@@ -109,7 +109,8 @@ class SentenceEmbedder(Embedder):
     model gets a sub-directory ``<name>-<fingerprint>``. It defaults to ``<home>/onnx``;
     ``export_beside_model=False`` keeps exports out of a local model's own directory too
     (one inside a saved colloquy model, whose files are fixed).
-    ``max_seq_length`` truncates longer texts (in tokens) on every backend.
+    ``max_seq_length`` truncates longer texts (in tokens) on every backend. ``device`` is a
+    torch device (``cpu``, ``cuda``, ``cuda:N``) or ``auto``: CUDA where torch sees a GPU.
     """
 
     def __init__(
@@ -128,6 +129,10 @@ class SentenceEmbedder(Embedder):
             )
         if max_seq_length < 1:
             raise ConfigError(f"max_seq_length must be at least 1, got {max_seq_length}")
+        if device == "auto":
+            from colloquy.execution.device import resolve_device
+
+            device = resolve_device(device)
         source = resolve_model_path(model)
         self._name = _display_name(model, source)
         self._backend: Backend = backend

@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F  # noqa: N812
 from sentence_transformers import SentenceTransformer
 
+from colloquy.execution.device import autocast
 from colloquy.progress import ProgressCallback, emit
 
 ENCODE_BATCH_SIZE = 64
@@ -48,12 +49,18 @@ def torch_threads(threads: int | None) -> Iterator[None]:
         torch.set_num_threads(previous)
 
 
-def load_model(source: str | Path) -> SentenceTransformer:
-    """Load a checkpoint, a local model or a named one (the bundled MiniLM offline)."""
+def load_model(source: str | Path, device: str = "cpu") -> SentenceTransformer:
+    """Load a checkpoint, a local model or a named one (the bundled MiniLM offline) onto
+    ``device`` (a resolved one: ``cpu``, ``cuda``, ``cuda:N``).
+
+    The weights are read onto the CPU first, so a model trained on a GPU loads on a
+    machine without one.
+    """
     from colloquy.features.embeddings import resolve_model_path
 
     with quiet_hf():
-        return SentenceTransformer(str(resolve_model_path(source)), device="cpu")
+        model = SentenceTransformer(str(resolve_model_path(source)), device="cpu")
+    return model.to(device) if device != "cpu" else model
 
 
 def save_model(model: SentenceTransformer, directory: Path, max_seq_length: int | None) -> None:
@@ -80,15 +87,16 @@ def embed(model: SentenceTransformer, texts: list[str]) -> torch.Tensor:
 def encode(
     model: SentenceTransformer, texts: Sequence[str], progress: ProgressCallback | None = None
 ) -> torch.Tensor:
-    """Normalised embeddings (CPU) of ``texts`` in eval mode, batched by length."""
+    """Normalised float32 embeddings (on the CPU) of ``texts`` in eval mode, batched by
+    length; float16 autocast where the model is on a GPU."""
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     starts = range(0, len(order), ENCODE_BATCH_SIZE)
     chunks: list[torch.Tensor] = []
     model.eval()
-    with torch.no_grad():
+    with torch.no_grad(), autocast(str(model.device)):
         for done, start in enumerate(starts, 1):
             batch = [texts[i] for i in order[start : start + ENCODE_BATCH_SIZE]]
-            chunks.append(F.normalize(embed(model, batch), dim=-1).cpu())
+            chunks.append(F.normalize(embed(model, batch).float(), dim=-1).cpu())
             emit(progress, "validate", done, len(starts), unit="batches")
     embeddings = torch.cat(chunks)
     inverse = torch.empty(len(order), dtype=torch.long)

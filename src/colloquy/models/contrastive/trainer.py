@@ -3,11 +3,14 @@
 Our own PyTorch loop rather than a framework trainer: AdamW with linear warm-up and decay,
 anchors and positives tokenised together and embedded in one forward pass (half the
 overhead on CPU), a checkpoint after every epoch, and early stopping on the validation
-split's nearest-centroid accuracy that keeps the best epoch.
+split's nearest-centroid accuracy that keeps the best epoch. On a GPU the forward pass and
+the loss run under float16 autocast and the backward pass through a gradient scaler (so
+small float16 gradients do not underflow); on the CPU both are pass-throughs.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -21,6 +24,7 @@ from torch.optim import AdamW
 from torch.optim.lr_scheduler import LambdaLR
 
 from colloquy.errors import ColloquyError, UsageError
+from colloquy.execution.device import autocast, grad_scaler, resolve_device
 from colloquy.logging import get_logger
 from colloquy.models.contrastive.batching import Pair, epoch_rng, make_batches, make_mixed_batches
 from colloquy.models.contrastive.checkpoints import (
@@ -55,6 +59,7 @@ class _Run:
     model: SentenceTransformer
     optimizer: AdamW
     scheduler: LambdaLR
+    scaler: torch.amp.GradScaler
     base_max_seq_length: int | None
     steps_per_epoch: int
     epoch: int = 0
@@ -70,6 +75,10 @@ class ContrastiveTrainer:
     ``output_dir`` holds ``checkpoints/epoch-{n}/`` (the latest and the best epoch are kept)
     and, once :meth:`fit` returns, ``model/``: the best epoch's encoder (the last epoch's
     without validation data), loadable with ``SentenceTransformer(model_dir)``.
+
+    ``device`` is ``auto``, ``cpu``, ``cuda`` or ``cuda:N`` (``cuda`` without a GPU is a
+    :class:`~colloquy.errors.ConfigError` here, before any work). Checkpoints and the saved
+    model load on any device, so a run started on a GPU resumes on a CPU and vice versa.
     """
 
     def __init__(
@@ -79,7 +88,9 @@ class ContrastiveTrainer:
         output_dir: Path,
         *,
         progress: ProgressCallback | None = None,
+        device: str = "cpu",
     ) -> None:
+        self.device = resolve_device(device)
         self.base_model = str(base_model)
         self.config = config
         self.output_dir = Path(output_dir)
@@ -140,13 +151,13 @@ class ContrastiveTrainer:
             )
         if state is None:
             seed_everything(self.config.seed)
-        model = load_model(latest if latest is not None else self.base_model)
+        model = load_model(latest if latest is not None else self.base_model, self.device)
         base_max = model.max_seq_length
         model.max_seq_length = self.config.max_seq_length
         steps = len(self._batches(data, 1))
         optimizer = build_optimizer(model, self.config)
         scheduler = build_scheduler(optimizer, steps * self.config.epochs, self.config.warmup_ratio)
-        run = _Run(model, optimizer, scheduler, base_max, steps)
+        run = _Run(model, optimizer, scheduler, grad_scaler(self.device), base_max, steps)
         if latest is not None and state is not None:
             restore_training(latest, state, optimizer, scheduler)
             run.epoch = int(state["epoch"])
@@ -205,27 +216,39 @@ class ContrastiveTrainer:
         log.info("contrastive.epoch", **asdict(record))
 
     def _step(self, run: _Run, batch: list[Pair], data: TrainingData) -> float:
-        """One optimiser step on one batch; anchors and positives share one forward pass."""
+        """One optimiser step on one batch; anchors and positives share one forward pass.
+
+        The forward pass runs under autocast, the loss in float32; the gradients are
+        unscaled before clipping, so the norm limit means the same with and without the
+        float16 gradient scaler.
+        """
         anchors = [data.texts[anchor] for anchor, _ in batch]
         positives = [data.texts[positive] for _, positive in batch]
-        embeddings = embed(run.model, anchors + positives)
+        with autocast(self.device):
+            embeddings = embed(run.model, anchors + positives)
+        # The loss in float32: scaled cosines and their softmax lose too much in float16.
+        embeddings = embeddings.float()
         first, second = embeddings[: len(batch)], embeddings[len(batch) :]
         if self.config.loss == "supcon":
-            labels = torch.tensor([data.label_codes[anchor] for anchor, _ in batch])
+            codes = [data.label_codes[anchor] for anchor, _ in batch]
+            labels = torch.tensor(codes, device=embeddings.device)
             loss = supcon_loss(first, second, labels, self.config.scale)
         else:
             loss = mnrl_loss(first, second, self.config.scale)
-        if not torch.isfinite(loss):
+        value = float(loss.item())
+        if not math.isfinite(value):
             raise ColloquyError(
-                f"contrastive loss is {loss.item()} at step {run.global_step + 1}",
+                f"contrastive loss is {value} at step {run.global_step + 1}",
                 hint="lower learning_rate or scale",
             )
         run.optimizer.zero_grad(set_to_none=True)
-        loss.backward()  # type: ignore[no-untyped-call]
+        run.scaler.scale(loss).backward()  # type: ignore[no-untyped-call]
+        run.scaler.unscale_(run.optimizer)
         torch.nn.utils.clip_grad_norm_(run.model.parameters(), MAX_GRAD_NORM)
-        run.optimizer.step()
+        run.scaler.step(run.optimizer)
+        run.scaler.update()
         run.scheduler.step()
-        return float(loss.item())
+        return value
 
     def _validate(self, model: SentenceTransformer, data: TrainingData) -> float | None:
         """Nearest-centroid accuracy on the validation split (``None`` without one)."""

@@ -4,8 +4,15 @@ The search space is the same :class:`~colloquy.pipelines.tuning.config.TuneConfi
 study reads: Ray's ``OptunaSearch`` calls :func:`~colloquy.pipelines.tuning.space.suggest`
 as its define-by-run space, so the YAML means the same thing on both. Trials run as Ray
 tasks (one CPU each, at most ``workers`` at once) and the objective is the picklable one a
-local study uses. Intermediate reports go to Ray; early stopping of trials is not mapped
-(a ``pruner`` in the config is ignored here, every trial runs to the end).
+local study uses.
+
+The config's ``pruner`` becomes a Ray Tune scheduler (:func:`make_scheduler`): ``median``
+is Ray's median stopping rule, which stops a trial whose best report so far is worse than
+the median of the other trials' running means up to the same step, with the warm-up and
+start-up counts the local study's median pruner takes; ``none`` runs every trial to its
+end (first in, first out). Each trainer step the objective reports through
+``on_iteration`` is one Ray result, as it is one ``trial.report`` in a local study; a trial
+the scheduler stops is recorded as ``pruned`` with its last report as its value.
 """
 
 from __future__ import annotations
@@ -17,13 +24,23 @@ from typing import TYPE_CHECKING, Any, cast
 
 from colloquy.extras import require
 from colloquy.pipelines.tuning.config import TuneConfig
-from colloquy.pipelines.tuning.records import Objective, StudyResult, TrialRecord, TrialRun
+from colloquy.pipelines.tuning.records import (
+    Objective,
+    StudyResult,
+    TrialRecord,
+    TrialRun,
+    TrialStateName,
+)
 from colloquy.pipelines.tuning.space import Dimension, ParamValue, suggest
 
 if TYPE_CHECKING:
     import optuna
+    from ray.tune.schedulers import TrialScheduler
 
 SCORE = "score"
+STEP = "step"
+FINAL = "final"
+"""Set on a trial's last report only: a trial whose last report lacks it was stopped."""
 
 
 def run_ray_study(
@@ -57,6 +74,7 @@ def run_ray_study(
         trainable,
         tune_config=tune.TuneConfig(
             search_alg=limited,
+            scheduler=make_scheduler(config),
             num_samples=config.n_trials,
             time_budget_s=config.timeout_seconds,
         ),
@@ -67,6 +85,31 @@ def run_ray_study(
     grid = tuner.fit()
     trials = tuple(_record(number, grid[number]) for number in range(len(grid)))
     return _result(trials, config, study_name, storage_path / study_name)
+
+
+def make_scheduler(config: TuneConfig) -> TrialScheduler:
+    """The Ray Tune scheduler that does what the config's ``pruner`` does in a local study.
+
+    ``median``: :class:`~ray.tune.schedulers.MedianStoppingRule` on the trainer's step
+    (one that never pauses a trial: :mod:`~colloquy.pipelines.tuning.ray_scheduler`),
+    no stopping before step ``n_warmup_steps`` nor before ``n_startup_trials`` other trials
+    have reported that step (at least one: a median needs something to be the median of;
+    Optuna counts finished trials instead, which Ray's rule cannot). ``none``:
+    :class:`~ray.tune.schedulers.FIFOScheduler`, which never stops a trial.
+    """
+    from ray.tune.schedulers import FIFOScheduler
+
+    from colloquy.pipelines.tuning.ray_scheduler import MedianStopping
+
+    if config.pruner == "none":
+        return FIFOScheduler()  # type: ignore[no-untyped-call]
+    return MedianStopping(
+        time_attr=STEP,
+        metric=SCORE,
+        mode="max" if config.direction == "maximize" else "min",
+        grace_period=float(config.n_warmup_steps),
+        min_samples_required=max(1, config.n_startup_trials),
+    )
 
 
 class _Space:
@@ -90,12 +133,12 @@ def _trial(params: dict[str, Any], objective: Objective, seed: int) -> None:
     def on_iteration(index: int, value: float) -> None:
         nonlocal step
         step = index
-        tune.report({SCORE: value, "step": index})
+        tune.report({SCORE: value, STEP: index, FINAL: False})
 
     trial = cast("optuna.Trial", optuna.trial.FixedTrial(flat))
     run = TrialRun(number=-1, params=flat, seed=seed, on_iteration=on_iteration, trial=trial)
     value = objective(run)
-    tune.report({SCORE: value, "step": step + 1})
+    tune.report({SCORE: value, STEP: step + 1, FINAL: True})
 
 
 def _flatten(params: Mapping[str, Any], prefix: str = "") -> dict[str, ParamValue]:
@@ -114,9 +157,10 @@ def _record(number: int, result: Any) -> TrialRecord:
     metrics = result.metrics or {}
     value = metrics.get(SCORE)
     failed = result.error is not None or value is None
+    state: TrialStateName = "complete" if metrics.get(FINAL) else "pruned"
     return TrialRecord(
         number=number,
-        state="fail" if failed else "complete",
+        state="fail" if failed else state,
         value=None if value is None else float(value),
         params=_flatten(result.config or {}),
         duration_seconds=metrics.get("time_total_s"),
@@ -143,4 +187,4 @@ def _result(
     )
 
 
-__all__ = ["run_ray_study"]
+__all__ = ["make_scheduler", "run_ray_study"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
@@ -13,6 +13,8 @@ from colloquy.services.cli.context import state
 from colloquy.services.cli.render import OutputFormat, print_json, print_mapping
 
 if TYPE_CHECKING:
+    from colloquy.config import Settings
+    from colloquy.execution import ExecutionBackend
     from colloquy.pipelines.records import EncoderChoiceRecord
 
 OverwriteOption = Annotated[
@@ -24,6 +26,43 @@ OverwriteOption = Annotated[
     ),
 ]
 FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="table or json.")]
+DeviceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--device",
+        help="auto, cpu or cuda: where the encoder, the contrastive fine-tune and the MLP head "
+        "run (default: the config's device, else the execution.device setting). cuda without "
+        "a GPU is an error; auto falls back to the CPU.",
+    ),
+]
+
+
+ExecutionOption = Annotated[
+    str | None,
+    typer.Option(
+        "--execution",
+        help="local, ray or dask: where the cross-validation folds are fitted (default: the "
+        "execution.backend setting); execution.address joins a running cluster.",
+    ),
+]
+
+
+def _backend(settings: Settings, option: str | None) -> ExecutionBackend:
+    """The backend ``--execution`` (or the ``execution`` settings) names, opened."""
+    from colloquy.execution import BackendName, open_backend
+
+    if option not in (None, "local", "ray", "dask"):
+        raise UsageError(f"unknown --execution {option!r}", hint="use local, ray or dask")
+    return open_backend(settings, backend=cast("BackendName | None", option))
+
+
+def _device(option: str | None, configured: str | None, setting: str) -> str:
+    """The device a training run asks for: ``--device``, the config's, or the setting's."""
+    from colloquy.execution.device import DEVICE_CHOICES
+
+    if option is not None and option not in DEVICE_CHOICES:
+        raise UsageError(f"unknown --device {option!r}", hint="use auto, cpu or cuda")
+    return option or configured or setting
 
 
 def _overrides(
@@ -66,6 +105,7 @@ def intent(
         Path | None, typer.Option("--config", help="Training configuration (YAML).")
     ] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Random seed.")] = None,
+    device: DeviceOption = None,
     overwrite: OverwriteOption = False,
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
@@ -77,7 +117,10 @@ def intent(
 
     training = load_yaml_model(config, IntentTrainingConfig) if config else IntentTrainingConfig()
     training = training.model_copy(update=_overrides("method", method, METHODS, seed))
-    cache = default_cache_path(state(ctx).settings.resolved_home)
+    settings = state(ctx).settings
+    chosen = _device(device, training.device, settings.execution.device)
+    training = training.model_copy(update={"device": chosen})
+    cache = default_cache_path(settings.resolved_home)
     with progress_bars() as progress:
         manifest = train_intent(
             data,
@@ -132,6 +175,8 @@ def conversion(
             "sets its hyper-parameters.",
         ),
     ] = False,
+    device: DeviceOption = None,
+    execution: ExecutionOption = None,
     overwrite: OverwriteOption = False,
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
@@ -153,8 +198,11 @@ def conversion(
     training = training.model_copy(update=_overrides("head", head, CONVERSION_HEADS, seed))
     if contrastive and training.contrastive is None:
         training = training.model_copy(update={"contrastive": DEFAULT_CONTRASTIVE})
-    cache = default_cache_path(state(ctx).settings.resolved_home)
-    with progress_bars() as progress:
+    settings = state(ctx).settings
+    device_choice = _device(device, training.device, settings.execution.device)
+    training = training.model_copy(update={"device": device_choice})
+    cache = default_cache_path(settings.resolved_home)
+    with _backend(settings, execution) as backend, progress_bars() as progress:
         manifest = train_conversion(
             chosen,
             data,
@@ -163,6 +211,7 @@ def conversion(
             overwrite=overwrite,
             cache_path=cache,
             progress=progress,
+            execution=backend,
         )
     if fmt is OutputFormat.JSON:
         print_json(manifest.model_dump(mode="json"))
@@ -200,6 +249,7 @@ def _encoder_choice(choice: EncoderChoiceRecord | None) -> str:
 
 @app.command("sentiment")
 def sentiment(
+    ctx: typer.Context,
     data: Annotated[Path, typer.Option("--data", help="CSV, JSONL or Parquet file.")],
     text_column: Annotated[str, typer.Option("--text-column", help="The column holding the text.")],
     label_column: Annotated[
@@ -208,20 +258,23 @@ def sentiment(
     ],
     output: Annotated[Path, typer.Option("--output", "-o", help="Model directory to write.")],
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+    execution: ExecutionOption = None,
     overwrite: OverwriteOption = False,
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Train a sentiment model (MiniLM embeddings, VADER's scores, a logistic head)."""
     from colloquy.analytics.sentiment.files import train_sentiment_file
 
-    summary = train_sentiment_file(
-        data,
-        text_column=text_column,
-        label_column=label_column,
-        output=output,
-        overwrite=overwrite,
-        seed=seed,
-    )
+    with _backend(state(ctx).settings, execution) as backend:
+        summary = train_sentiment_file(
+            data,
+            text_column=text_column,
+            label_column=label_column,
+            output=output,
+            overwrite=overwrite,
+            seed=seed,
+            execution=backend,
+        )
     if fmt is OutputFormat.JSON:
         print_json(summary.model_dump(mode="json"))
         return
