@@ -86,7 +86,7 @@ def test_serve_registers_and_unregisters(
             "COLLOQUY_VOICE__CONVERSION_MODEL": str(conversion_model),
             "HF_HUB_OFFLINE": "1",
         }
-        metrics_port = free_port()
+        metrics_port, streams_port = free_port(), free_port()
         server = subprocess.Popen(
             [
                 sys.executable,
@@ -103,6 +103,8 @@ def test_serve_registers_and_unregisters(
                 "35000-35099",
                 "--register",
                 f"sip:1001@127.0.0.1:{port}",
+                "--ws-port",
+                str(streams_port),
                 "--metrics-port",
                 str(metrics_port),
                 "--stt",
@@ -120,13 +122,14 @@ def test_serve_registers_and_unregisters(
             while time.monotonic() < deadline and server.poll() is None:
                 line = server.stderr.readline()
                 lines.append(line)
-                if "registered as" in line or "registration with" in line:
+                if "media streams on" in line:
                     break
             assert any(
                 f"registered as sip:1001@127.0.0.1 with 127.0.0.1:{port}" in x for x in lines
             ), "".join(lines)
             assert any(f"recordings to s3://{BUCKET}/desk/" in x for x in lines)
             assert any("scored live by model/" in x for x in lines)
+            assert any(f":{streams_port}/twilio and /telnyx" in x for x in lines)
             url = f"http://127.0.0.1:{metrics_port}/metrics"
             with urllib.request.urlopen(url, timeout=10) as page:
                 exposed = page.read().decode()

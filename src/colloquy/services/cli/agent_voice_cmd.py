@@ -34,8 +34,8 @@ TtsOption = Annotated[
     str | None,
     typer.Option(
         "--tts",
-        help="Text-to-speech: piper | espeak (offline) | openai | cartesia | elevenlabs "
-        "(cloud, keyed by voice.<provider>.api_key); default voice.tts.",
+        help="Text-to-speech: piper | espeak (offline) | openai | cartesia | elevenlabs | "
+        "deepgram (cloud, keyed by voice.<provider>.api_key); default voice.tts.",
     ),
 ]
 
@@ -52,10 +52,7 @@ STAGE_LABELS = {
 
 
 def _voice_settings(settings: Settings) -> VoiceSettings:
-    from colloquy.agent.voice.config import VoiceSettings
-
-    section = getattr(settings, "voice", None)
-    return section if isinstance(section, VoiceSettings) else VoiceSettings()
+    return settings.voice
 
 
 def _engine(ctx: typer.Context, store: Store) -> AgentEngine:
@@ -88,7 +85,8 @@ def serve(
         int | None,
         typer.Option(
             "--ws-port",
-            help="Also serve Twilio Media Streams on ws://HOST:PORT/twilio; default voice.ws_port.",
+            help="Also serve Twilio and Telnyx media streams on ws://HOST:PORT/twilio and "
+            "/telnyx; default voice.ws_port.",
         ),
     ] = None,
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "0.0.0.0",
@@ -222,12 +220,16 @@ def serve(
             if web_port is not None:
                 from aiohttp import web
 
-                from colloquy.agent.voice.websocket import TwilioServer
+                from colloquy.agent.voice.websocket import MediaStreamServer
 
-                web_runner = web.AppRunner(TwilioServer(stack, server.ledger).app())
+                streams = MediaStreamServer(stack, server.ledger, archive=server.archive)
+                web_runner = web.AppRunner(streams.app())
                 await web_runner.setup()
                 await web.TCPSite(web_runner, host, web_port).start()
-                stderr.print(f"Twilio Media Streams on ws://{advertise}:{web_port}/twilio")
+                stderr.print(
+                    f"Twilio and Telnyx media streams on ws://{advertise}:{web_port}/twilio "
+                    "and /telnyx"
+                )
             try:
                 await asyncio.Event().wait()
             finally:
