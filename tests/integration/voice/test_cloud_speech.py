@@ -187,9 +187,14 @@ async def _one_frame(
 def test_each_text_to_speech_service_speaks_a_sentence(name: str, extra: dict[str, str]) -> None:
     sentence = SentenceFrame(text="Your claim is recorded.", clock=TurnClock(1, 0.0), first=True)
     fake, down = asyncio.run(_one_frame(KEY, "tts", name, extra, sentence))
-    (speech,) = [f for f in down if isinstance(f, SpeechFrame)]
-    assert speech.audio.seconds > 0.3
-    assert speech.audio.sample_rate == fake.spoken[0].sample_rate
+    speech = [f for f in down if isinstance(f, SpeechFrame)]
+    assert [f.ends_sentence for f in speech] == [False] * (len(speech) - 1) + [True]
+    chunks = [f.first for f in speech if f.audio.pcm]
+    assert chunks == [True] + [False] * (len(chunks) - 1)
+    assert not speech[-1].audio.pcm
+    heard = b"".join(f.audio.pcm for f in speech)
+    assert len(heard) / 2 / fake.spoken[0].sample_rate > 0.3
+    assert {f.audio.sample_rate for f in speech[:-1]} == {fake.spoken[0].sample_rate}
     assert [s.text for s in fake.spoken] == ["Your claim is recorded."]
     assert sentence.clock is not None
     assert sentence.clock.has("tts_first_audio")

@@ -48,11 +48,14 @@ class SentenceFrame(DataFrame):
 
 @dataclass
 class SpeechFrame(DataFrame):
-    """A sentence's synthesised audio."""
+    """A sentence's synthesised audio, whole or one streamed chunk of it."""
 
     audio: Audio
     clock: TurnClock | None
     first: bool = False
+    """The first audio of the reply (the turn's clock stops when it is played)."""
+    ends_sentence: bool = True
+    """The sentence's last audio: a streamed sentence ends with an empty frame saying so."""
 
 
 __all__ = [

@@ -5,13 +5,15 @@ runs its lifecycle (it learns the call's sample rates, opens its HTTP session at
 closes it at the end) exactly as in any Pipecat bot. The stage then asks it for one finished
 utterance or one validated sentence at a time through the class's own request method
 (``run_stt`` / ``run_tts``), which keeps each answer tied to its turn's clock: a transcript
-that comes back empty or as an error cannot be mistaken for the next turn's.
+that comes back empty or as an error cannot be mistaken for the next turn's. Speech goes on
+chunk by chunk as the service streams it.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
 
 from pipecat.frames.frames import ErrorFrame, TranscriptionFrame, TTSAudioRawFrame
@@ -49,10 +51,10 @@ class ServiceTranscribeProcessor(Transcriber):
 
 
 class ServiceSpeakProcessor(Speaker):
-    """Asks an HTTP TTS service for each sentence and gathers its audio chunks.
+    """Asks an HTTP TTS service for each sentence and passes its audio on chunk by chunk.
 
-    A sentence the service fails on becomes silence, so the reply goes on with the next
-    one instead of holding the turn until the stall timeout.
+    A sentence the service fails on is logged and ends with what came (maybe nothing), so
+    the reply goes on with the next sentence instead of holding the turn until it stalls.
     """
 
     def __init__(self, service: TTSService, name: str) -> None:
@@ -60,17 +62,16 @@ class ServiceSpeakProcessor(Speaker):
         self.service = service
         self._name = name
 
-    async def _synthesize(self, text: str) -> Audio:
-        chunks: list[bytes] = []
+    async def _chunks(self, text: str) -> AsyncGenerator[tuple[Audio, bool], None]:
         rate = self.service.sample_rate
         async with aclosing(self.service.run_tts(text, str(uuid.uuid4()))) as frames:
             async for frame in frames:
-                if isinstance(frame, TTSAudioRawFrame):
-                    chunks.append(frame.audio)
+                if isinstance(frame, TTSAudioRawFrame) and frame.audio:
                     rate = frame.sample_rate
+                    yield Audio(frame.audio, frame.sample_rate), False
                 elif isinstance(frame, ErrorFrame):
                     log.warning("voice_tts_service_failed", engine=self._name, error=frame.error)
-        return Audio(b"".join(chunks), rate)
+        yield Audio(b"", rate), True
 
 
 __all__ = ["ServiceSpeakProcessor", "ServiceTranscribeProcessor"]

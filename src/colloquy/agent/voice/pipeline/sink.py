@@ -1,7 +1,8 @@
 """Where the agent's speech goes: RTP to a phone, or a buffer for a local test call.
 
 The sink closes each turn's clock at the first packet of the answer, and drops what is
-still queued when the caller barges in.
+still queued when the caller barges in. :attr:`AudioSink.delivered` counts whole sentences,
+however many chunks a streaming voice sent each in.
 """
 
 from __future__ import annotations
@@ -35,13 +36,15 @@ class AudioSink(FrameProcessor):
         if isinstance(frame, InterruptionFrame):
             self.flush()
         elif isinstance(frame, SpeechFrame):
-            sent = await self.deliver(frame.audio)
-            self.delivered += 1
-            if frame.first and frame.clock is not None:
-                frame.clock.mark("first_packet", sent)
-                timings = self.ledger.finish(frame.clock)
-                if timings is not None and self.on_turn is not None:
-                    self.on_turn(timings)
+            if frame.audio.pcm or frame.first:
+                sent = await self.deliver(frame.audio)
+                if frame.first and frame.clock is not None:
+                    frame.clock.mark("first_packet", sent)
+                    timings = self.ledger.finish(frame.clock)
+                    if timings is not None and self.on_turn is not None:
+                        self.on_turn(timings)
+            if frame.ends_sentence:
+                self.delivered += 1
             return
         await self.push_frame(frame, direction)
 

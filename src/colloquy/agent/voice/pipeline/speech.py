@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 from abc import abstractmethod
+from collections.abc import AsyncGenerator
 from concurrent.futures import Executor
+from contextlib import aclosing
 
 from pipecat.frames.frames import Frame
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
@@ -64,21 +66,32 @@ class Transcriber(FrameProcessor):
 
 
 class Speaker(FrameProcessor):
-    """A validated sentence in, its audio out as a :class:`SpeechFrame`."""
+    """A validated sentence in, its audio out as :class:`SpeechFrame` s.
+
+    A voice that streams passes each chunk on as it comes, so the caller hears the start of
+    a sentence while the rest is still being made; the reply's first chunk is then the
+    turn's first audio.
+    """
 
     async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         await super().process_frame(frame, direction)
         if not isinstance(frame, SentenceFrame):
             await self.push_frame(frame, direction)
             return
-        audio = await self._synthesize(frame.text)
-        if frame.clock is not None and frame.first:
-            frame.clock.mark("tts_first_audio")
-        await self.push_frame(SpeechFrame(audio=audio, clock=frame.clock, first=frame.first))
+        first = frame.first
+        async with aclosing(self._chunks(frame.text)) as chunks:
+            async for audio, last in chunks:
+                if frame.clock is not None and first:
+                    frame.clock.mark("tts_first_audio")
+                speech = SpeechFrame(
+                    audio=audio, clock=frame.clock, first=first, ends_sentence=last
+                )
+                await self.push_frame(speech)
+                first = first and not audio.pcm
 
     @abstractmethod
-    async def _synthesize(self, text: str) -> Audio:
-        """One sentence spoken."""
+    def _chunks(self, text: str) -> AsyncGenerator[tuple[Audio, bool], None]:
+        """The sentence spoken, in pieces, each with whether it is the last."""
 
 
 class TranscribeProcessor(Transcriber):
@@ -98,9 +111,9 @@ class SpeakProcessor(Speaker):
         self._tts = tts
         self._executor = executor
 
-    async def _synthesize(self, text: str) -> Audio:
+    async def _chunks(self, text: str) -> AsyncGenerator[tuple[Audio, bool], None]:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self._tts.synthesize, text)
+        yield await loop.run_in_executor(self._executor, self._tts.synthesize, text), True
 
 
 __all__ = ["SpeakProcessor", "Speaker", "TranscribeProcessor", "Transcriber"]
