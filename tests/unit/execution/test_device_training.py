@@ -212,3 +212,15 @@ def test_train_intent_cli_takes_device(
     assert main([*common, "--output", str(tmp_path / "c"), "--device", "auto"]) == 0
     manifest = json.loads((tmp_path / "c" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["params"]["config"]["device"] == "auto"
+
+
+@NO_GPU
+def test_train_conversion_cli_refuses_cuda_before_reading_data(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from colloquy.services.cli.main import main
+
+    missing = tmp_path / "no-such-folder"
+    args = ["train", "conversion", "--source", "jsonl", "--data", str(missing)]
+    assert main([*args, "--output", str(tmp_path / "m"), "--device", "cuda"]) != 0
+    assert "no CUDA GPU" in capsys.readouterr().err

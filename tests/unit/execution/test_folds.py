@@ -3,7 +3,10 @@ bit, and real local Ray and Dask clusters give the same fold scores."""
 
 from __future__ import annotations
 
+import csv
+import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -136,3 +139,36 @@ def test_map_shared_hands_every_item_the_shared_data_in_order(cluster: Execution
 
 def _offset_sum(shared: NDArray[np.int_], offset: int) -> int:
     return int((shared + offset).sum())
+
+
+SENTIMENT_ROWS = [
+    ("I love this, thank you so much", "positive"),
+    ("Great service, very happy", "positive"),
+    ("Wonderful, it works perfectly", "positive"),
+    ("The parcel arrived on Tuesday", "neutral"),
+    ("My account number is on the form", "neutral"),
+    ("I called about the invoice", "neutral"),
+    ("This is terrible, I am furious", "negative"),
+    ("Awful experience, never again", "negative"),
+    ("It broke again and nobody helps", "negative"),
+]
+
+
+def test_train_sentiment_cli_takes_the_execution_backend(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from colloquy.services.cli.main import main
+
+    data = tmp_path / "sentiment.csv"
+    with data.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text", "label"])
+        writer.writerows(SENTIMENT_ROWS)
+    common = ["train", "sentiment", "--data", str(data), "--text-column", "text"]
+    common += ["--label-column", "label", "--format", "json"]
+    assert main([*common, "--output", str(tmp_path / "a"), "--execution", "spark"]) != 0
+    assert "unknown --execution 'spark'" in capsys.readouterr().err
+    assert main([*common, "--output", str(tmp_path / "b"), "--execution", "local"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["training_rows"] == len(SENTIMENT_ROWS)
+    assert 0.0 <= summary["cv_macro_recall"] <= 1.0

@@ -1,6 +1,8 @@
 """``train: conversion``: fit colloquy's conversion predictor on the training side of a
 grouped split; the parameters are :class:`~colloquy.pipelines.conversion.ConversionTrainingConfig`
-(the pipeline's ``seed`` replaces the config's)."""
+(the pipeline's ``seed`` replaces the config's; ``device`` unset means the
+``execution.device`` setting, and the inner cross-validation runs on the ``execution``
+backend)."""
 
 from __future__ import annotations
 
@@ -36,15 +38,19 @@ class TrainConversion(Component):
 
         data = context.pipeline.data
         assert isinstance(data, ConversionData)
-        config = context.typed(ConversionTrainingConfig).model_copy(
-            update={"seed": context.pipeline.seed}
-        )
+        from colloquy.execution import open_backend
+
+        config = context.typed(ConversionTrainingConfig)
+        device = config.device or context.settings.execution.device
+        config = config.model_copy(update={"seed": context.pipeline.seed, "device": device})
         conversations, labels = train_conversations(inputs.directory(SPLITS))
         predictor = build_predictor(
             config, data.source, cache_path=context.embedding_cache, progress=context.progress
         )
         groups = conversation_groups(conversations, data.source, config.group_field)
-        predictor.fit(conversations, labels, groups=groups)
+        # The inner cross-validation's fits on the configured backend (local by default).
+        with open_backend(context.settings) as execution:
+            predictor.fit(conversations, labels, groups=groups, execution=execution)
         metrics = ConversionTrainingMetrics(
             source=data.source,
             training_conversations=len(conversations),

@@ -2,7 +2,8 @@
 
 The parameters are :class:`colloquy.pipelines.intent.IntentTrainingConfig` (method, head,
 encoder model, C, TF-IDF weight, …); the pipeline's ``seed`` replaces the config's, so one
-number seeds the whole run. Training time is reported in the run record, not as a metric:
+number seeds the whole run; a ``device`` the params leave unset is the
+``execution.device`` setting. Training time is reported in the run record, not as a metric:
 metrics are what a resumed run must reproduce exactly."""
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ def fit_intent(
     data = context.pipeline.data
     assert isinstance(data, TextData)
     frame = pd.concat([read_split(splits, "train"), read_split(splits, "validation")])
-    config = config.model_copy(update={"seed": context.pipeline.seed})
+    device = config.device or context.settings.execution.device
+    config = config.model_copy(update={"seed": context.pipeline.seed, "device": device})
     with tempfile.TemporaryDirectory(prefix="colloquy-train-") as scratch:
         table = Path(scratch) / "train.parquet"
         frame.to_parquet(table, index=False)

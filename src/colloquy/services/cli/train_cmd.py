@@ -57,12 +57,15 @@ def _backend(settings: Settings, option: str | None) -> ExecutionBackend:
 
 
 def _device(option: str | None, configured: str | None, setting: str) -> str:
-    """The device a training run asks for: ``--device``, the config's, or the setting's."""
-    from colloquy.execution.device import DEVICE_CHOICES
+    """The device a training run asks for: ``--device``, the config's, or the setting's;
+    checked here, so ``cuda`` without a GPU fails before any data is read."""
+    from colloquy.execution.device import DEVICE_CHOICES, resolve_device
 
     if option is not None and option not in DEVICE_CHOICES:
         raise UsageError(f"unknown --device {option!r}", hint="use auto, cpu or cuda")
-    return option or configured or setting
+    chosen = option or configured or setting
+    resolve_device(chosen)
+    return chosen
 
 
 def _overrides(
