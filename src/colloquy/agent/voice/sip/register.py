@@ -1,14 +1,16 @@
 """Registering with a PBX or SIP trunk (REGISTER with digest authentication, RFC 3261 §10).
 
 The registrar challenges the first REGISTER (401 or 407); the second carries the digest
-answer. :func:`keep_registered` renews before the binding expires, so calls routed to the
-account reach this agent, and :func:`unregister` removes the binding when the server stops
+answer. :func:`keep_registered` renews before the binding expires (the lifetime the
+registrar granted, which may be shorter than asked), so calls routed to the account reach
+this agent, and :func:`unregister` removes the binding when the server stops
 (so the PBX does not keep ringing an agent that is gone).
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import secrets
 import socket
 from collections.abc import Callable
@@ -99,19 +101,42 @@ async def _address(registrar: tuple[str, int]) -> tuple[str, int]:
     return str(address[0]), int(address[1])
 
 
-async def register(server: SipServer, account: Account, timeout_s: float = 5.0) -> int:
-    """Register once; returns the registrar's final status (200 when bound)."""
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """A REGISTER's outcome: the final status, and how long the registrar keeps the binding."""
+
+    status: int
+    expires: int
+
+
+_EXPIRES = re.compile(r";\s*expires\s*=\s*(\d+)", re.IGNORECASE)
+
+
+def granted_expiry(reply: SipMessage, contact: str, asked: int) -> int:
+    """The lifetime the registrar gave ``contact`` (RFC 3261 §10.2.4): its Contact's
+    ``expires`` parameter, else the Expires header, else what was asked."""
+    for value in reply.all("contact"):
+        for entry in re.split(r",(?=\s*<)", value):
+            found = _EXPIRES.search(entry)
+            if contact in entry and found is not None:
+                return int(found.group(1))
+    header = (reply.header("expires") or "").strip()
+    return int(header) if header.isdigit() else asked
+
+
+async def _exchange(server: SipServer, account: Account, timeout_s: float) -> SipMessage:
+    """One REGISTER transaction, answering a digest challenge; the final response."""
     target = await _address(account.registrar)
     call_id, tag = secrets.token_hex(8), new_tag()
     request = _register(server, account, call_id, tag, 1)
     reply = await server.transact(request, target, timeout_s)
     if reply.status not in (401, 407):
-        return reply.status or 0
+        return reply
     asked = "www-authenticate" if reply.status == 401 else "proxy-authenticate"
     answer = "Authorization" if reply.status == 401 else "Proxy-Authorization"
     challenge = reply.header(asked)
     if challenge is None:
-        return reply.status
+        return reply
     header = authorization(
         parse_challenge(challenge),
         method="REGISTER",
@@ -121,8 +146,31 @@ async def register(server: SipServer, account: Account, timeout_s: float = 5.0) 
     )
     second = _register(server, account, call_id, tag, 2)
     second = SipMessage((*second.headers, (answer, header)), method="REGISTER", uri=second.uri)
-    final = await server.transact(second, target, timeout_s)
-    return final.status or 0
+    return await server.transact(second, target, timeout_s)
+
+
+async def bind(server: SipServer, account: Account, timeout_s: float = 5.0) -> Binding:
+    """Register once; a registrar that finds the expiry too brief (423) is asked again with
+    its Min-Expires."""
+    final = await _exchange(server, account, timeout_s)
+    minimum = (final.header("min-expires") or "").strip()
+    if (
+        final.status == 423
+        and account.expires
+        and minimum.isdigit()
+        and int(minimum) > account.expires
+    ):
+        account = replace(account, expires=int(minimum))
+        final = await _exchange(server, account, timeout_s)
+    status = final.status or 0
+    contact = f"sip:{account.username}@{server.config.advertised_host}:{server.port}"
+    granted = granted_expiry(final, contact, account.expires) if status == 200 else 0
+    return Binding(status, granted)
+
+
+async def register(server: SipServer, account: Account, timeout_s: float = 5.0) -> int:
+    """Register once; returns the registrar's final status (200 when bound)."""
+    return (await bind(server, account, timeout_s)).status
 
 
 async def unregister(server: SipServer, account: Account, timeout_s: float = 2.0) -> int:
@@ -137,24 +185,35 @@ async def keep_registered(
     on_status: Callable[[int], None] | None = None,
     retry_s: float = RETRY_S,
 ) -> None:
-    """Register now and renew at 80 % of the expiry, until cancelled.
+    """Register now and renew at 80 % of the lifetime the registrar granted, until cancelled.
 
     ``on_status`` hears every attempt's final status (zero when nothing answered).
     """
     while True:
         try:
-            status = await register(server, account)
+            binding = await bind(server, account)
         except (TimeoutError, OSError) as exc:
-            status = 0
+            binding = Binding(0, 0)
             log.warning("sip_register_unanswered", registrar=account.registrar[0], error=str(exc))
         if on_status is not None:
-            on_status(status)
-        if status != 200:
-            log.warning("sip_register_failed", registrar=account.registrar[0], status=status)
+            on_status(binding.status)
+        if binding.status != 200 or binding.expires < 1:
+            log.warning(
+                "sip_register_failed", registrar=account.registrar[0], status=binding.status
+            )
             await asyncio.sleep(retry_s)
             continue
-        log.info("sip_registered", aor=account.aor, expires=account.expires)
-        await asyncio.sleep(account.expires * RENEW_AT)
+        log.info("sip_registered", aor=account.aor, expires=binding.expires)
+        await asyncio.sleep(binding.expires * RENEW_AT)
 
 
-__all__ = ["Account", "keep_registered", "parse_account", "register", "unregister"]
+__all__ = [
+    "Account",
+    "Binding",
+    "bind",
+    "granted_expiry",
+    "keep_registered",
+    "parse_account",
+    "register",
+    "unregister",
+]
