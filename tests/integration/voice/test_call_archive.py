@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
 import pytest
+from tests.integration.voice.conversion_model import small_conversion_model
 from tests.integration.voice.s3 import moto_s3
 
 from colloquy.agent.voice.calls import LocalRecordingStore, open_recording_store
@@ -18,8 +18,6 @@ from colloquy.agent.voice.calls.conversation import CallFacts
 from colloquy.agent.voice.calls.scoring import CallScorer
 from colloquy.agent.voice.pipeline.build import CallRecord
 from colloquy.agent.voice.pipeline.journey import SpokenLine
-from colloquy.models.conversion import ConversionPredictor
-from colloquy.pipelines.conversion import load_labelled
 from colloquy.schema import Speaker
 from colloquy.storage import Store
 
@@ -46,13 +44,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 @pytest.fixture(scope="module")
 def scorer(datasets_dir: Path) -> Iterator[CallScorer]:
-    """A TF-IDF conversion model on 150 CraigslistBargain negotiations (seconds)."""
-    craigslist = load_labelled("craigslist_bargain", datasets_dir / "craigslist_bargain")
-    labels = np.asarray(craigslist.labels[:150], dtype=int)
-    model = ConversionPredictor(blocks=("tfidf", "tfidf_customer"), inner_folds=3).fit(
-        list(craigslist.conversations[:150]), labels
-    )
-    loaded = CallScorer(model, name="craigslist/1")
+    loaded = CallScorer(small_conversion_model(datasets_dir), name="craigslist/1")
     yield loaded
     loaded.close()
 

@@ -21,9 +21,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pytest
 from tests.e2e.test_bad_inputs import logging_restored
+from tests.integration.voice.conversion_model import saved_conversion_model
 from tests.integration.voice.s3 import moto_s3
 from tests.unit.voice.test_register import Registrar
 
@@ -42,8 +42,6 @@ from colloquy.agent.voice.sip.register import parse_account
 from colloquy.agent.voice.stt import SpeechToText, Transcript
 from colloquy.agent.voice.tts import TextToSpeech, text_to_speech
 from colloquy.config import Settings
-from colloquy.models.conversion import ConversionPredictor
-from colloquy.pipelines.conversion import load_labelled
 from colloquy.services.cli.main import main
 from colloquy.storage import Store
 
@@ -68,15 +66,7 @@ class HearsTheCaller(SpeechToText):
 
 @pytest.fixture(scope="module")
 def conversion_model(datasets_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A TF-IDF conversion model on 150 negotiations (seconds, no encoder)."""
-    craigslist = load_labelled("craigslist_bargain", datasets_dir / "craigslist_bargain")
-    labels = np.asarray(craigslist.labels[:150], dtype=int)
-    model = ConversionPredictor(blocks=("tfidf", "tfidf_customer"), inner_folds=3).fit(
-        list(craigslist.conversations[:150]), labels
-    )
-    output = tmp_path_factory.mktemp("conversion") / "model"
-    model.save(output)
-    return output
+    return saved_conversion_model(datasets_dir, tmp_path_factory.mktemp("conversion"))
 
 
 @pytest.fixture

@@ -16,15 +16,13 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
+from tests.integration.voice.conversion_model import saved_conversion_model
 from tests.integration.voice.s3 import moto_s3
 from tests.integration.voice.sipp import free_port
 from tests.unit.voice.test_register import Registrar
 
 from colloquy.desk import seed_desk
-from colloquy.models.conversion import ConversionPredictor
-from colloquy.pipelines.conversion import load_labelled
 from colloquy.storage import Store
 
 pytestmark = pytest.mark.slow
@@ -53,15 +51,7 @@ def registrar() -> Iterator[tuple[Registrar, int]]:
 
 @pytest.fixture(scope="module")
 def conversion_model(datasets_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A TF-IDF conversion model on 150 negotiations (seconds, no encoder)."""
-    craigslist = load_labelled("craigslist_bargain", datasets_dir / "craigslist_bargain")
-    labels = np.asarray(craigslist.labels[:150], dtype=int)
-    model = ConversionPredictor(blocks=("tfidf",), inner_folds=3).fit(
-        list(craigslist.conversations[:150]), labels
-    )
-    output = tmp_path_factory.mktemp("conversion") / "model"
-    model.save(output)
-    return output
+    return saved_conversion_model(datasets_dir, tmp_path_factory.mktemp("conversion"))
 
 
 def test_serve_registers_and_unregisters(
