@@ -236,10 +236,6 @@ class MediaStreamServer:
         return None
 
 
-TwilioServer = MediaStreamServer
-"""The name the ``serve`` command knew it by, from when Twilio was the only provider."""
-
-
 def _section(event: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     value = event.get(key)
     return value if isinstance(value, dict) else {}
@@ -258,6 +254,5 @@ __all__ = [
     "MediaStreamServer",
     "Provider",
     "StreamStart",
-    "TwilioServer",
     "WebSocketSink",
 ]
