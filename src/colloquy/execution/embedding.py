@@ -1,8 +1,8 @@
 """Embedding a dataset on a backend: text partitions in, one embedding matrix out.
 
-The encoder is loaded once per worker (on the device ``auto`` resolves to there, so a GPU
-worker uses its GPU) and encodes the partitions it is given; the driver stacks the
-results in input order.
+The encoder is loaded once per worker (on the device asked for, resolved there: with
+``auto`` a GPU worker uses its GPU and a CPU worker its CPU) and encodes the partitions it
+is given; the driver stacks the results in input order.
 """
 
 from __future__ import annotations
@@ -68,11 +68,12 @@ def embed_texts(
     execution: ExecutionBackend,
     *,
     model: str = "sentence-transformers/all-MiniLM-L6-v2",
-    device: str = "auto",
+    device: str | None = None,
     partition_rows: int | None = None,
     workdir: Path | None = None,
 ) -> np.ndarray:
-    """The embedding of every text (rows in input order), encoded on ``execution``.
+    """The embedding of every text (rows in input order), encoded on ``execution``, on
+    ``device`` (auto, cpu, cuda; the backend's ``execution.device`` setting by default).
 
     Texts are written as Parquet partitions of ``partition_rows`` under ``workdir`` (a
     folder every worker can read; a temporary one by default) and removed afterwards.
@@ -80,7 +81,7 @@ def embed_texts(
     rows = partition_rows or execution.settings.partition_rows
     with tempfile.TemporaryDirectory(dir=workdir, prefix="colloquy-embed-") as folder:
         paths = write_text_partitions(texts, Path(folder), rows)
-        task = EmbedTask(model, device=device)
+        task = EmbedTask(model, device=device or execution.settings.device)
         tables = list(execution.score_parquet(task, paths))
     if not tables:
         return np.zeros((0, 0), dtype=np.float32)

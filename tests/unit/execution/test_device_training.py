@@ -224,3 +224,21 @@ def test_train_conversion_cli_refuses_cuda_before_reading_data(
     args = ["train", "conversion", "--source", "jsonl", "--data", str(missing)]
     assert main([*args, "--output", str(tmp_path / "m"), "--device", "cuda"]) != 0
     assert "no CUDA GPU" in capsys.readouterr().err
+
+
+@NO_GPU
+def test_embedding_a_dataset_follows_the_execution_device_setting(
+    minilm_dir: Path, tmp_path: Path
+) -> None:
+    from colloquy.execution import LocalBackend
+    from colloquy.execution.embedding import embed_texts
+
+    texts = ["my card has not arrived", "what is the exchange rate", "pin blocked"]
+    on_cpu = embed_texts(
+        texts, LocalBackend(ExecutionSettings()), model=str(minilm_dir), workdir=tmp_path
+    )
+    auto = LocalBackend(ExecutionSettings(device="auto"))
+    assert np.array_equal(embed_texts(texts, auto, model=str(minilm_dir)), on_cpu)
+    wants_cuda = LocalBackend(ExecutionSettings(device="cuda"))
+    with pytest.raises(ConfigError, match="no CUDA GPU"):
+        embed_texts(texts, wants_cuda, model=str(minilm_dir))
