@@ -139,7 +139,12 @@ class _CountingScaler(torch.amp.GradScaler):
     def __init__(self, device: str = "cpu", **options: Any) -> None:
         super().__init__(device, **options)
         self.steps = 0
+        self.restored: dict[str, Any] = {}
         _CountingScaler.made.append(self)
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self.restored = dict(state_dict)
+        super().load_state_dict(state_dict)
 
     def step(self, optimizer: torch.optim.Optimizer, *args: Any, **kwargs: Any) -> Any:
         self.steps += 1
@@ -182,6 +187,12 @@ def test_mixed_precision_path_trains_the_encoder(
     assert scaler.steps == result.history[0].steps
     assert np.isfinite(result.history[0].mean_loss)
     assert (result.model_dir / "model.safetensors").is_file()
+    saved = torch.load(tmp_path / "checkpoints" / "epoch-1" / "optimizer.pt", weights_only=True)
+    assert saved["scaler"]["scale"] == scaler.get_scale()
+    longer = _config().model_copy(update={"epochs": 2})
+    resumed = ContrastiveTrainer(base_model_path, longer, tmp_path).fit(*banking)
+    assert [record.epoch for record in resumed.history] == [1, 2]
+    assert mixed_precision_on_cpu[1].restored == saved["scaler"]
 
 
 def test_the_execution_setting_defaults_to_the_cpu() -> None:

@@ -1,9 +1,9 @@
 """The checkpoints of a contrastive run: one folder per epoch, written atomically.
 
-``checkpoints/epoch-{n}/`` holds the encoder (safetensors), the optimiser and scheduler
-states, the random generators' states and a JSON state file. The state file is written
-last, so a folder without it (a run killed mid-write) is never taken for a checkpoint,
-and such leftovers are removed when the next run starts.
+``checkpoints/epoch-{n}/`` holds the encoder (safetensors), the optimiser, scheduler and
+gradient-scaler states, the random generators' states and a JSON state file. The state
+file is written last, so a folder without it (a run killed mid-write) is never taken for
+a checkpoint, and such leftovers are removed when the next run starts.
 """
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ class Checkpoints:
         optimizer: AdamW,
         scheduler: LambdaLR,
         state: dict[str, Any],
+        scaler: torch.amp.GradScaler | None = None,
     ) -> Path:
         """Write ``epoch-{epoch}/`` atomically; ``state`` gains the generators' states.
 
@@ -65,7 +66,11 @@ class Checkpoints:
         temporary = Path(tempfile.mkdtemp(prefix=f".epoch-{epoch}-", dir=self.directory))
         try:
             save_model(model, temporary, max_seq_length)
-            training = {"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict()}
+            training = {
+                "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict(),
+                "scaler": scaler.state_dict() if scaler is not None else {},
+            }
             torch.save(training, temporary / OPTIMIZER_FILE)
             torch.save(torch_rng_state(), temporary / RNG_FILE)
             # The state file goes last: a folder without it is never taken for a checkpoint.
@@ -118,16 +123,27 @@ def read_state(checkpoint: Path) -> dict[str, Any]:
 
 
 def restore_training(
-    checkpoint: Path, state: dict[str, Any], optimizer: AdamW, scheduler: LambdaLR
+    checkpoint: Path,
+    state: dict[str, Any],
+    optimizer: AdamW,
+    scheduler: LambdaLR,
+    scaler: torch.amp.GradScaler | None = None,
 ) -> None:
-    """Put the optimiser, the scheduler and every random generator back as they were saved.
+    """Put the optimiser, the scheduler, the gradient scaler and every random generator
+    back as they were saved.
 
     The scheduler keeps its step but not its length: the caller built it for the current
     number of epochs, so a resumed run with more epochs continues on the longer schedule.
+    Everything is read onto the CPU and the optimiser moves its state to its parameters'
+    device, so a run checkpointed on a GPU resumes on a CPU and vice versa; the scaler's
+    state is restored only where both runs scale (a CUDA run resumed on CUDA).
     """
     saved = torch.load(checkpoint / OPTIMIZER_FILE, map_location="cpu", weights_only=True)
     optimizer.load_state_dict(saved["optimizer"])
     scheduler.load_state_dict(saved["scheduler"])
+    scaling = saved.get("scaler") or {}
+    if scaler is not None and scaler.is_enabled() and scaling:
+        scaler.load_state_dict(scaling)
     restore_torch_rng(torch.load(checkpoint / RNG_FILE, map_location="cpu", weights_only=True))
     restore_python_numpy_rng(state["rng"])
 

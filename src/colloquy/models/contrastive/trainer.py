@@ -131,6 +131,7 @@ class ContrastiveTrainer:
                     optimizer=run.optimizer,
                     scheduler=run.scheduler,
                     state=self._state(run, run_fingerprint),
+                    scaler=run.scaler,
                 )
                 checkpoints.prune(keep={run.epoch, run.best_epoch})
             export_model(checkpoints.complete()[run.best_epoch], self.model_dir)
@@ -159,7 +160,7 @@ class ContrastiveTrainer:
         scheduler = build_scheduler(optimizer, steps * self.config.epochs, self.config.warmup_ratio)
         run = _Run(model, optimizer, scheduler, grad_scaler(self.device), base_max, steps)
         if latest is not None and state is not None:
-            restore_training(latest, state, optimizer, scheduler)
+            restore_training(latest, state, optimizer, scheduler, run.scaler)
             run.epoch = int(state["epoch"])
             run.global_step = int(state["global_step"])
             run.history = [EpochRecord.from_dict(record) for record in state["history"]]
