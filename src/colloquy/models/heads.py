@@ -10,7 +10,8 @@ thresholded for out-of-scope rejection like the others.
 A fitted head is served as a :class:`PlainHead`: its weights as plain arrays and a forward
 pass in numpy, equal to the estimator's ``predict_proba`` to float32 rounding. That is what
 a model directory stores (safetensors), so a served model imports neither scikit-learn nor
-PyTorch, and loading it cannot run code.
+PyTorch, and loading it cannot run code. The MLP itself, which trains on a chosen device,
+is :mod:`colloquy.models.mlp_head` (re-exported here).
 """
 
 from __future__ import annotations

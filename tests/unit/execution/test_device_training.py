@@ -253,3 +253,24 @@ def test_embedding_a_dataset_follows_the_execution_device_setting(
     wants_cuda = LocalBackend(ExecutionSettings(device="cuda"))
     with pytest.raises(ConfigError, match="no CUDA GPU"):
         embed_texts(texts, wants_cuda, model=str(minilm_dir))
+
+
+@NO_GPU
+def test_the_gpu_check_says_there_is_no_gpu_and_measures_nothing(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    report = tmp_path / "gpu_check.md"
+    root = Path(__file__).resolve().parents[3]
+    finished = subprocess.run(
+        [sys.executable, "-m", "benchmarks.gpu_check", "--output", str(report)],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert finished.returncode == 0, finished.stderr
+    assert "no CUDA GPU" in finished.stdout
+    assert "nothing measured" in finished.stdout
+    assert not report.exists()
