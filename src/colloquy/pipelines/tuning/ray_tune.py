@@ -12,7 +12,8 @@ the median of the other trials' running means up to the same step, with the warm
 start-up counts the local study's median pruner takes; ``none`` runs every trial to its
 end (first in, first out). Each trainer step the objective reports through
 ``on_iteration`` is one Ray result, as it is one ``trial.report`` in a local study; a trial
-the scheduler stops is recorded as ``pruned`` with its last report as its value.
+the scheduler stops is recorded as ``pruned`` with its last report as its value, and
+Optuna's sampler is told it was pruned (:mod:`~colloquy.pipelines.tuning.ray_search`).
 """
 
 from __future__ import annotations
@@ -57,7 +58,8 @@ def run_ray_study(
     import optuna
     from ray import tune
     from ray.tune.search import ConcurrencyLimiter
-    from ray.tune.search.optuna import OptunaSearch
+
+    from colloquy.pipelines.tuning.ray_search import PruningOptunaSearch
 
     mode = "max" if config.direction == "maximize" else "min"
     sampler: optuna.samplers.BaseSampler = (
@@ -65,7 +67,9 @@ def run_ray_study(
         if config.sampler == "random"
         else optuna.samplers.TPESampler(seed=config.seed, n_startup_trials=config.n_startup_trials)
     )
-    searcher = OptunaSearch(space=_Space(config.space), metric=SCORE, mode=mode, sampler=sampler)
+    searcher = PruningOptunaSearch(
+        space=_Space(config.space), metric=SCORE, mode=mode, sampler=sampler, final_key=FINAL
+    )
     limited = ConcurrencyLimiter(searcher, max_concurrent=workers or config.workers)
     trainable = tune.with_resources(
         tune.with_parameters(_trial, objective=objective, seed=config.seed), {"cpu": 1}

@@ -14,6 +14,7 @@ ray_tune = pytest.importorskip("ray.tune")
 
 from ray.tune.schedulers import FIFOScheduler, MedianStoppingRule  # noqa: E402
 
+from colloquy.pipelines.tuning.ray_scheduler import MedianStopping  # noqa: E402
 from colloquy.pipelines.tuning.ray_tune import make_scheduler, run_ray_study  # noqa: E402
 
 STEPS = 8
@@ -34,6 +35,7 @@ def _config(**changes: object) -> TuneConfig:
 
 def test_median_pruner_becomes_the_median_stopping_rule() -> None:
     scheduler = make_scheduler(_config(n_warmup_steps=3, n_startup_trials=4))
+    assert isinstance(scheduler, MedianStopping)
     assert isinstance(scheduler, MedianStoppingRule)
     assert scheduler._time_attr == "step"
     assert scheduler._grace_period == 3.0
@@ -84,3 +86,30 @@ def test_a_real_ray_study_stops_poor_trials_early(tmp_path: Path) -> None:
             assert trial.steps == STEPS + 1
     best = max(t.value for t in result.trials if t.value is not None and t.state == "complete")
     assert result.best_value == best
+
+
+def test_optuna_hears_a_stopped_trial_was_pruned() -> None:
+    import optuna
+
+    from colloquy.pipelines.tuning.ray_search import PruningOptunaSearch
+
+    def space(trial: optuna.Trial) -> None:
+        trial.suggest_float("quality", 0.0, 1.0)
+
+    searcher = PruningOptunaSearch(
+        space=space,
+        metric="score",
+        mode="max",
+        sampler=optuna.samplers.RandomSampler(seed=0),
+        final_key="final",
+    )
+    for trial_id, final in (("stopped", False), ("finished", True)):
+        assert searcher.suggest(trial_id) is not None
+        result = {"score": 0.5, "step": 0, "final": final, "training_iteration": 1}
+        searcher.on_trial_result(trial_id, result)
+        searcher.on_trial_complete(trial_id, result)
+    study = searcher._ot_study
+    assert study is not None
+    states = [trial.state for trial in study.trials]
+    assert states == [optuna.trial.TrialState.PRUNED, optuna.trial.TrialState.COMPLETE]
+    assert study.trials[1].value == 0.5
