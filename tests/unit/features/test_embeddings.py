@@ -256,8 +256,8 @@ def test_get_embedder_wraps_the_cache_when_given(
 ) -> None:
     import colloquy.features.embeddings as embeddings
 
-    def reuse(model: str, *, backend: str) -> SentenceEmbedder:
-        assert (model, backend) == (DEFAULT_MODEL, "torch")
+    def reuse(model: str, *, backend: str, device: str) -> SentenceEmbedder:
+        assert (model, backend, device) == (DEFAULT_MODEL, "torch", "cpu")
         return torch_embedder
 
     monkeypatch.setattr(embeddings, "SentenceEmbedder", reuse)
