@@ -26,6 +26,7 @@ OpenAI-compatible endpoint is scored as well.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import random
@@ -40,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks._report import markdown_table, write_section
+from benchmarks._report import RESULTS, markdown_table, write_section
 from benchmarks.augmentation import SeedData, default_data_dir, seed_data
 from benchmarks.intent import FEW_SHOT, classifier_from
 from colloquy.data.loaders.banking77 import Banking77Loader
@@ -290,6 +291,27 @@ def markdown(results: dict[str, Any]) -> str:
     )
 
 
+def earlier_seeds(args: argparse.Namespace, fresh: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The previous results' seeds this run did not measure, if they were measured alike."""
+    path = RESULTS / "fewshot.json"
+    if not path.exists():
+        return []
+    previous = json.loads(path.read_text(encoding="utf-8"))
+    alike = {
+        "model": args.model,
+        "recipe": args.recipe,
+        "per_intent": args.per_intent,
+        "validation_texts": len(fresh[0]["validation_subsample"]),
+    }
+    differing = {k: previous.get(k) for k, v in alike.items() if previous.get(k) != v}
+    if differing:
+        raise SystemExit(f"--add-to-previous: {path} was measured with {differing}, not {alike}")
+    done = {s["seed"] for s in fresh}
+    kept = [s for s in previous["per_seed"] if s["seed"] not in done]
+    print(f"kept seeds {[s['seed'] for s in kept]} from {path} ({previous['at']})")
+    return kept
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--model", default="smollm2-135m-instruct")
@@ -300,6 +322,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--validation-texts", type=int, default=0, help="cap the hybrid's validation subsample"
     )
     parser.add_argument("--synthetic", type=int, default=0, help="new examples per intent")
+    parser.add_argument(
+        "--add-to-previous",
+        action="store_true",
+        help="keep the seeds of the last results file (same model, recipe and subsamples) "
+        "that this run does not repeat, so seeds can be measured in several sessions",
+    )
     args = parser.parse_args(argv)
     conversations = list(Banking77Loader().load(default_data_dir()))
     embedder = SentenceEmbedder()
@@ -314,10 +342,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     for seed in args.seeds:
         result = run_seed(seed_data(conversations, seed), seed, args, embedder, work)
         per_seed.append({"seed": seed, **result})
+    if args.add_to_previous:
+        per_seed = earlier_seeds(args, per_seed) + per_seed
     results = {
         "model": args.model,
         "recipe": args.recipe,
-        "seeds": args.seeds,
+        "seeds": [s["seed"] for s in per_seed],
         "per_intent": args.per_intent,
         "validation_texts": len(per_seed[0]["validation_subsample"]),
         "per_seed": per_seed,
