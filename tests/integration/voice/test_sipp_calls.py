@@ -105,6 +105,25 @@ def test_new_claim_is_filed_and_its_id_read_back(voice: VoiceStack, tmp_path: Pa
     assert "claim number" in heard.lower()
 
 
+def test_claim_status_is_read_after_verification(voice: VoiceStack, tmp_path: Path) -> None:
+    # No commas: a pause in the caller's speech can end the turn and split a date in two.
+    # The claim id is spelt out; Whisper hears "CLM20260002" and the slot pads its number.
+    lines = [
+        "Hi, I'd like to know the status of my claim.",
+        "My number is 555-0100.",
+        "I was born on March 12 1984.",
+        "The claim is C L M two zero two six zero zero zero zero two.",
+    ]
+    heard, server, _ = asyncio.run(_call(voice, tmp_path, lines, listen_s=18.0))
+    (record,) = server.records
+    dialogue = "\n".join(f"{line.role}> {line.text}" for line in record.lines)
+    said = " ".join(_agent(server))
+    assert "you're verified" in said, dialogue
+    assert "CLM-2026-00002" in _agent(server)[-1], dialogue
+    assert "is being assessed by a claims handler" in _agent(server)[-1]
+    assert "in writing" in heard.lower()
+
+
 def test_coverage_question_is_answered(voice: VoiceStack, tmp_path: Path) -> None:
     heard, server, _ = asyncio.run(
         _call(voice, tmp_path, ["Does my home insurance cover flood damage?"], listen_s=35.0)

@@ -24,6 +24,7 @@ from colloquy.llm import CallOptions, ChatMessage, LLMClient
 Source = Literal["pattern", "llm", "answer"]
 
 _CLAIM = re.compile(r"\b(CLM)[-\s]?(\d{4})[-\s]?(\d{3,6})\b", re.IGNORECASE)
+_SPELT_CLAIM = re.compile(r"\bC\s?L\s?M\s?((?:\d\s?){8,10})(?!\d)", re.IGNORECASE)
 _POLICY = re.compile(r"\b(POL|PL)[-\s]?(\d{5,10})\b", re.IGNORECASE)
 _PHONE = re.compile(r"(?<![\d-])(?:\+?1[\s.-]?)?(?:\(?\d{3}\)?[\s.-]?)?\d{3}[\s.-]?\d{4}(?![\d-])")
 _AMOUNT = re.compile(
@@ -71,8 +72,7 @@ def extract(slot: Slot, message: str, *, today: date | None = None) -> str | Non
     """The normalised value of ``slot`` in ``message`` by pattern, or None."""
     kind = slot.type
     if kind is SlotType.CLAIM_ID:
-        m = _CLAIM.search(message)
-        return f"{m.group(1).upper()}-{m.group(2)}-{m.group(3)}" if m else None
+        return _claim_id(message)
     if kind is SlotType.POLICY_NUMBER:
         m = _POLICY.search(message)
         return f"{m.group(1).upper()}-{m.group(2)}" if m else None
@@ -179,6 +179,20 @@ def _unambiguous(slot: Slot, pending: Sequence[Slot], asked: str | None) -> bool
         return False
     rivals = [s for s in pending if s.type is slot.type and s.name != slot.name]
     return not rivals or slot.name == asked
+
+
+def _claim_id(message: str) -> str | None:
+    """A claim id as written, or as speech-to-text writes one spelt out on the phone
+    ("C L M 2 0 2 6 0 0 0 2") or with a zero too many or too few ("CLM-2026-000002");
+    claim numbers are five digits with leading zeros."""
+    m = _CLAIM.search(message)
+    if m is not None:
+        return f"CLM-{m.group(2)}-{int(m.group(3)):05d}"
+    spelt = _SPELT_CLAIM.search(message)
+    if spelt is None:
+        return None
+    digits = re.sub(r"\D", "", spelt.group(1))
+    return f"CLM-{digits[:4]}-{int(digits[4:]):05d}"
 
 
 def _phone(message: str) -> str | None:

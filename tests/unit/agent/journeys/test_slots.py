@@ -18,6 +18,10 @@ TODAY = date(2026, 11, 29)
     ("kind", "message", "value"),
     [
         (SlotType.CLAIM_ID, "it's claim clm 2026 00012 I think", "CLM-2026-00012"),
+        (SlotType.CLAIM_ID, "It is CLM-2026-000002.", "CLM-2026-00002"),
+        (SlotType.CLAIM_ID, "claim CLM 2026 0012", "CLM-2026-00012"),
+        (SlotType.CLAIM_ID, "The claim is C L M 2 0 2 6 0 0 0 2.", "CLM-2026-00002"),
+        (SlotType.CLAIM_ID, "The Claim is CLM20260002.", "CLM-2026-00002"),
         (SlotType.POLICY_NUMBER, "policy pol100001", "POL-100001"),
         (SlotType.PHONE, "reach me at (415) 555-0134", "+14155550134"),
         (SlotType.PHONE, "my number is +15550100", "+15550100"),
