@@ -161,6 +161,8 @@ class EventKind(StrEnum):
     REPLY = "reply"
     VOICE_TIMING = "voice_timing"
     """Per-stage milliseconds of one voice turn (VAD stop to first audio packet out)."""
+    CONVERSION_SCORE = "conversion_score"
+    """A call's conversion probability after one turn, scored while the call goes on."""
     SESSION_ENDED = "session_ended"
 
 

@@ -231,8 +231,7 @@ def test_a_call_is_recorded_scored_stored_and_analysed(
     assert _seconds(caller_wav) == _seconds(agent_wav) > 5
 
     events = engine.parts.audit.events(call_id)  # type: ignore[attr-defined]
-    live = [json.loads(e.payload) for e in events if e.kind is EventKind.VOICE_TIMING]
-    live = [p for p in live if "conversion_score" in p]
+    live = [json.loads(e.payload) for e in events if e.kind is EventKind.CONVERSION_SCORE]
     assert 1 <= len(live) <= roles.count("caller")
     assert all(0 <= p["conversion_score"] <= 1 and p["model"] == scorer.name for p in live)
     first = live[0]["voice_turn"]

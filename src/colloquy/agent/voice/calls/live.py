@@ -4,8 +4,8 @@ The engine keeps each session's transcript in memory and replaces it when a turn
 complete (the caller's words and what the agent actually said, barge-ins included).
 Watching that, rather than hooking into the call's pipeline, keeps scoring out of the
 audio path: a turn is scored once it is over, in the scorer's thread, and the score is
-written to the audit as a ``voice_timing`` event with ``conversion_score`` (its latency
-is the model's time), next to the turn's stage timings.
+written to the audit as a ``conversion_score`` event (its latency is the model's time),
+next to the turn's ``voice_timing`` stage timings.
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ class LiveScoring:
                 self.engine.parts.audit.record,
                 self.session_id,
                 turn,
-                EventKind.VOICE_TIMING,
+                EventKind.CONVERSION_SCORE,
                 payload,
                 scored.milliseconds,
             )
