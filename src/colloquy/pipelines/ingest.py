@@ -9,7 +9,7 @@ PII kinds with their counts, the rows skipped — is recorded in the dataset's `
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -73,6 +73,33 @@ def ingest(
                 conversation = masker.apply(conversation)
             yield conversation
 
+    return write_ingest(
+        store,
+        loader,
+        path,
+        processed(),
+        dataset=dataset,
+        cleaner=cleaner,
+        masker=masker,
+        on_batch=on_batch,
+    )
+
+
+def write_ingest(
+    store: Store,
+    loader: Loader,
+    path: Path | str,
+    conversations: Iterator[Conversation],
+    *,
+    dataset: str,
+    cleaner: Cleaner | None,
+    masker: PiiMasker | None,
+    on_batch: ProgressCallback | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> IngestResult:
+    """Store ``conversations`` (cleaned and masked by ``cleaner`` and ``masker`` as they
+    stream) as ``dataset``, with the record of what was done once all are read."""
+
     def record() -> dict[str, Any]:
         return {
             "source": loader.name,
@@ -81,13 +108,14 @@ def ingest(
             "rows_skipped": loader.report.skipped,
             "cleaning": cleaner.record() if cleaner is not None else None,
             "pii": masker.record() if masker is not None else None,
+            **(extra or {}),
         }
 
     with fewer_gc_passes():
         stored = store.ingest(
             dataset=dataset,
             source=loader.name,
-            conversations=processed(),
+            conversations=conversations,
             record=record,
             on_batch=on_batch,
         )

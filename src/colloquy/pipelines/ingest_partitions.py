@@ -22,7 +22,6 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from colloquy.config import IngestSettings
 from colloquy.data.clean import Cleaner, CleaningRecord
@@ -33,8 +32,7 @@ from colloquy.data.pii import PiiMasker
 from colloquy.errors import ParseError, UsageError
 from colloquy.execution.base import ExecutionBackend
 from colloquy.execution.tasks import PartitionTask
-from colloquy.pipelines.bulk_gc import fewer_gc_passes
-from colloquy.pipelines.ingest import IngestResult
+from colloquy.pipelines.ingest import IngestResult, write_ingest
 from colloquy.progress import ProgressCallback
 from colloquy.schema import Conversation
 from colloquy.storage import Store
@@ -162,33 +160,16 @@ def ingest_partitioned(
                 report.turns += len(conversation.turns)
                 yield conversation
 
-    def record() -> dict[str, Any]:
-        return {
-            "source": loader.name,
-            "path": str(path),
-            "on_error": loader.on_error,
-            "rows_skipped": report.skipped,
-            "cleaning": cleaner.record() if cleaner is not None else None,
-            "pii": masker.record() if masker is not None else None,
-            "execution": backend.describe(),
-            "partitions": len(files),
-        }
-
-    with fewer_gc_passes():
-        stored = store.ingest(
-            dataset=dataset,
-            source=loader.name,
-            conversations=conversations(),
-            record=record,
-            on_batch=on_batch,
-        )
-    return IngestResult(
+    return write_ingest(
+        store,
+        loader,
+        path,
+        conversations(),
         dataset=dataset,
-        source=loader.name,
-        load=report,
-        stored=stored,
-        cleaning=cleaner.record() if cleaner is not None else None,
-        pii=masker.record() if masker is not None else None,
+        cleaner=cleaner,
+        masker=masker,
+        on_batch=on_batch,
+        extra={"execution": backend.describe(), "partitions": len(files)},
     )
 
 
