@@ -47,6 +47,21 @@ class CloudSpeechSettings(BaseModel):
         description="more fields of the Pipecat service's TTS Settings (e.g. speed)",
     )
 
+    @property
+    def key(self) -> str:
+        """The API key's value; empty when unset, which :meth:`VoiceSettings.provider` refuses."""
+        return self.api_key.get_secret_value() if self.api_key is not None else ""
+
+    def required_voice(self, provider: str, label: str) -> str:
+        """``tts_voice``, for a provider that has no default voice."""
+        if self.tts_voice is None:
+            raise ConfigError(
+                f"{label} needs a voice id and voice.{provider}.tts_voice is not set",
+                hint=f"set COLLOQUY_VOICE__{provider.upper()}__TTS_VOICE to a voice id "
+                f"from your {label} library",
+            )
+        return self.tts_voice
+
 
 class VoiceSettings(BaseModel):
     """The voice channel: speech engines, cloud providers, ports, recordings, registration."""

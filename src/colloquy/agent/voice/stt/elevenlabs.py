@@ -20,11 +20,10 @@ def elevenlabs_stt(voice: VoiceSettings) -> ServiceSTT:
         model=section.stt_model,
         language=voice.pipecat_language(),
     )
-    key = section.api_key.get_secret_value() if section.api_key is not None else ""
 
     def make(http: aiohttp.ClientSession) -> ElevenLabsSTTService:
         return ElevenLabsSTTService(
-            api_key=key,
+            api_key=section.key,
             aiohttp_session=http,
             base_url=section.base_url or HOSTED,
             settings=settings,

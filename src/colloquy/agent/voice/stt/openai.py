@@ -18,10 +18,9 @@ def openai_stt(voice: VoiceSettings) -> ServiceSTT:
         model=section.stt_model,
         language=voice.pipecat_language(),
     )
-    key = section.api_key.get_secret_value() if section.api_key is not None else None
 
     def make(_: aiohttp.ClientSession) -> OpenAISTTService:
-        return OpenAISTTService(api_key=key, base_url=section.base_url, settings=settings)
+        return OpenAISTTService(api_key=section.key, base_url=section.base_url, settings=settings)
 
     return ServiceSTT("openai", make)
 

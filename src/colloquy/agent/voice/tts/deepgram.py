@@ -20,11 +20,10 @@ def deepgram_tts(voice: VoiceSettings) -> ServiceTTS:
         model=section.tts_model,
         voice=section.tts_voice,
     )
-    key = section.api_key.get_secret_value() if section.api_key is not None else ""
 
     def make(http: aiohttp.ClientSession) -> DeepgramHttpTTSService:
         return DeepgramHttpTTSService(
-            api_key=key,
+            api_key=section.key,
             aiohttp_session=http,
             base_url=section.base_url or HOSTED,
             settings=settings,

@@ -29,11 +29,13 @@ def openai_tts(voice: VoiceSettings) -> ServiceTTS:
         model=section.tts_model,
         voice=section.tts_voice,
     )
-    key = section.api_key.get_secret_value() if section.api_key is not None else None
 
     def make(_: aiohttp.ClientSession) -> OpenAITTSService:
         return OpenAITTSService(
-            api_key=key, base_url=section.base_url, sample_rate=SAMPLE_RATE, settings=settings
+            api_key=section.key,
+            base_url=section.base_url,
+            sample_rate=SAMPLE_RATE,
+            settings=settings,
         )
 
     return ServiceTTS("openai", make)
